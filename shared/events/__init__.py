@@ -1,0 +1,1 @@
+"""Event contracts and topic registry (the one place they are defined)."""

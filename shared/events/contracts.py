@@ -1,0 +1,128 @@
+"""Versioned event contracts between the services, decoded by one discriminated union.
+
+Events carry only what matching needs: never a phone number, e-mail or ID number.
+Every event names the record (``record_id``) and its version (``record_version``):
+consumers ignore a version older than the one they hold, so replays are harmless.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from shared.events.vocabulary import Education, OpportunityKind, SkillLevel, TrainingMode
+
+
+class Contract(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Certificate(Contract):
+    name: str = Field(max_length=120)
+    level: SkillLevel | None = None
+
+
+class ProfileSnapshot(Contract):
+    """The matching-relevant view of a talent profile (no contact data)."""
+
+    display_name: str
+    city: str
+    desired_cities: list[str] = []
+    education: Education | None = None
+    years_experience: int = 0
+    level: SkillLevel | None = None
+    skills: list[str] = []
+    skills_text: str = ""
+    certificates: list[Certificate] = []
+    wanted_kinds: list[OpportunityKind] = []
+    open_to_work: bool = True
+
+
+class OpportunitySnapshot(Contract):
+    """The matching-relevant view of any of the four opportunity kinds."""
+
+    kind: OpportunityKind
+    title: str
+    organization: str
+    city: str
+    description: str = ""
+    skills: list[str] = []
+    level: SkillLevel | None = None
+    training_mode: TrainingMode | None = None
+    hiring_commitment: bool = False
+    seats: int | None = None
+    open: bool = True
+    closes_on: date | None = None
+    details: dict[str, Any] = {}
+
+
+def _event_id() -> str:
+    return uuid.uuid4().hex
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class EventBase(Contract):
+    event_id: str = Field(default_factory=_event_id)
+    occurred_at: datetime = Field(default_factory=_now)
+    record_id: int
+    record_version: int = Field(ge=1)
+    owner_id: str = ""
+
+
+class ProfileUpsertedV1(EventBase):
+    type: Literal["profile.upserted"] = "profile.upserted"
+    schema_version: Literal[1] = 1
+    profile: ProfileSnapshot
+
+
+class ProfileDeletedV1(EventBase):
+    type: Literal["profile.deleted"] = "profile.deleted"
+    schema_version: Literal[1] = 1
+
+
+class OpportunityUpsertedV1(EventBase):
+    type: Literal["opportunity.upserted"] = "opportunity.upserted"
+    schema_version: Literal[1] = 1
+    opportunity: OpportunitySnapshot
+
+
+class OpportunityDeletedV1(EventBase):
+    type: Literal["opportunity.deleted"] = "opportunity.deleted"
+    schema_version: Literal[1] = 1
+
+
+ProfileEvent = ProfileUpsertedV1 | ProfileDeletedV1
+OpportunityEvent = OpportunityUpsertedV1 | OpportunityDeletedV1
+Event = Annotated[
+    ProfileUpsertedV1 | ProfileDeletedV1 | OpportunityUpsertedV1 | OpportunityDeletedV1,
+    Field(discriminator="type"),
+]
+
+EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
+MAX_EVENT_BYTES = 512 * 1024
+
+
+class EventDecodeError(ValueError):
+    """An event that cannot be accepted: bad JSON, unknown type or version, or too large."""
+
+
+def encode_event(event: BaseModel) -> bytes:
+    return event.model_dump_json().encode("utf-8")
+
+
+def decode_event(raw: bytes | None) -> Event:
+    """Decode and validate one event; raise ``EventDecodeError`` with the reason."""
+    if raw is None:
+        raise EventDecodeError("empty message (tombstone) is not an event")
+    if len(raw) > MAX_EVENT_BYTES:
+        raise EventDecodeError(f"event of {len(raw)} bytes is over the limit of {MAX_EVENT_BYTES}")
+    try:
+        return EVENT_ADAPTER.validate_json(raw)
+    except ValueError as exc:  # pydantic.ValidationError subclasses ValueError
+        raise EventDecodeError(str(exc)[:2000]) from exc

@@ -1,0 +1,94 @@
+"""Every topic declared once: its name, key, producers, consumers, events and an example."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pydantic import BaseModel
+
+from shared.events.contracts import (
+    OpportunityDeletedV1,
+    OpportunitySnapshot,
+    OpportunityUpsertedV1,
+    ProfileDeletedV1,
+    ProfileSnapshot,
+    ProfileUpsertedV1,
+)
+from shared.events.vocabulary import OpportunityKind, SkillLevel, TrainingMode
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    name: str
+    key: str
+    producers: tuple[str, ...]
+    consumers: tuple[str, ...]
+    compacted: bool
+    examples: tuple[BaseModel, ...] = field(default=())
+
+
+PROFILES = TopicSpec(
+    name="talentmatch.profiles",
+    key="profile id",
+    producers=("profiles",),
+    consumers=("matching",),
+    compacted=True,
+    examples=(
+        ProfileUpsertedV1(
+            record_id=42,
+            record_version=3,
+            owner_id="seeker-42",
+            profile=ProfileSnapshot(
+                display_name="王敏",
+                city="杭州市",
+                desired_cities=["杭州市", "上海市"],
+                level=SkillLevel.INTERMEDIATE,
+                years_experience=3,
+                skills=["Python", "机器学习", "数据治理"],
+                skills_text="三年大数据平台开发经验，熟悉 Spark、Flink 与数据治理。",
+            ),
+        ),
+        ProfileDeletedV1(record_id=42, record_version=4, owner_id="seeker-42"),
+    ),
+)
+
+OPPORTUNITIES = TopicSpec(
+    name="talentmatch.opportunities",
+    key="opportunity id",
+    producers=("jobs",),
+    consumers=("matching",),
+    compacted=True,
+    examples=(
+        OpportunityUpsertedV1(
+            record_id=7,
+            record_version=1,
+            owner_id="enterprise-3",
+            opportunity=OpportunitySnapshot(
+                kind=OpportunityKind.TRAINING_CLASS,
+                title="工业互联网平台运维订单班",
+                organization="杭州海康智造科技有限公司",
+                city="杭州市",
+                skills=["工业互联网", "Linux", "边缘计算"],
+                training_mode=TrainingMode.ORDER_BASED,
+                hiring_commitment=True,
+                seats=40,
+            ),
+        ),
+        OpportunityDeletedV1(record_id=7, record_version=2, owner_id="enterprise-3"),
+    ),
+)
+
+DEAD_LETTER = TopicSpec(
+    name="talentmatch.dead-letter",
+    key="source topic:partition:offset",
+    producers=("matching",),
+    consumers=("operators",),
+    compacted=False,
+)
+
+ALL_TOPICS = (PROFILES, OPPORTUNITIES, DEAD_LETTER)
+
+
+def topic_name(spec: TopicSpec, namespace: str = "") -> str:
+    """The topic's name on the broker; a namespace keeps test runs or tenants apart."""
+    return f"{namespace}.{spec.name}" if namespace else spec.name

@@ -1,0 +1,42 @@
+"""Closed vocabularies used by the API schemas and the event contracts alike."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class OpportunityKind(StrEnum):
+    JOB_POSTING = "job_posting"
+    TRAINING_CLASS = "training_class"
+    INCUBATOR_PROGRAM = "incubator_program"
+    INDUSTRIAL_PARK = "industrial_park"
+
+
+class TrainingMode(StrEnum):
+    """Enterprise-commissioned class modes of the 2024–2026 digital talent action plan."""
+
+    ORDER_BASED = "order_based"  # 订单班: the sponsor commits to hire graduates
+    CUSTOM = "custom"  # 订制班: curriculum built to one enterprise's need
+    DIRECTED = "directed"  # 定向班: trains for named positions or regions
+
+
+class SkillLevel(StrEnum):
+    JUNIOR = "junior"  # 初级
+    INTERMEDIATE = "intermediate"  # 中级
+    SENIOR = "senior"  # 高级
+
+
+class Education(StrEnum):
+    SECONDARY = "secondary"  # 中专/高中
+    VOCATIONAL = "vocational"  # 高职/大专
+    BACHELOR = "bachelor"  # 本科
+    MASTER = "master"  # 硕士
+    DOCTORATE = "doctorate"  # 博士
+
+
+TRAINING_MODE_LABELS = {
+    TrainingMode.ORDER_BASED: "订单班",
+    TrainingMode.CUSTOM: "订制班",
+    TrainingMode.DIRECTED: "定向班",
+}
+LEVEL_LABELS = {SkillLevel.JUNIOR: "初级", SkillLevel.INTERMEDIATE: "中级", SkillLevel.SENIOR: "高级"}

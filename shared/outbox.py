@@ -1,0 +1,166 @@
+"""Transactional outbox: an event is written in the same transaction as its record,
+and a relay thread publishes it to Kafka afterwards, so a write succeeds while the broker is down.
+
+A row is marked published only when the broker acknowledged it (the send future resolved);
+a failed send keeps the row, and the relay tries again with back-off.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from kafka import KafkaProducer
+from kafka.errors import KafkaError
+from sqlalchemy import BigInteger, DateTime, Integer, String, Text, delete, func, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
+
+from shared.events.contracts import EventBase, encode_event
+from shared.kafka import make_producer
+
+log = logging.getLogger(__name__)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class OutboxMixin:
+    """Columns of the outbox table; each service maps it onto its own declarative base."""
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+                                    autoincrement=True)
+    topic: Mapped[str] = mapped_column(String(200))
+    key: Mapped[str] = mapped_column(String(200))
+    payload: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True, default=None)
+
+
+class OutboxModel(Protocol):
+    id: Any
+    topic: Any
+    key: Any
+    payload: Any
+    published_at: Any
+
+    def __init__(self, **kwargs: Any) -> None: ...
+
+
+def enqueue(session: Session, model: type[OutboxModel], *, topic: str, event: EventBase) -> None:
+    """Add ``event`` to the outbox inside the caller's transaction, keyed by its record id."""
+    session.add(model(topic=topic, key=str(event.record_id), payload=encode_event(event).decode("utf-8")))
+
+
+class OutboxRelay:
+    """Publishes outbox rows in id order; one thread per service process."""
+
+    def __init__(self, *, session_factory: sessionmaker[Session], model: type[OutboxModel],
+                 bootstrap: str, client_id: str, batch_size: int = 500,
+                 keep_published_seconds: float = 3600.0) -> None:
+        self._sessions = session_factory
+        self._model = model
+        self._bootstrap = bootstrap
+        self._client_id = client_id
+        self._batch_size = batch_size
+        self._keep_published_seconds = keep_published_seconds
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._producer: KafkaProducer | None = None
+        self.published_total = 0
+        self.last_error: str | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name=f"{self._client_id}-outbox", daemon=True)
+        self._thread.start()
+
+    def notify(self) -> None:
+        """Wake the relay after a commit so events leave at once rather than at the next tick."""
+        self._wake.set()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+        if self._producer is not None:
+            self._producer.close(timeout=5)
+            self._producer = None
+
+    def pending(self) -> int:
+        with self._sessions() as session:
+            count = session.scalar(
+                select(func.count()).select_from(self._model).where(self._model.published_at.is_(None))  # type: ignore[arg-type]
+            )
+            return int(count or 0)
+
+    def _run(self) -> None:
+        backoff = 0.2
+        while not self._stop.is_set():
+            try:
+                sent = self.publish_pending()
+                self.last_error = None
+                backoff = 0.2
+                if sent < self._batch_size:
+                    self._wake.wait(1.0)
+                    self._wake.clear()
+            except (KafkaError, OSError) as exc:
+                self.last_error = f"{type(exc).__name__}: {exc}"
+                log.warning("outbox relay cannot publish yet (%s); retrying in %.1fs", self.last_error, backoff)
+                self._drop_producer()
+                self._stop.wait(backoff)
+                backoff = min(backoff * 2, 5.0)
+            except Exception as exc:  # a database outage must not kill the relay thread
+                self.last_error = f"{type(exc).__name__}: {exc}"
+                log.exception("outbox relay error; retrying in %.1fs", backoff)
+                self._stop.wait(backoff)
+                backoff = min(backoff * 2, 5.0)
+
+    def publish_pending(self) -> int:
+        """Send one batch of unpublished rows; mark them published only after every ack."""
+        with self._sessions() as session, session.begin():
+            rows = session.execute(
+                select(self._model.id, self._model.topic, self._model.key, self._model.payload)
+                .where(self._model.published_at.is_(None))
+                .order_by(self._model.id)
+                .limit(self._batch_size)
+                .with_for_update(skip_locked=True)
+            ).all()
+            if not rows:
+                self._purge_published(session)
+                return 0
+            producer = self._get_producer()
+            futures = [
+                producer.send(topic, key=key.encode(), value=payload.encode("utf-8"))
+                for _id, topic, key, payload in rows
+            ]
+            producer.flush(timeout=15)
+            for future in futures:
+                future.get(timeout=15)  # raises KafkaError: the transaction rolls back, rows stay
+            session.execute(
+                update(self._model)
+                .where(self._model.id.in_([row[0] for row in rows]))
+                .values(published_at=_now())
+            )
+        self.published_total += len(rows)
+        return len(rows)
+
+    def _purge_published(self, session: Session) -> None:
+        cutoff = datetime.fromtimestamp(_now().timestamp() - self._keep_published_seconds, UTC)
+        session.execute(delete(self._model).where(self._model.published_at < cutoff))
+
+    def _get_producer(self) -> KafkaProducer:
+        if self._producer is None:
+            self._producer = make_producer(self._bootstrap, client_id=self._client_id)
+        return self._producer
+
+    def _drop_producer(self) -> None:
+        if self._producer is not None:
+            try:
+                self._producer.close(timeout=1)
+            except Exception:
+                log.debug("closing a broken producer failed", exc_info=True)
+            self._producer = None

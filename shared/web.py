@@ -1,0 +1,57 @@
+"""FastAPI app plumbing shared by the services: error mapping, body-size limit, health probes."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+
+from shared.errors import DomainError
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def _domain_error(_request: Request, exc: DomainError) -> JSONResponse:
+        detail: dict[str, Any] = {"msg": exc.message, "type": type(exc).__name__}
+        if exc.field:
+            detail["loc"] = ["body", exc.field]
+        return JSONResponse(status_code=exc.status_code, content={"detail": [detail]})
+
+
+def install_body_limit(app: FastAPI, *, max_bytes: int) -> None:
+    """Refuse request bodies over ``max_bytes`` with 413 before they are parsed."""
+
+    @app.middleware("http")
+    async def _limit(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        length = request.headers.get("content-length")
+        if length is not None and length.isdigit() and int(length) > max_bytes:
+            return JSONResponse(
+                status_code=413,
+                content={"detail": [{"msg": f"request body over the limit of {max_bytes} bytes",
+                                     "type": "payload_too_large"}]},
+            )
+        if length is None and request.method in {"POST", "PUT", "PATCH"}:
+            body = await request.body()
+            if len(body) > max_bytes:
+                return JSONResponse(
+                    status_code=413,
+                    content={"detail": [{"msg": f"request body over the limit of {max_bytes} bytes",
+                                         "type": "payload_too_large"}]},
+                )
+        return await call_next(request)
+
+
+def install_health(app: FastAPI, *, ready: Callable[[], dict[str, Any]]) -> None:
+    """``/healthz`` says the process is up; ``/readyz`` reports dependencies (503 if not ready)."""
+
+    @app.get("/healthz", tags=["ops"], include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["ops"], include_in_schema=False)
+    def readyz() -> JSONResponse:
+        report = ready()
+        ok = all(v in (True, "ok") for v in report.values())
+        return JSONResponse(status_code=200 if ok else 503, content={"ready": ok, **report})

@@ -1,0 +1,1 @@
+"""Developer tooling: the ``talentmatch`` command, the embedded local stack and the demo data."""
