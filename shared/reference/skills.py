@@ -138,15 +138,17 @@ def _alias_patterns() -> list[tuple[re.Pattern[str], Skill]]:
 
 
 def extract_skills(*texts: str | Iterable[str]) -> list[str]:
-    """Canonical skill ids mentioned in the given texts or lists of texts, in first-seen order."""
-    found: dict[str, None] = {}
-    for item in texts:
-        parts = [item] if isinstance(item, str) else list(item)
-        for text in parts:
-            for pattern, skill in _alias_patterns():
-                if skill.id not in found and pattern.search(text):
-                    found[skill.id] = None
-    return list(found)
+    """Canonical skill ids mentioned in the given texts or lists of texts, in order of appearance."""
+    first_seen: dict[str, tuple[int, int]] = {}
+    parts = [t for item in texts for t in ([item] if isinstance(item, str) else item)]
+    for index, text in enumerate(parts):
+        for pattern, skill in _alias_patterns():
+            match = pattern.search(text)
+            if match is not None:
+                position = (index, match.start())
+                if skill.id not in first_seen or position < first_seen[skill.id]:
+                    first_seen[skill.id] = position
+    return sorted(first_seen, key=first_seen.__getitem__)
 
 
 def skill_label(skill_id: str, *, lang: str = "zh") -> str:

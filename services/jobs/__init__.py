@@ -1,0 +1,1 @@
+"""Jobs service: the opportunities enterprises, incubators and industrial parks publish."""

@@ -1,0 +1,71 @@
+"""Tables of the jobs service: opportunities, training needs and the outbox."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from shared.outbox import OutboxMixin
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Opportunity(Base):
+    """Any of the four kinds; the fields only one kind has live in ``attributes`` (JSON-safe values)."""
+
+    __tablename__ = "opportunities"
+    __table_args__: ClassVar[dict[str, Any]] = {"sqlite_autoincrement": True}  # ids are never reused: they key a compacted topic
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(32), index=True)
+    title: Mapped[str] = mapped_column(String(120))
+    organization: Mapped[str] = mapped_column(String(120), index=True)
+    city: Mapped[str] = mapped_column(String(40), index=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    skills: Mapped[list[str]] = mapped_column(JSON, default=list)
+    level: Mapped[str | None] = mapped_column(String(16), default=None)
+    version: Mapped[int] = mapped_column(Integer)
+    open: Mapped[bool] = mapped_column(Boolean, default=True)
+    closes_on: Mapped[date | None] = mapped_column(Date, default=None)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    # SQLAlchemy sets version 1 on insert, adds 1 on each update and refuses to write over a newer row.
+    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
+
+
+class TrainingNeed(Base):
+    """A custom training need an enterprise posted; it opens a training class for enrolment."""
+
+    __tablename__ = "training_needs"
+    __table_args__: ClassVar[dict[str, Any]] = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    enterprise: Mapped[str] = mapped_column(String(120), index=True)
+    title: Mapped[str] = mapped_column(String(120))
+    skills: Mapped[list[str]] = mapped_column(JSON, default=list)
+    headcount: Mapped[int] = mapped_column(Integer)
+    city: Mapped[str] = mapped_column(String(40))
+    deadline: Mapped[date] = mapped_column(Date)
+    description: Mapped[str] = mapped_column(Text, default="")
+    target_occupations: Mapped[list[str]] = mapped_column(JSON, default=list)
+    training_mode: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    training_class_id: Mapped[int | None] = mapped_column(
+        ForeignKey("opportunities.id", ondelete="SET NULL"), index=True, default=None
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class OutboxMessage(OutboxMixin, Base):
+    __tablename__ = "outbox"

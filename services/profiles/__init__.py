@@ -1,0 +1,1 @@
+"""Talent profiles: the job seekers' records, their contact data, and the events matching reads."""

@@ -1,0 +1,51 @@
+"""The profiles service app: ``uvicorn services.profiles.main:create_app --factory``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from services.profiles import api, health
+from services.profiles.models import Base, OutboxMessage
+from services.profiles.publishing import RelayLauncher
+from services.profiles.service import ProfileService
+from services.profiles.settings import ProfilesSettings
+from shared.db import make_engine, make_session_factory
+from shared.events.topics import PROFILES, topic_name
+from shared.outbox import OutboxRelay
+from shared.web import install_body_limit, install_error_handlers
+
+
+def create_app(settings: ProfilesSettings | None = None) -> FastAPI:
+    """Build the app; the database, the schema and the outbox relay come up in its lifespan."""
+    settings = settings or ProfilesSettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(settings.database_url)
+        Base.metadata.create_all(engine)
+        sessions = make_session_factory(engine)
+        relay = OutboxRelay(session_factory=sessions, model=OutboxMessage,
+                            bootstrap=settings.kafka_bootstrap_servers, client_id=settings.client_id)
+        launcher = RelayLauncher(relay=relay, bootstrap=settings.kafka_bootstrap_servers, topics=(PROFILES,),
+                                 partitions=settings.topic_partitions, namespace=settings.topic_namespace)
+        app.state.session_factory = sessions
+        app.state.relay = relay
+        topic = topic_name(PROFILES, settings.topic_namespace)
+        app.state.profile_service = ProfileService(session_factory=sessions, topic=topic, notify=relay.notify)
+        launcher.start()
+        try:
+            yield
+        finally:
+            launcher.stop()
+            engine.dispose()
+
+    app = FastAPI(title="Digital Talent Match: profiles", version="1.0.0", lifespan=lifespan,
+                  description="Talent profiles of job seekers; changes are published to Kafka via an outbox.")
+    install_error_handlers(app)
+    install_body_limit(app, max_bytes=settings.max_request_bytes)
+    app.include_router(api.router)
+    app.include_router(health.router)
+    return app

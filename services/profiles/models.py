@@ -1,0 +1,67 @@
+"""Tables of the profiles service: the profiles and the transactional outbox."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Dialect, Integer, String, Text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+from shared.outbox import OutboxMixin
+
+RecordId = BigInteger().with_variant(Integer, "sqlite")  # SQLite autoincrement needs INTEGER
+JsonList = JSON().with_variant(JSONB(), "postgresql")  # JSONB: the list filters use jsonb functions
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timestamps stored in UTC and read back timezone-aware on every backend (SQLite drops the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return value.astimezone(UTC) if value is not None else None
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Profile(Base):
+    """A talent profile; ``version`` is bumped by SQLAlchemy on every UPDATE (optimistic locking)."""
+
+    __tablename__ = "profiles"
+    __table_args__ = ({"sqlite_autoincrement": True},)  # ids of deleted profiles are never reused
+
+    id: Mapped[int] = mapped_column(RecordId, primary_key=True, autoincrement=True)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    display_name: Mapped[str] = mapped_column(String(60))
+    phone: Mapped[str | None] = mapped_column(String(11))
+    email: Mapped[str | None] = mapped_column(String(254))
+    id_number: Mapped[str | None] = mapped_column(String(18))
+    city: Mapped[str] = mapped_column(String(60), index=True)
+    desired_cities: Mapped[list[str]] = mapped_column(JsonList, default=list)
+    education: Mapped[str | None] = mapped_column(String(20))
+    years_experience: Mapped[int] = mapped_column(Integer, default=0)
+    level: Mapped[str | None] = mapped_column(String(20))
+    skills: Mapped[list[str]] = mapped_column(JsonList, default=list)
+    skills_text: Mapped[str] = mapped_column(Text, default="")
+    certificates: Mapped[list[dict[str, Any]]] = mapped_column(JsonList, default=list)
+    wanted_kinds: Mapped[list[str]] = mapped_column(JsonList, default=list)
+    open_to_work: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - read once, when mapped
+
+
+class OutboxMessage(OutboxMixin, Base):
+    __tablename__ = "outbox"

@@ -1,0 +1,39 @@
+"""Fixtures of the profiles tests: the app in-process against the real broker and databases."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from services.profiles.main import create_app
+from services.profiles.models import OutboxMessage
+from services.profiles.settings import ProfilesSettings
+from shared.db import make_engine
+
+
+@pytest.fixture
+def settings(database_url: str, bootstrap: str, topic_suffix: str) -> ProfilesSettings:
+    return ProfilesSettings(database_url=database_url, kafka_bootstrap_servers=bootstrap,
+                            topic_namespace=topic_suffix)
+
+
+@pytest.fixture
+def client(settings: ProfilesSettings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def outbox_size(database_url: str) -> Iterator[object]:
+    """A function counting the outbox rows, published or not."""
+    engine = make_engine(database_url)
+
+    def count() -> int:
+        with engine.connect() as conn:
+            return int(conn.scalar(select(func.count()).select_from(OutboxMessage)) or 0)
+
+    yield count
+    engine.dispose()
