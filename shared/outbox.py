@@ -93,7 +93,7 @@ class OutboxRelay:
     def pending(self) -> int:
         with self._sessions() as session:
             count = session.scalar(
-                select(func.count()).select_from(self._model).where(self._model.published_at.is_(None))  # type: ignore[arg-type]
+                select(func.count()).select_from(self._model).where(self._model.published_at.is_(None))
             )
             return int(count or 0)
 

@@ -44,7 +44,11 @@ def install_body_limit(app: FastAPI, *, max_bytes: int) -> None:
 
 
 def install_health(app: FastAPI, *, ready: Callable[[], dict[str, Any]]) -> None:
-    """``/healthz`` says the process is up; ``/readyz`` reports dependencies (503 if not ready)."""
+    """``/healthz`` says the process is up; ``/readyz`` reports dependencies (503 if not ready).
+
+    In the report, booleans and strings are checks (``True`` or ``"ok"`` pass); numbers and ``None``
+    are information (a queue length, the last error) and never fail readiness.
+    """
 
     @app.get("/healthz", tags=["ops"], include_in_schema=False)
     def healthz() -> dict[str, str]:
@@ -53,5 +57,6 @@ def install_health(app: FastAPI, *, ready: Callable[[], dict[str, Any]]) -> None
     @app.get("/readyz", tags=["ops"], include_in_schema=False)
     def readyz() -> JSONResponse:
         report = ready()
-        ok = all(v in (True, "ok") for v in report.values())
+        checks = [v for v in report.values() if isinstance(v, bool | str)]
+        ok = all(v is True or v == "ok" for v in checks)
         return JSONResponse(status_code=200 if ok else 503, content={"ready": ok, **report})

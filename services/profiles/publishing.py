@@ -46,7 +46,6 @@ class RelayLauncher:
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._run, name="profiles-relay-launcher", daemon=True)
-        self.relay_started = False
 
     def start(self) -> None:
         self._thread.start()
@@ -78,4 +77,3 @@ class RelayLauncher:
         with self._lock:
             if not self._stop.is_set():
                 self._relay.start()
-                self.relay_started = True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
@@ -21,6 +22,9 @@ from shared.db import transaction
 from shared.errors import ConflictError, NotFoundError
 from shared.events.contracts import EventBase, ProfileDeletedV1, ProfileSnapshot, ProfileUpsertedV1
 from shared.outbox import enqueue
+
+CONCURRENT_WRITE_ATTEMPTS = 5  # SQLite has no row locks: writers racing on one row retry instead
+T = TypeVar("T")
 
 
 def _now() -> datetime:
@@ -84,35 +88,52 @@ class ProfileService:
                expected_version: int | None = None) -> ProfilePublic:
         """Apply the fields sent; a change bumps the version and enqueues an event, a no-op does neither."""
         values = changes.model_dump(mode="json", exclude_unset=True)
-        try:
-            with transaction(self._sessions) as session:
-                profile = self._get_for_write(session, profile_id, expected_version)
-                changed = {name: value for name, value in values.items() if getattr(profile, name) != value}
-                if changed:
-                    for name, value in changed.items():
-                        setattr(profile, name, value)
-                    profile.updated_at = _now()
-                    session.flush()  # the UPDATE checks and bumps the version
-                    self._enqueue_upserted(session, profile)
-                result = ProfilePublic.model_validate(profile)
-        except StaleDataError as exc:
-            raise ConflictError(f"profile {profile_id} was changed concurrently; read it and retry") from exc
+        result, changed = self._write(
+            profile_id, lambda: self._update_once(profile_id, values, expected_version),
+            retry=expected_version is None,
+        )
         if changed:
             self._notify()
         return result
 
     def delete(self, profile_id: int, *, expected_version: int | None = None) -> None:
         """Remove the profile and enqueue its deleted event at the next version."""
-        try:
-            with transaction(self._sessions) as session:
-                profile = self._get_for_write(session, profile_id, expected_version)
-                last_version = profile.version
-                repository.remove(session, profile)
-                deleted = ProfileDeletedV1(record_id=profile_id, record_version=last_version + 1)
-                self._enqueue(session, deleted)
-        except StaleDataError as exc:
-            raise ConflictError(f"profile {profile_id} was changed concurrently; read it and retry") from exc
+        self._write(profile_id, lambda: self._delete_once(profile_id, expected_version),
+                    retry=expected_version is None)
         self._notify()
+
+    def _update_once(self, profile_id: int, values: dict[str, Any],
+                     expected_version: int | None) -> tuple[ProfilePublic, bool]:
+        with transaction(self._sessions) as session:
+            profile = self._get_for_write(session, profile_id, expected_version)
+            changed = {name: value for name, value in values.items() if getattr(profile, name) != value}
+            if changed:
+                for name, value in changed.items():
+                    setattr(profile, name, value)
+                profile.updated_at = _now()
+                session.flush()  # the UPDATE checks and bumps the version
+                self._enqueue_upserted(session, profile)
+            return ProfilePublic.model_validate(profile), bool(changed)
+
+    def _delete_once(self, profile_id: int, expected_version: int | None) -> None:
+        with transaction(self._sessions) as session:
+            profile = self._get_for_write(session, profile_id, expected_version)
+            last_version = profile.version
+            repository.remove(session, profile)
+            self._enqueue(session, ProfileDeletedV1(record_id=profile_id, record_version=last_version + 1))
+
+    @staticmethod
+    def _write(profile_id: int, unit: Callable[[], T], *, retry: bool) -> T:
+        """Run ``unit``; if another write changed the row meanwhile, retry unless If-Match named a version."""
+        attempt = 1
+        while True:
+            try:
+                return unit()
+            except StaleDataError as exc:
+                if not retry or attempt >= CONCURRENT_WRITE_ATTEMPTS:
+                    raise ConflictError(f"profile {profile_id} was changed concurrently; "
+                                        "read it and retry") from exc
+                attempt += 1
 
     def _get_for_write(self, session: Session, profile_id: int, expected_version: int | None) -> Profile:
         profile = repository.get(session, profile_id, for_update=True)

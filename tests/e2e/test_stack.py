@@ -1,0 +1,78 @@
+"""End to end: the three services as processes over a real broker and redis, driven over HTTP."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from talentmatch.embedded import free_port
+from talentmatch.stack import SERVICES, LocalStack, StackConfig
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackConfig]:
+    config = StackConfig(var_dir=tmp_path_factory.mktemp("stack"), broker_port=free_port(),
+                         redis_port=free_port(), ports={s: free_port() for s in SERVICES})
+    local = LocalStack(config)
+    try:
+        local.start(timeout=180)
+        yield config
+    finally:
+        local.stop()
+
+
+def eventually(probe: Callable[[], Any], *, timeout: float = 60.0, what: str = "condition") -> Any:
+    """Poll ``probe`` until it returns something truthy; fail with ``what`` at the deadline."""
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        last = probe()
+        if last:
+            return last
+        time.sleep(0.2)
+    pytest.fail(f"timed out waiting for {what}; last value: {last!r}")
+
+
+def test_profile_to_recommendation_update_and_delete(stack: StackConfig) -> None:
+    profiles, jobs, matching = (stack.url(s) for s in SERVICES)
+    with httpx.Client(timeout=10) as http:
+        ai_job = http.post(f"{jobs}/v1/opportunities", json={
+            "kind": "job_posting", "title": "机器学习算法工程师", "organization": "杭州智算人工智能科技有限公司",
+            "city": "杭州市", "description": "负责推荐与视觉模型的训练与部署，要求熟悉机器学习、深度学习、Python。",
+            "skills": ["机器学习", "深度学习", "Python"], "salary_min": 20000, "salary_max": 35000,
+            "openings": 3}).json()
+        chip_class = http.post(f"{jobs}/v1/opportunities", json={
+            "kind": "training_class", "title": "集成电路验证订单班", "organization": "无锡芯源半导体有限公司",
+            "city": "无锡市", "description": "芯片验证方向，课程覆盖 Verilog、UVM 芯片验证与 FPGA。",
+            "skills": ["Verilog", "芯片验证", "FPGA"], "training_mode": "order_based",
+            "sponsor": "无锡芯源半导体有限公司", "seats": 40, "hiring_commitment": True,
+            "starts_on": "2027-03-01", "ends_on": "2027-06-01"}).json()
+        talent = http.post(f"{profiles}/v1/profiles", json={
+            "display_name": "李敏", "phone": "13912345678", "email": "limin@example.com", "city": "杭州",
+            "skills": ["机器学习", "Python"], "skills_text": "三年机器学习模型开发经验，熟悉深度学习与 Python。",
+            "wanted_kinds": ["job_posting", "training_class"]})
+        talent.raise_for_status()
+        talent = talent.json()
+
+        def top_id() -> int | None:
+            response = http.get(f"{matching}/v1/talents/{talent['id']}/recommendations", params={"k": 5})
+            items = response.json().get("items", []) if response.status_code == 200 else []
+            ids = [item["id"] for item in items]
+            return ids[0] if ids and chip_class["id"] in ids else None
+
+        assert eventually(top_id, what="recommendations for the new profile") == ai_job["id"]
+
+        http.patch(f"{profiles}/v1/profiles/{talent['id']}", json={
+            "city": "无锡市", "skills": ["Verilog", "芯片验证", "FPGA"],
+            "skills_text": "集成电路设计与验证方向，熟悉 Verilog、UVM 与 FPGA 原型验证。"}).raise_for_status()
+        assert eventually(lambda: top_id() == chip_class["id"], what="recommendations to follow the update")
+
+        http.delete(f"{profiles}/v1/profiles/{talent['id']}").raise_for_status()
+        eventually(lambda: http.get(f"{matching}/v1/talents/{talent['id']}/recommendations").status_code == 404,
+                   what="the deleted profile to leave the index")
