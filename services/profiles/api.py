@@ -60,3 +60,12 @@ def update_profile(profile_id: ProfileId, body: ProfileUpdate, service: ServiceD
 def delete_profile(profile_id: ProfileId, service: ServiceDep, expected_version: ExpectedVersionDep) -> None:
     """Delete a profile; with If-Match, only if it is still at that version (else 409)."""
     service.delete(profile_id, expected_version=expected_version)
+
+
+admin_router = APIRouter(prefix="/v1/admin", tags=["admin"])
+
+
+@admin_router.post("/republish", status_code=202)
+def republish_profiles(service: ServiceDep) -> dict[str, int]:
+    """Re-publish every profile's current version (after the broker lost its log); replays are harmless."""
+    return {"enqueued": service.republish()}

@@ -47,5 +47,6 @@ def create_app(settings: ProfilesSettings | None = None) -> FastAPI:
     install_error_handlers(app)
     install_body_limit(app, max_bytes=settings.max_request_bytes)
     app.include_router(api.router)
+    app.include_router(api.admin_router)
     app.include_router(health.router)
     return app

@@ -102,6 +102,16 @@ class ProfileService:
                     retry=expected_version is None)
         self._notify()
 
+    def republish(self) -> int:
+        """Enqueue the current state of every profile again, so a consumer that lost the log converges."""
+        count = 0
+        with transaction(self._sessions) as session:
+            for profile in repository.iter_all(session):
+                self._enqueue_upserted(session, profile)
+                count += 1
+        self._notify()
+        return count
+
     def _update_once(self, profile_id: int, values: dict[str, Any],
                      expected_version: int | None) -> tuple[ProfilePublic, bool]:
         with transaction(self._sessions) as session:

@@ -75,3 +75,20 @@ def test_writes_succeed_while_the_broker_is_down(database_url: str, topic_suffix
             wait_for(lambda: client.get("/readyz").json()["outbox_pending"] == 0, what="outbox drained")
         finally:
             broker.stop()
+
+
+def test_republish_enqueues_the_current_version_of_every_stored_profile(
+        client: TestClient, settings: ProfilesSettings, bootstrap: str) -> None:
+    kept = client.post("/v1/profiles", json=profile_body()).json()
+    assert client.patch(f"/v1/profiles/{kept['id']}", json={"years_experience": 4}).status_code == 200
+    gone = client.post("/v1/profiles", json=profile_body(display_name="李雷")).json()
+    assert client.delete(f"/v1/profiles/{gone['id']}").status_code == 204
+
+    response = client.post("/v1/admin/republish")
+    assert response.status_code == 202 and response.json() == {"enqueued": 1}
+
+    records = read_topic(bootstrap, profiles_topic(settings.topic_namespace),
+                         until=lambda rs: len(_keyed(rs, kept["id"])) >= 3)
+    versions = [decode_event(r.value).record_version for r in _keyed(records, kept["id"])]
+    assert versions == [1, 2, 2], "the republished event repeats the current version"
+    assert len(_keyed(records, gone["id"])) == 2, "a deleted profile is not republished"
