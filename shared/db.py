@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, TypeVar
 
-from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy import Engine, MetaData, create_engine, event, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -52,3 +53,18 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One unit of work: commit on success, roll back on any error."""
     with factory() as session, session.begin():
         yield session
+
+
+RowT = TypeVar("RowT")
+
+
+def iter_rows(session: Session, model: type[RowT], *, batch_size: int = 1000) -> Iterator[RowT]:
+    """Every row of ``model`` in primary-key order, fetched a batch at a time (keyset pagination)."""
+    key: Any = model.id  # type: ignore[attr-defined]
+    last = 0
+    while True:
+        batch = session.scalars(select(model).where(key > last).order_by(key).limit(batch_size)).all()
+        if not batch:
+            return
+        yield from batch
+        last = batch[-1].id  # type: ignore[attr-defined]

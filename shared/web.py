@@ -43,12 +43,8 @@ def install_body_limit(app: FastAPI, *, max_bytes: int) -> None:
         return await call_next(request)
 
 
-def install_health(app: FastAPI, *, ready: Callable[[], dict[str, Any]]) -> None:
-    """``/healthz`` says the process is up; ``/readyz`` reports dependencies (503 if not ready).
-
-    In the report, booleans and strings are checks (``True`` or ``"ok"`` pass); numbers and ``None``
-    are information (a queue length, the last error) and never fail readiness.
-    """
+def install_health(app: FastAPI, *, ready: Callable[[], tuple[bool, dict[str, Any]]]) -> None:
+    """``/healthz`` says the process is up; ``/readyz`` reports dependencies, 503 when ``ready`` says not."""
 
     @app.get("/healthz", tags=["ops"], include_in_schema=False)
     def healthz() -> dict[str, str]:
@@ -56,7 +52,5 @@ def install_health(app: FastAPI, *, ready: Callable[[], dict[str, Any]]) -> None
 
     @app.get("/readyz", tags=["ops"], include_in_schema=False)
     def readyz() -> JSONResponse:
-        report = ready()
-        checks = [v for v in report.values() if isinstance(v, bool | str)]
-        ok = all(v is True or v == "ok" for v in checks)
+        ok, report = ready()
         return JSONResponse(status_code=200 if ok else 503, content={"ready": ok, **report})

@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 import httpx
 
@@ -18,13 +19,16 @@ from talentmatch.stack import SERVICES, LocalStack, StackConfig
 SERVICE_PORTS = {"profiles": 8001, "jobs": 8002, "matching": 8003}
 
 
-def _wait_indexed(config: StackConfig, *, profiles: int, opportunities: int, timeout: float = 600) -> dict:
+def _wait_indexed(config: StackConfig, *, profiles: int, opportunities: int, timeout: float = 600) -> dict[str, Any]:
     """Poll the matching status until it has indexed what the source services hold."""
     deadline = time.monotonic() + timeout
-    status: dict = {}
+    status: dict[str, Any] = {}
     while time.monotonic() < deadline:
-        status = httpx.get(f"{config.url('matching')}/v1/status", timeout=5).json()
-        if status["talents"] >= profiles and status["opportunities"] >= opportunities:
+        try:
+            status = httpx.get(f"{config.url('matching')}/v1/status", timeout=5).json()
+        except httpx.HTTPError:
+            status = {}
+        if status.get("talents", -1) >= profiles and status.get("opportunities", -1) >= opportunities:
             return status
         time.sleep(0.5)
     return status

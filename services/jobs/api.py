@@ -77,3 +77,12 @@ def create_training_need(body: TrainingNeedCreate, service: ServiceDep) -> Train
 def read_training_need(need_id: RecordId, service: ServiceDep) -> TrainingNeedPublic:
     """Read a training need with the id of the class it opened."""
     return service.get_training_need(need_id)
+
+
+admin_router = APIRouter(prefix="/v1/admin", tags=["admin"])
+
+
+@admin_router.post("/republish", status_code=status.HTTP_202_ACCEPTED)
+def republish_opportunities(service: ServiceDep) -> dict[str, int]:
+    """Re-publish every opportunity's current version (after the broker lost its log); replays are harmless."""
+    return {"enqueued": service.republish()}

@@ -34,8 +34,8 @@ def unprocessable(exc: ValidationError) -> UnprocessableError:
     loc = [str(part) for part in error["loc"]]
     if len(loc) > 1 and loc[0] in _KIND_VALUES:
         loc = loc[1:]
-    field = ".".join(loc) or "body"
-    return UnprocessableError(f"{field}: {error['msg']}", field=field)
+    path = ".".join(loc) or "body"
+    return UnprocessableError(f"{path}: {error['msg']}", field=loc[0] if loc else None)
 
 
 def validate_opportunity(data: dict[str, Any]) -> OpportunityCreate:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Any, ClassVar
+from typing import Any
 
 from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -23,7 +23,8 @@ class Opportunity(Base):
     """Any of the four kinds; the fields only one kind has live in ``attributes`` (JSON-safe values)."""
 
     __tablename__ = "opportunities"
-    __table_args__: ClassVar[dict[str, Any]] = {"sqlite_autoincrement": True}  # ids are never reused: they key a compacted topic
+    # ids are never reused: they key a compacted topic
+    __table_args__ = ({"sqlite_autoincrement": True},)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     kind: Mapped[str] = mapped_column(String(32), index=True)
@@ -41,14 +42,14 @@ class Opportunity(Base):
     attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     # SQLAlchemy sets version 1 on insert, adds 1 on each update and refuses to write over a newer row.
-    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - read once by the mapper
 
 
 class TrainingNeed(Base):
     """A custom training need an enterprise posted; it opens a training class for enrolment."""
 
     __tablename__ = "training_needs"
-    __table_args__: ClassVar[dict[str, Any]] = {"sqlite_autoincrement": True}
+    __table_args__ = ({"sqlite_autoincrement": True},)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     enterprise: Mapped[str] = mapped_column(String(120), index=True)

@@ -2,50 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    Field,
-    StringConstraints,
-    ValidationInfo,
-    field_validator,
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+from services.jobs.fields import (
+    CHINA_TZ,
+    City,
+    Description,
+    Label,
+    Labels,
+    Name,
+    OccupationCode,
+    OccupationCodes,
+    Salary,
+    distinct,
 )
-
 from shared.events.vocabulary import Education, OpportunityKind, SkillLevel, TrainingMode
-from shared.reference.cities import UnknownCityError, normalize_city
-from shared.reference.occupations import occupation_by_code
-
-CHINA_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
-
-
-def _known_occupation(code: str) -> str:
-    if code not in occupation_by_code():
-        raise ValueError(f"unknown CSCO 2022 occupation code {code!r}; codes look like 2-02-38-03")
-    return code
-
-
-def _normalized_city(text: str) -> str:
-    try:
-        return normalize_city(text)
-    except UnknownCityError as exc:
-        raise ValueError(str(exc)) from exc
-
-
-def _distinct(values: list[str]) -> list[str]:
-    return list(dict.fromkeys(values))
-
-
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
-Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
-Labels = Annotated[list[Label], Field(max_length=50), AfterValidator(_distinct)]
-City = Annotated[str, AfterValidator(_normalized_city)]
-OccupationCode = Annotated[str, AfterValidator(_known_occupation)]
-Description = Annotated[str, Field(max_length=8000)]
-Salary = Annotated[int, Field(ge=0, le=10_000_000)]
 
 
 class Strict(BaseModel):
@@ -89,7 +63,7 @@ class TrainingClassCreate(OpportunityBase):
     seats: int = Field(ge=1, le=100_000)
     starts_on: date | None = None
     ends_on: date | None = None
-    target_occupations: Annotated[list[OccupationCode], Field(max_length=20), AfterValidator(_distinct)] = []
+    target_occupations: OccupationCodes = []
     hiring_commitment: bool | None = Field(
         default=None, validate_default=True,
         description="Sponsor commits to hire graduates; required true for order_based (the default there)",
@@ -239,12 +213,12 @@ class TrainingNeedCreate(Strict):
 
     enterprise: Name
     title: Name | None = Field(default=None, description='Default: "<enterprise>数字技能订制班"')
-    skills: Annotated[list[Label], Field(min_length=1, max_length=50), AfterValidator(_distinct)]
+    skills: Annotated[list[Label], Field(min_length=1, max_length=50), AfterValidator(distinct)]
     headcount: int = Field(ge=1, le=100_000)
     city: City
     deadline: date
     description: Description = ""
-    target_occupations: Annotated[list[OccupationCode], Field(max_length=20), AfterValidator(_distinct)] = []
+    target_occupations: OccupationCodes = []
     training_mode: TrainingMode = TrainingMode.CUSTOM
 
     @field_validator("deadline")

@@ -35,7 +35,7 @@ from services.jobs.schemas import (
     TrainingNeedCreated,
     TrainingNeedPublic,
 )
-from shared.db import transaction
+from shared.db import iter_rows, transaction
 from shared.errors import ConflictError, NotFoundError, UnprocessableError
 from shared.events.contracts import EventBase, OpportunityDeletedV1, OpportunityUpsertedV1
 from shared.events.vocabulary import TRAINING_MODE_LABELS, OpportunityKind
@@ -89,6 +89,15 @@ class OpportunityService:
             row = repo.add_opportunity(session, columns_of(data))
             self._emit_upsert(session, row)
         return public_of(row)
+
+    def republish(self) -> int:
+        """Enqueue the current state of every opportunity again, so a consumer that lost the log converges."""
+        count = 0
+        with self._write() as session:
+            for row in iter_rows(session, Opportunity):
+                self._emit_upsert(session, row)
+                count += 1
+        return count
 
     def get(self, opportunity_id: int) -> OpportunityPublic:
         with self._sessions() as session:

@@ -7,15 +7,15 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from services.profiles import api, health
+from services.profiles import api
 from services.profiles.models import Base, OutboxMessage
-from services.profiles.publishing import RelayLauncher
 from services.profiles.service import ProfileService
 from services.profiles.settings import ProfilesSettings
 from shared.db import make_engine, make_session_factory
 from shared.events.topics import PROFILES, topic_name
 from shared.outbox import OutboxRelay
-from shared.web import install_body_limit, install_error_handlers
+from shared.publishing import RelayLauncher, outbox_service_readiness
+from shared.web import install_body_limit, install_error_handlers, install_health
 
 
 def create_app(settings: ProfilesSettings | None = None) -> FastAPI:
@@ -33,6 +33,7 @@ def create_app(settings: ProfilesSettings | None = None) -> FastAPI:
                                  partitions=settings.topic_partitions, namespace=settings.topic_namespace)
         app.state.session_factory = sessions
         app.state.relay = relay
+        app.state.readiness = lambda: outbox_service_readiness(engine, relay, launcher)
         topic = topic_name(PROFILES, settings.topic_namespace)
         app.state.profile_service = ProfileService(session_factory=sessions, topic=topic, notify=relay.notify)
         launcher.start()
@@ -48,5 +49,5 @@ def create_app(settings: ProfilesSettings | None = None) -> FastAPI:
     install_body_limit(app, max_bytes=settings.max_request_bytes)
     app.include_router(api.router)
     app.include_router(api.admin_router)
-    app.include_router(health.router)
+    install_health(app, ready=lambda: app.state.readiness())
     return app

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, exists, func, select
@@ -67,15 +67,3 @@ def page(session: Session, *, offset: int, limit: int, city: str | None = None, 
     ).all()
     return rows, int(total or 0)
 
-
-def iter_all(session: Session, *, batch_size: int = 1000) -> Iterator[Profile]:
-    """Every profile in id order, fetched a batch at a time (keyset pagination)."""
-    last_id = 0
-    while True:
-        batch = session.scalars(
-            select(Profile).where(Profile.id > last_id).order_by(Profile.id).limit(batch_size)
-        ).all()
-        if not batch:
-            return
-        yield from batch
-        last_id = batch[-1].id

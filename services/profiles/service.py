@@ -18,7 +18,7 @@ from services.profiles.schemas import (
     ProfilesPublic,
     ProfileUpdate,
 )
-from shared.db import transaction
+from shared.db import iter_rows, transaction
 from shared.errors import ConflictError, NotFoundError
 from shared.events.contracts import EventBase, ProfileDeletedV1, ProfileSnapshot, ProfileUpsertedV1
 from shared.outbox import enqueue
@@ -106,7 +106,7 @@ class ProfileService:
         """Enqueue the current state of every profile again, so a consumer that lost the log converges."""
         count = 0
         with transaction(self._sessions) as session:
-            for profile in repository.iter_all(session):
+            for profile in iter_rows(session, Profile):
                 self._enqueue_upserted(session, profile)
                 count += 1
         self._notify()

@@ -113,7 +113,7 @@ class DemoGenerator:
         city = self._city()
         english = self.rng.random() < 0.25
         if english:
-            name = f"{self.rng.choice(vocab.ENGLISH_GIVEN)} {self.rng.choice(('Wang', 'Li', 'Zhang', 'Chen', 'Liu', 'Patel', 'Tanaka', 'Smith'))}"
+            name = f"{self.rng.choice(vocab.ENGLISH_GIVEN)} {self.rng.choice(vocab.ENGLISH_FAMILY)}"
             text = (f"{years} years as a {ENGLISH_TITLES[field_name]}. Experienced in "
                     f"{', '.join(s.en for s in skills)}; worked on {self.rng.choice(vocab.PROJECTS_EN)}.")
         else:
@@ -178,8 +178,7 @@ class DemoGenerator:
         field_name = self._field()
         occupation = self.rng.choice(FIELD_OCCUPATIONS[field_name])
         city = self._city()
-        modes, weights = zip(*MODE_WEIGHTS, strict=True)
-        mode = self.rng.choices(modes, weights=weights)[0]
+        mode = self.rng.choices([m for m, _ in MODE_WEIGHTS], weights=[w for _, w in MODE_WEIGHTS])[0]
         sponsor = self._company(field_name, city)
         seats = self.rng.choice((20, 30, 40, 50, 60))
         starts = self.today + timedelta(days=self.rng.randint(20, 120))
@@ -213,7 +212,8 @@ class DemoGenerator:
             "title": f"{city.removesuffix('市')}{field_name}创新创业孵化计划",
             "organization": f"{city.removesuffix('市')}数字经济创新孵化器",
             "city": city,
-            "description": f"聚焦{field_name}方向的早期团队，提供{'、'.join(self.rng.sample(vocab.SUPPORT_OFFERED, 3))}。",
+            "description": f"聚焦{field_name}方向的早期团队，"
+                           f"提供{'、'.join(self.rng.sample(vocab.SUPPORT_OFFERED, 3))}。",
             "skills": [field_name] + [s.zh for s in skills],
             "support_offered": self.rng.sample(vocab.SUPPORT_OFFERED, 4),
             "application_deadline": (self.today + timedelta(days=self.rng.randint(30, 150))).isoformat(),

@@ -10,6 +10,7 @@ GIVEN_CHARS = ("伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "洋", "�
                "思", "雨", "嘉", "俊", "鑫", "婷", "琳", "晖")
 ENGLISH_GIVEN = ("Wei", "Fang", "Min", "Jing", "Lei", "Yang", "Jun", "Tao", "Chen", "Yu", "Hao", "Xin", "Emily",
                  "Daniel", "Sophia", "Lucas", "Olivia", "Arjun", "Mei", "Kenji")
+ENGLISH_FAMILY = ("Wang", "Li", "Zhang", "Chen", "Liu", "Patel", "Tanaka", "Smith")
 
 # Digital-economy hub cities of the action plan, weighted roughly by digital job volume.
 HUB_CITIES: tuple[tuple[str, int], ...] = (

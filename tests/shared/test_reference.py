@@ -8,7 +8,8 @@ from shared.reference.skills import extract_skills, skill_label
 @pytest.mark.parametrize(
     ("text", "city"),
     [("杭州", "杭州市"), ("Hangzhou", "杭州市"), ("浙江省杭州市", "杭州市"), ("北京市海淀区", "北京市"),
-     ("shanghai", "上海市"), ("Chongqing", "重庆市"), ("Chengdu", "成都市"), ("xiamen", "厦门市"), ("深圳市南山区", "深圳市")],
+     ("shanghai", "上海市"), ("Chongqing", "重庆市"), ("Chengdu", "成都市"), ("xiamen", "厦门市"),
+     ("深圳市南山区", "深圳市")],
 )
 def test_cities_normalize_names_short_names_pinyin_and_districts(text, city):
     assert normalize_city(text) == city
