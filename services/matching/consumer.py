@@ -1,0 +1,272 @@
+"""The Kafka side of matching: every replica reads both compacted topics from the beginning.
+
+No consumer group: each replica needs every record, so the consumer assigns all partitions itself
+and seeks to the beginning once; after a reconnect it seeks to the offsets it has applied, so nothing
+is counted twice and the generation stays a function of the offsets. Undecodable messages go to the
+dead-letter topic (before the batch is applied, so a failed send retries the batch) and the consumer
+goes on. Broker outages are retried with back-off; the thread never dies of them.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import socket
+import threading
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.consumer.fetcher import ConsumerRecord
+
+from services.matching.domain.encoders import TextEncoder
+from services.matching.domain.state import AnyEvent, MatchingState
+from services.matching.settings import MatchingSettings
+from shared.events.contracts import EventDecodeError, decode_event
+from shared.events.topics import DEAD_LETTER, OPPORTUNITIES, PROFILES, topic_name
+from shared.kafka import ensure_topics, make_consumer, make_producer
+
+log = logging.getLogger(__name__)
+
+LAG_REFRESH_SECONDS = 1.0
+
+
+class BrokerUnreachableError(ConnectionError):
+    pass
+
+
+def _reachable(bootstrap: str, timeout: float = 1.0) -> bool:
+    """A quick TCP probe: kafka-python would block 30 s bootstrapping against a dead broker."""
+    for server in bootstrap.split(","):
+        host, _, port = server.strip().rpartition(":")
+        try:
+            with socket.create_connection((host or "127.0.0.1", int(port)), timeout=timeout):
+                return True
+        except (OSError, ValueError):
+            continue
+    return False
+
+
+def _key(tp: TopicPartition) -> str:
+    return f"{tp.topic}:{tp.partition}"
+
+
+class EventConsumer:
+    """A daemon thread that polls both topics and applies each poll as one micro-batch."""
+
+    def __init__(self, *, settings: MatchingSettings, state: MatchingState, encoder: TextEncoder) -> None:
+        self._settings = settings
+        self._state = state
+        self._encoder = encoder
+        namespace = settings.topic_namespace
+        self._topics = [topic_name(PROFILES, namespace), topic_name(OPPORTUNITIES, namespace)]
+        self.dead_letter_topic = topic_name(DEAD_LETTER, namespace)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._consumer: KafkaConsumer | None = None
+        self._producer: KafkaProducer | None = None
+        self._lock = threading.Lock()  # guards the stats read by request threads
+        self._positions: dict[TopicPartition, int] = {}  # next offset to read, as applied
+        self._ends: dict[TopicPartition, int] = {}
+        self._lag_checked_at = 0.0
+        self.broker_reachable = False
+        self.caught_up = False  # lag reached 0 at least once: the replica has read the backlog
+        self.events_applied = 0
+        self.dead_lettered = 0
+        self.tombstones_skipped = 0
+        self.last_applied_at: datetime | None = None
+        self.last_error: str | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive() and not self._stop.is_set()
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="matching-consumer", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def status(self) -> dict[str, Any]:
+        with self._lock:
+            partitions = {
+                _key(tp): {"position": pos, "end": self._ends.get(tp), "lag": self._lag_of(tp)}
+                for tp, pos in sorted(self._positions.items())
+            }
+        return {
+            "running": self.running,
+            "broker_reachable": self.broker_reachable,
+            "caught_up": self.caught_up,
+            "lag": sum(p["lag"] or 0 for p in partitions.values()),
+            "partitions": partitions,
+            "events_applied": self.events_applied,
+            "dead_lettered": self.dead_lettered,
+            "tombstones_skipped": self.tombstones_skipped,
+            "last_applied_at": self.last_applied_at.isoformat() if self.last_applied_at else None,
+            "last_error": self.last_error,
+        }
+
+    def _lag_of(self, tp: TopicPartition) -> int | None:
+        end = self._ends.get(tp)
+        return None if end is None else max(0, end - self._positions.get(tp, 0))
+
+    def _run(self) -> None:
+        backoff = 0.2
+        try:
+            while not self._stop.is_set():
+                try:
+                    if self._consumer is None:
+                        self._connect()
+                    self._poll_once()
+                    self._refresh_lag()
+                    backoff = 0.2
+                except Exception as exc:  # broker down, DLQ send failed, ...: retry, never die
+                    self.broker_reachable = False
+                    self.last_error = f"{type(exc).__name__}: {exc}"[:500]
+                    log.warning("matching consumer: %s; retrying in %.1fs", self.last_error, backoff)
+                    self._disconnect()
+                    self._stop.wait(backoff)
+                    backoff = min(backoff * 2, self._settings.retry_max_seconds)
+        finally:
+            self._disconnect()
+
+    def _connect(self) -> None:
+        bootstrap = self._settings.kafka_bootstrap_servers
+        if not _reachable(bootstrap):
+            raise BrokerUnreachableError(f"no broker answers at {bootstrap}")
+        ensure_topics(bootstrap, partitions=self._settings.topic_partitions,
+                      namespace=self._settings.topic_namespace, timeout_ms=2_000)
+        consumer = make_consumer(bootstrap, client_id=f"{self._settings.client_id}-events",
+                                 max_poll_records=self._settings.max_poll_records)
+        try:
+            assigned: list[TopicPartition] = []
+            for topic in self._topics:
+                partitions = consumer.partitions_for_topic(topic)
+                if not partitions:
+                    raise RuntimeError(f"topic {topic} has no partitions (yet)")
+                assigned += [TopicPartition(topic, p) for p in sorted(partitions)]
+            consumer.assign(assigned)
+            new = [tp for tp in assigned if tp not in self._positions]
+            beginnings = consumer.beginning_offsets(new, timeout_ms=10_000) if new else {}
+            with self._lock:
+                self._positions.update(beginnings)
+            for tp in assigned:
+                consumer.seek(tp, self._positions[tp])
+        except Exception:
+            consumer.close()
+            raise
+        self._consumer = consumer
+        self.broker_reachable, self.last_error = True, None
+        log.info("matching consumer reading %d partitions of %s", len(assigned), ", ".join(self._topics))
+
+    def _disconnect(self) -> None:
+        consumer, producer = self._consumer, self._producer
+        self._consumer = self._producer = None
+        if consumer is not None:
+            try:
+                consumer.close(autocommit=False, timeout_ms=1000)
+            except Exception:
+                log.debug("closing the consumer failed", exc_info=True)
+        if producer is not None:
+            try:
+                producer.close(timeout=1)
+            except Exception:
+                log.debug("closing the dead-letter producer failed", exc_info=True)
+
+    def _poll_once(self) -> None:
+        assert self._consumer is not None
+        polled = self._consumer.poll(timeout_ms=200, max_records=self._settings.max_poll_records)
+        if not polled:
+            self._adopt_client_positions()
+            return
+        events: list[AnyEvent] = []
+        poison: list[tuple[ConsumerRecord, str]] = []
+        positions: dict[TopicPartition, int] = {}
+        tombstones = 0
+        for tp, records in polled.items():
+            for record in records:
+                positions[tp] = record.offset + 1
+                if record.value is None:  # a compaction tombstone: not an event, nothing to apply
+                    tombstones += 1
+                    continue
+                try:
+                    events.append(decode_event(record.value))
+                except EventDecodeError as exc:
+                    poison.append((record, str(exc)))
+        if poison:
+            self._dead_letter(poison)
+        batch = self._state.apply(events, self._encoder,
+                                  offsets={_key(tp): pos for tp, pos in positions.items()})
+        with self._lock:
+            self._positions.update(positions)
+            self.events_applied += len(events)
+            self.dead_lettered += len(poison)
+            self.tombstones_skipped += tombstones
+            if events:
+                self.last_applied_at = datetime.now(UTC)
+        if events:
+            log.info("applied %d events (%d upserted, %d deleted, %d ignored) → generation %d",
+                     batch.events, batch.upserted, batch.deleted, batch.ignored, batch.generation)
+
+    def _adopt_client_positions(self) -> None:
+        """After an empty poll everything returned was applied; the client's positions may be further
+        ahead (offsets without a record: compaction gaps, transaction markers) and then count as read."""
+        assert self._consumer is not None
+        with self._lock:
+            for tp, applied in self._positions.items():
+                self._positions[tp] = max(applied, int(self._consumer.position(tp, timeout_ms=1000)))
+
+    def _dead_letter(self, poison: list[tuple[ConsumerRecord, str]]) -> None:
+        """Publish each undecodable message with its origin and reason; raise unless all are acked."""
+        if self._producer is None:
+            self._producer = make_producer(self._settings.kafka_bootstrap_servers,
+                                           client_id=f"{self._settings.client_id}-dead-letter")
+        limit = self._settings.dead_letter_payload_bytes
+        futures = []
+        for record, reason in poison:
+            raw: bytes = record.value
+            origin = f"{record.topic}:{record.partition}:{record.offset}"
+            value = {
+                "source_topic": record.topic,
+                "partition": record.partition,
+                "offset": record.offset,
+                "key": record.key.decode("utf-8", "replace") if record.key is not None else None,
+                "reason": reason[:2000],
+                "consumer": self._settings.client_id,
+                "dead_lettered_at": datetime.now(UTC).isoformat(),
+                "payload_bytes": len(raw),
+                "payload_truncated": len(raw) > limit,
+                "payload_base64": base64.b64encode(raw[:limit]).decode("ascii"),
+            }
+            futures.append(self._producer.send(self.dead_letter_topic, key=origin.encode(),
+                                               value=json.dumps(value, ensure_ascii=False).encode()))
+            log.warning("dead-lettered %s (%d bytes): %s", origin, len(raw), reason[:200])
+        self._producer.flush(timeout=10)
+        for future in futures:
+            future.get(timeout=10)
+
+    def _refresh_lag(self) -> None:
+        """End offsets once a second; a failure only marks the broker unreachable (the client reconnects)."""
+        now = time.monotonic()
+        interval = LAG_REFRESH_SECONDS if self.caught_up else 0.2  # notice the end of the backlog soon
+        if self._consumer is None or now - self._lag_checked_at < interval:
+            return
+        self._lag_checked_at = now
+        try:
+            ends = self._consumer.end_offsets(list(self._positions), timeout_ms=2000)
+        except Exception as exc:
+            self.broker_reachable = False
+            self.last_error = f"{type(exc).__name__}: {exc}"[:500]
+            return
+        with self._lock:
+            self._ends.update(ends)
+            lag = sum(self._lag_of(tp) or 0 for tp in self._positions)
+        self.broker_reachable = True
+        if lag == 0 and not self.caught_up:
+            self.caught_up = True
+            log.info("matching consumer caught up at generation %d", self._state.generation)

@@ -1,0 +1,40 @@
+"""What the lifespan builds once, handed to the routes by small typed dependencies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from services.matching.consumer import EventConsumer
+from services.matching.domain.encoders import HybridEncoder
+from services.matching.domain.state import MatchingState
+from services.matching.service import MatchingService
+from services.matching.settings import MatchingSettings
+from shared.cache import JsonCache
+
+
+@dataclass(frozen=True)
+class MatchingRuntime:
+    settings: MatchingSettings
+    encoder: HybridEncoder
+    state: MatchingState
+    cache: JsonCache
+    consumer: EventConsumer
+    service: MatchingService
+
+
+def get_runtime(request: Request) -> MatchingRuntime:
+    runtime: MatchingRuntime = request.app.state.matching
+    return runtime
+
+
+RuntimeDep = Annotated[MatchingRuntime, Depends(get_runtime)]
+
+
+def get_service(runtime: RuntimeDep) -> MatchingService:
+    return runtime.service
+
+
+ServiceDep = Annotated[MatchingService, Depends(get_service)]

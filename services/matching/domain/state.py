@@ -1,0 +1,198 @@
+"""The in-memory matching state of one replica: per side a vector index, documents and versions.
+
+Applying is split in three steps so embedding and indexing can later live in different processes:
+``plan`` (pick the events that matter, build documents and texts) → ``encoder.encode(plan.texts)``
+→ ``commit`` (re-check versions, write index and documents under the lock).
+Versions survive deletes (tombstones), so a replayed or late event never resurrects a record.
+"""
+
+from __future__ import annotations
+
+import threading
+import zlib
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Generic, Literal, TypeVar
+
+import numpy as np
+
+from services.matching.domain.documents import (
+    OpportunityDoc,
+    TalentDoc,
+    opportunity_document,
+    talent_document,
+)
+from services.matching.domain.encoders import TextEncoder, Vectors
+from services.matching.domain.index import VectorIndex
+from shared.events.contracts import (
+    OpportunityEvent,
+    OpportunityUpsertedV1,
+    ProfileDeletedV1,
+    ProfileEvent,
+    ProfileUpsertedV1,
+)
+
+Side = Literal["talents", "opportunities"]
+AnyEvent = ProfileEvent | OpportunityEvent
+DocT = TypeVar("DocT", TalentDoc, OpportunityDoc)
+
+
+@dataclass
+class SideState(Generic[DocT]):
+    """One side of the market: its vectors, its documents and the newest version seen per record."""
+
+    index: VectorIndex
+    docs: dict[int, DocT] = field(default_factory=dict)
+    versions: dict[int, int] = field(default_factory=dict)
+
+    def deleted(self, record_id: int) -> bool:
+        return record_id in self.versions and record_id not in self.docs
+
+
+@dataclass(frozen=True)
+class Change:
+    """The newest event of one record in a batch; ``doc`` None means delete."""
+
+    side: Side
+    record_id: int
+    version: int
+    doc: TalentDoc | OpportunityDoc | None = None
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class Plan:
+    changes: tuple[Change, ...]
+    events: int  # decoded events in the batch: all count towards the generation
+    ignored: int  # stale or superseded within the batch
+
+    @property
+    def upserts(self) -> list[Change]:
+        return [c for c in self.changes if c.doc is not None]
+
+    @property
+    def texts(self) -> list[str]:
+        return [c.text for c in self.upserts]
+
+
+@dataclass(frozen=True)
+class AppliedBatch:
+    events: int
+    upserted: int
+    deleted: int
+    ignored: int
+    changed: frozenset[Side]
+    generation: int
+
+
+def _side_of(event: AnyEvent) -> Side:
+    return "talents" if isinstance(event, ProfileUpsertedV1 | ProfileDeletedV1) else "opportunities"
+
+
+class MatchingState:
+    """Thread-safe: writers commit under the lock; readers search inside ``reading()``."""
+
+    def __init__(self, dim: int, *, max_text_chars: int = 2000) -> None:
+        self.dim = dim
+        self.max_text_chars = max_text_chars
+        self.talents: SideState[TalentDoc] = SideState(VectorIndex(dim))
+        self.opportunities: SideState[OpportunityDoc] = SideState(VectorIndex(dim))
+        self.generation = 0  # events consumed so far: equal on replicas that read the same offsets
+        self.offsets: dict[str, int] = {}  # "topic:partition" → next offset, committed with the data
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def reading(self) -> Iterator[MatchingState]:
+        """Hold the lock while reading several things that must agree (token, vector, search)."""
+        with self._lock:
+            yield self
+
+    def cache_token(self) -> str:
+        """Names this exact state: the generation plus a digest of the offsets it was built from."""
+        digest = zlib.crc32(repr(sorted(self.offsets.items())).encode())
+        return f"{self.generation}-{digest:08x}"
+
+    def _side(self, side: Side) -> SideState[TalentDoc] | SideState[OpportunityDoc]:
+        return self.talents if side == "talents" else self.opportunities
+
+    def plan(self, events: Sequence[AnyEvent]) -> Plan:
+        """Keep the newest event per record, drop those not newer than known, build documents."""
+        newest: dict[tuple[Side, int], AnyEvent] = {}
+        for event in events:
+            key = (_side_of(event), event.record_id)
+            held = newest.get(key)
+            if held is None or event.record_version > held.record_version:
+                newest[key] = event
+        with self._lock:
+            fresh = [(key, e) for key, e in newest.items()
+                     if e.record_version > self._side(key[0]).versions.get(key[1], 0)]
+        changes = [self._change(side, event) for (side, _), event in fresh]
+        return Plan(changes=tuple(changes), events=len(events), ignored=len(events) - len(changes))
+
+    def _change(self, side: Side, event: AnyEvent) -> Change:
+        doc: TalentDoc | OpportunityDoc | None = None
+        text = ""
+        if isinstance(event, ProfileUpsertedV1):
+            doc, text = talent_document(event.record_id, event.profile, max_chars=self.max_text_chars)
+        elif isinstance(event, OpportunityUpsertedV1):
+            doc, text = opportunity_document(event.record_id, event.opportunity,
+                                             max_chars=self.max_text_chars)
+        return Change(side=side, record_id=event.record_id, version=event.record_version, doc=doc, text=text)
+
+    def commit(self, plan: Plan, vectors: Vectors, *,
+               offsets: Mapping[str, int] | None = None) -> AppliedBatch:
+        """Write the plan (``vectors`` are the rows of ``plan.texts``); one add and one remove per side."""
+        upserts = plan.upserts
+        if len(vectors) != len(upserts):
+            raise ValueError(f"{len(vectors)} vectors for {len(upserts)} upserts")
+        row_of = {id(change): row for row, change in enumerate(upserts)}
+        upserted = deleted = ignored = 0
+        changed: set[Side] = set()
+        with self._lock:
+            for side in ("talents", "opportunities"):
+                state = self._side(side)
+                todo = [c for c in plan.changes
+                        if c.side == side and c.version > state.versions.get(c.record_id, 0)]
+                ignored += sum(1 for c in plan.changes if c.side == side) - len(todo)
+                adds = [c for c in todo if c.doc is not None]
+                removes = [c.record_id for c in todo if c.doc is None]
+                if adds:
+                    state.index.upsert_many([c.record_id for c in adds],
+                                            vectors[[row_of[id(c)] for c in adds]])
+                state.index.remove_many(removes)
+                _record(state, todo)
+                upserted += len(adds)
+                deleted += len(removes)
+                if todo:
+                    changed.add(side)
+            self.generation += plan.events
+            if offsets:
+                self.offsets.update(offsets)
+            generation = self.generation
+        return AppliedBatch(events=plan.events, upserted=upserted, deleted=deleted,
+                            ignored=plan.ignored + ignored, changed=frozenset(changed),
+                            generation=generation)
+
+    def apply(self, events: Sequence[AnyEvent], encoder: TextEncoder, *,
+              offsets: Mapping[str, int] | None = None) -> AppliedBatch:
+        """Plan, encode all upserts in one batched call, commit."""
+        plan = self.plan(events)
+        texts = plan.texts
+        vectors = encoder.encode(texts) if texts else _empty(self.dim)
+        return self.commit(plan, vectors, offsets=offsets)
+
+
+def _record(state: SideState[TalentDoc] | SideState[OpportunityDoc], changes: list[Change]) -> None:
+    """Store versions (kept after a delete: the tombstone) and documents of applied changes."""
+    docs: dict[int, TalentDoc | OpportunityDoc] = state.docs  # type: ignore[assignment]
+    for change in changes:
+        state.versions[change.record_id] = change.version
+        if change.doc is None:
+            docs.pop(change.record_id, None)
+        else:
+            docs[change.record_id] = change.doc
+
+
+def _empty(dim: int) -> Vectors:
+    return np.zeros((0, dim), dtype=np.float32)

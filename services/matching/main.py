@@ -1,0 +1,96 @@
+"""The matching app: ``uvicorn services.matching.main:create_app --factory``."""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+
+from services.matching.api import router
+from services.matching.consumer import EventConsumer
+from services.matching.deps import MatchingRuntime
+from services.matching.domain.encoders import DenseEncoder, HybridEncoder, LexicalEncoder
+from services.matching.domain.ranking import RankingWeights
+from services.matching.domain.state import MatchingState
+from services.matching.service import MatchingService
+from services.matching.settings import MatchingSettings
+from shared.cache import JsonCache, connect_redis
+from shared.web import install_body_limit, install_error_handlers, install_health
+
+
+def build_encoder(settings: MatchingSettings) -> HybridEncoder:
+    """Load the model once (skipped when ``dense_weight`` is 0) and blend it with the lexical channel."""
+    dense = (DenseEncoder(settings.embedding_model, batch_size=settings.embed_batch_size,
+                          threads=settings.torch_threads)
+             if settings.dense_weight > 0 else None)
+    return HybridEncoder(dense=dense, lexical=LexicalEncoder(settings.lexical_dim),
+                         dense_weight=settings.dense_weight, lexical_weight=settings.lexical_weight)
+
+
+def ranking_weights(settings: MatchingSettings) -> RankingWeights:
+    return RankingWeights(
+        skill_overlap=settings.bonus_skill_overlap,
+        same_city=settings.bonus_same_city,
+        desired_city=settings.bonus_desired_city,
+        wanted_kind=settings.bonus_wanted_kind,
+        level=settings.bonus_level,
+        hiring_commitment=settings.bonus_hiring_commitment,
+    )
+
+
+def cache_prefix(settings: MatchingSettings, encoder: HybridEncoder) -> str:
+    """Replicas share cached results only when model, weights and bonuses agree."""
+    config = f"{encoder.name}|{ranking_weights(settings)}|{settings.max_text_chars}"
+    namespace = settings.topic_namespace or "-"
+    return f"talentmatch:{namespace}:matching:{zlib.crc32(config.encode()):08x}:"
+
+
+def create_app(settings: MatchingSettings | None = None, *, encoder: HybridEncoder | None = None) -> FastAPI:
+    """The app; ``encoder`` lets tests share one loaded model across apps."""
+    settings = settings or MatchingSettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        enc = encoder or build_encoder(settings)
+        redis_client = connect_redis(settings.redis_url)
+        cache = JsonCache(redis_client, prefix=cache_prefix(settings, enc),
+                          ttl_seconds=settings.cache_ttl_seconds)
+        state = MatchingState(enc.dim, max_text_chars=settings.max_text_chars)
+        consumer = EventConsumer(settings=settings, state=state, encoder=enc)
+        service = MatchingService(state=state, encoder=enc, cache=cache, weights=ranking_weights(settings),
+                                  max_text_chars=settings.max_text_chars)
+        app.state.matching = MatchingRuntime(settings=settings, encoder=enc, state=state, cache=cache,
+                                             consumer=consumer, service=service)
+        consumer.start()  # connects, creates topics and retries in its own thread: startup never blocks
+        try:
+            yield
+        finally:
+            consumer.stop()
+            redis_client.close()
+
+    app = FastAPI(title="Digital Talent Match — matching", version="0.1.0", lifespan=lifespan)
+    install_error_handlers(app)
+    install_body_limit(app, max_bytes=settings.max_request_bytes)
+
+    def ready() -> tuple[bool, dict[str, Any]]:
+        """Ready once the consumer runs and has read the backlog; broker and cache are only reported:
+        after catching up a replica serves from memory through a broker outage, uncached through a
+        Redis outage."""
+        runtime: MatchingRuntime | None = getattr(app.state, "matching", None)
+        if runtime is None:
+            return False, {"consumer": "not started"}
+        consumer = runtime.consumer
+        report = {
+            "consumer": "running" if consumer.running else "stopped",
+            "caught_up": consumer.caught_up,
+            "broker": "ok" if consumer.broker_reachable else f"unreachable: {consumer.last_error}",
+            "cache": "ok" if runtime.cache.ping() else "unavailable: serving uncached",
+        }
+        return consumer.running and consumer.caught_up, report
+
+    install_health(app, ready=ready)
+    app.include_router(router)
+    return app

@@ -1,0 +1,186 @@
+"""Matching use cases (no HTTP): recommendations for a talent, shortlists for an opportunity, text search.
+
+Results are cached under a key that names the state they were computed from (``cache_token``):
+a new batch of events changes the token, so older results are never served again (TTL expires them).
+The token, the query vector and the search are read under one lock, so a result is never stored
+under a token of a different state.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import date
+from typing import Any, Literal
+
+from services.matching.domain.documents import OpportunityDoc, TalentDoc
+from services.matching.domain.encoders import TextEncoder, Vectors
+from services.matching.domain.ranking import Item, RankingWeights, rank_opportunities, rank_talents
+from services.matching.domain.state import MatchingState, SideState
+from shared.cache import JsonCache
+from shared.errors import NotFoundError, UnprocessableError
+from shared.events.vocabulary import OpportunityKind, TrainingMode
+from shared.reference.cities import UnknownCityError, normalize_city
+from shared.reference.skills import extract_skills, skill_label
+
+Target = Literal["opportunities", "talents"]
+Result = dict[str, Any]
+
+
+def _city(city: str | None) -> str | None:
+    if not city:
+        return None
+    try:
+        return normalize_city(city)
+    except UnknownCityError as exc:
+        raise UnprocessableError(str(exc), field="city") from exc
+
+
+def _not_found(what: str, record_id: int, side: SideState[Any]) -> NotFoundError:
+    if side.deleted(record_id):
+        return NotFoundError(f"{what} {record_id} was deleted")
+    return NotFoundError(f"{what} {record_id} is not indexed: unknown id, or its event has not been "
+                         f"consumed yet (try again shortly)")
+
+
+class MatchingService:
+    def __init__(self, *, state: MatchingState, encoder: TextEncoder, cache: JsonCache | None,
+                 weights: RankingWeights, max_text_chars: int = 2000) -> None:
+        self._state = state
+        self._encoder = encoder
+        self._cache = cache
+        self._weights = weights
+        self._max_text_chars = max_text_chars
+
+    @staticmethod
+    def _candidates(k: int) -> int:
+        """Hits fetched before ranking, so the bonuses can lift a result from below the top k."""
+        return max(3 * k, k + 20)
+
+    def _cached(self, key: str, compute: Callable[[], tuple[Result, str]]) -> Result:
+        if self._cache is not None:
+            with self._state.reading() as state:
+                token = state.cache_token()
+            hit = self._cache.get(f"{key}@{token}")
+            if hit is not None:
+                return {**hit, "cached": True}
+        result, token = compute()
+        if self._cache is not None:
+            self._cache.set(f"{key}@{token}", result)
+        return {**result, "cached": False}
+
+    def recommend_for_talent(self, talent_id: int, *, k: int = 10, kind: OpportunityKind | None = None,
+                             city: str | None = None,
+                             training_mode: TrainingMode | None = None) -> Result:
+        """Open opportunities for a talent, best first, optionally filtered."""
+        city = _city(city)
+        key = f"talent:{talent_id}:k={k}:kind={kind or ''}:city={city or ''}:mode={training_mode or ''}"
+
+        def compute() -> tuple[Result, str]:
+            today = date.today()
+            with self._state.reading() as state:
+                talent = state.talents.docs.get(talent_id)
+                vector = state.talents.index.vector(talent_id)
+                if talent is None or vector is None:
+                    raise _not_found("talent", talent_id, state.talents)
+                docs = state.opportunities.docs
+
+                def allowed(i: int) -> bool:
+                    d = docs[i]
+                    return (d.accepting(today) and (kind is None or d.kind == kind)
+                            and (city is None or d.city == city)
+                            and (training_mode is None or d.training_mode == training_mode))
+
+                hits = state.opportunities.index.search(vector, self._candidates(k), allowed=allowed)
+                found = {i: docs[i] for i, _ in hits}
+                generation, token = state.generation, state.cache_token()
+            items = rank_opportunities(talent, hits, found, self._weights, k)
+            return {"talent_id": talent_id, "generation": generation, "items": items}, token
+
+        return self._cached(key, compute)
+
+    def shortlist_for_opportunity(self, opportunity_id: int, *, k: int = 10,
+                                  city: str | None = None) -> Result:
+        """Talents open to work for an opportunity, best first; ``city``: lives in or wants to work there."""
+        city = _city(city)
+        key = f"opportunity:{opportunity_id}:k={k}:city={city or ''}"
+
+        def compute() -> tuple[Result, str]:
+            with self._state.reading() as state:
+                opportunity = state.opportunities.docs.get(opportunity_id)
+                vector = state.opportunities.index.vector(opportunity_id)
+                if opportunity is None or vector is None:
+                    raise _not_found("opportunity", opportunity_id, state.opportunities)
+                docs = state.talents.docs
+
+                def allowed(i: int) -> bool:
+                    d = docs[i]
+                    return d.open_to_work and (city is None or d.city == city or city in d.desired_cities)
+
+                hits = state.talents.index.search(vector, self._candidates(k), allowed=allowed)
+                found = {i: docs[i] for i, _ in hits}
+                generation, token = state.generation, state.cache_token()
+            items = rank_talents(opportunity, hits, found, self._weights, k)
+            return {"opportunity_id": opportunity_id, "generation": generation, "items": items}, token
+
+        return self._cached(key, compute)
+
+    def search_text(self, text: str, *, target: Target, k: int = 10, kind: OpportunityKind | None = None,
+                    city: str | None = None) -> Result:
+        """Opportunities or talents for free text; the query's canonical skills earn the overlap bonus."""
+        text = text.strip()
+        if not text:
+            raise UnprocessableError("text must not be blank", field="text")
+        city = _city(city)
+        digest = hashlib.sha256(text.encode()).hexdigest()[:32]  # the key never holds the text itself
+        key = f"search:{target}:{digest}:k={k}:kind={kind or ''}:city={city or ''}"
+
+        def compute() -> tuple[Result, str]:
+            query = text[:self._max_text_chars]
+            vector = self._encoder.encode([query])[0]  # outside the lock: the model is the slow part
+            skills = tuple(extract_skills(query))
+            if target == "opportunities":
+                items, generation, token = self._opportunities_for_text(vector, skills, k, kind, city)
+            else:
+                items, generation, token = self._talents_for_text(vector, skills, k, kind, city)
+            return {"target": target, "generation": generation,
+                    "query_skills": [skill_label(s) for s in skills], "items": items}, token
+
+        return self._cached(key, compute)
+
+    def _opportunities_for_text(self, vector: Vectors, skills: tuple[str, ...], k: int,
+                                kind: OpportunityKind | None, city: str | None) -> tuple[list[Item], int, str]:
+        today = date.today()
+        with self._state.reading() as state:
+            docs = state.opportunities.docs
+
+            def allowed(i: int) -> bool:
+                d = docs[i]
+                return d.accepting(today) and (kind is None or d.kind == kind) and (city is None or d.city == city)
+
+            hits = state.opportunities.index.search(vector, self._candidates(k), allowed=allowed)
+            found = {i: docs[i] for i, _ in hits}
+            generation, token = state.generation, state.cache_token()
+        seeker = TalentDoc(id=0, display_name="", city="", desired_cities=(), level=None, years_experience=0,
+                           skills=skills, wanted_kinds=(), open_to_work=True)
+        return rank_opportunities(seeker, hits, found, self._weights, k), generation, token
+
+    def _talents_for_text(self, vector: Vectors, skills: tuple[str, ...], k: int,
+                          kind: OpportunityKind | None, city: str | None) -> tuple[list[Item], int, str]:
+        with self._state.reading() as state:
+            docs = state.talents.docs
+
+            def allowed(i: int) -> bool:
+                d = docs[i]
+                return (d.open_to_work and (kind is None or kind in d.wanted_kinds)
+                        and (city is None or d.city == city or city in d.desired_cities))
+
+            hits = state.talents.index.search(vector, self._candidates(k), allowed=allowed)
+            found = {i: docs[i] for i, _ in hits}
+            generation, token = state.generation, state.cache_token()
+        posting = OpportunityDoc(id=0, kind=kind or OpportunityKind.JOB_POSTING, title="", organization="",
+                                 city="", level=None, training_mode=None, hiring_commitment=False,
+                                 skills=skills, open=True, closes_on=None)
+        weights = self._weights if kind else replace(self._weights, wanted_kind=0.0)
+        return rank_talents(posting, hits, found, weights, k), generation, token

@@ -1,0 +1,82 @@
+"""Test data: events as the profiles and jobs services would publish them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shared.events.contracts import (
+    OpportunityDeletedV1,
+    OpportunitySnapshot,
+    OpportunityUpsertedV1,
+    ProfileDeletedV1,
+    ProfileSnapshot,
+    ProfileUpsertedV1,
+)
+from shared.events.vocabulary import OpportunityKind, SkillLevel, TrainingMode
+
+
+def profile(record_id: int, version: int = 1, **fields: Any) -> ProfileUpsertedV1:
+    snapshot: dict[str, Any] = {
+        "display_name": "王敏",
+        "city": "杭州市",
+        "desired_cities": ["杭州市"],
+        "level": SkillLevel.INTERMEDIATE,
+        "skills": ["机器学习", "Python"],
+        "skills_text": "三年机器学习模型开发经验，熟悉 Python 与数据分析。",
+        "wanted_kinds": [OpportunityKind.JOB_POSTING],
+    }
+    snapshot.update(fields)
+    return ProfileUpsertedV1(record_id=record_id, record_version=version,
+                             profile=ProfileSnapshot(**snapshot))
+
+
+def profile_deleted(record_id: int, version: int) -> ProfileDeletedV1:
+    return ProfileDeletedV1(record_id=record_id, record_version=version)
+
+
+def ai_posting(record_id: int, version: int = 1, **fields: Any) -> OpportunityUpsertedV1:
+    snapshot: dict[str, Any] = {
+        "kind": OpportunityKind.JOB_POSTING,
+        "title": "机器学习算法工程师",
+        "organization": "杭州智算科技有限公司",
+        "city": "杭州市",
+        "description": "负责机器学习模型的训练与上线，要求熟练使用 Python、PyTorch。",
+        "skills": ["机器学习", "Python", "PyTorch"],
+        "level": SkillLevel.INTERMEDIATE,
+    }
+    snapshot.update(fields)
+    return OpportunityUpsertedV1(record_id=record_id, record_version=version,
+                                 opportunity=OpportunitySnapshot(**snapshot))
+
+
+def nursing_posting(record_id: int, version: int = 1, **fields: Any) -> OpportunityUpsertedV1:
+    snapshot: dict[str, Any] = {
+        "kind": OpportunityKind.JOB_POSTING,
+        "title": "护理人员",
+        "organization": "杭州康宁护理院",
+        "city": "杭州市",
+        "description": "负责病房护理与老人照护，持有护士执业证书。",
+    }
+    snapshot.update(fields)
+    return OpportunityUpsertedV1(record_id=record_id, record_version=version,
+                                 opportunity=OpportunitySnapshot(**snapshot))
+
+
+def order_class(record_id: int, version: int = 1, **fields: Any) -> OpportunityUpsertedV1:
+    snapshot: dict[str, Any] = {
+        "kind": OpportunityKind.TRAINING_CLASS,
+        "title": "人工智能训练师订单班",
+        "organization": "杭州智算科技有限公司",
+        "city": "杭州市",
+        "skills": ["机器学习", "数据标注"],
+        "training_mode": TrainingMode.ORDER_BASED,
+        "hiring_commitment": True,
+        "seats": 40,
+    }
+    snapshot.update(fields)
+    return OpportunityUpsertedV1(record_id=record_id, record_version=version,
+                                 opportunity=OpportunitySnapshot(**snapshot))
+
+
+def opportunity_deleted(record_id: int, version: int) -> OpportunityDeletedV1:
+    return OpportunityDeletedV1(record_id=record_id, record_version=version)

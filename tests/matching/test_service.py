@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from services.matching.domain.encoders import HybridEncoder
+from services.matching.domain.ranking import RankingWeights
+from services.matching.domain.state import MatchingState
+from services.matching.service import MatchingService
+from shared.errors import NotFoundError, UnprocessableError
+from shared.events.vocabulary import OpportunityKind, TrainingMode
+from tests.matching.factories import (
+    ai_posting,
+    nursing_posting,
+    opportunity_deleted,
+    order_class,
+    profile,
+)
+
+
+@pytest.fixture
+def service(hybrid_encoder: HybridEncoder) -> MatchingService:
+    state = MatchingState(hybrid_encoder.dim)
+    state.apply([
+        profile(1),
+        profile(2, display_name="李娜", skills=["护理"], skills_text="五年病房护理经验", city="宁波市",
+                desired_cities=["杭州市"]),
+        profile(3, display_name="张伟", open_to_work=False),
+        ai_posting(10),
+        nursing_posting(11),
+        order_class(12),
+        ai_posting(13, title="机器学习工程师（已招满）", open=False),
+        ai_posting(14, title="机器学习工程师（已截止）", closes_on=date.today() - timedelta(days=1)),
+        ai_posting(15, city="上海市", organization="上海智算"),
+        ai_posting(16), opportunity_deleted(16, 2),
+    ], hybrid_encoder)
+    return MatchingService(state=state, encoder=hybrid_encoder, cache=None, weights=RankingWeights())
+
+
+def test_chinese_profile_gets_the_ai_posting_before_nursing(service: MatchingService) -> None:
+    result = service.recommend_for_talent(1, k=10)
+    ids = [item["id"] for item in result["items"]]
+    assert ids[0] == 10
+    assert ids.index(11) > ids.index(12) > 0  # the order-based AI class also beats nursing
+    assert 13 not in ids and 14 not in ids and 16 not in ids  # closed, past closing date, deleted
+    assert result["cached"] is False and result["generation"] == 11
+
+
+def test_filters(service: MatchingService) -> None:
+    by_city = service.recommend_for_talent(1, k=10, city="上海")
+    assert [i["id"] for i in by_city["items"]] == [15]
+    by_kind = service.recommend_for_talent(1, k=10, kind=OpportunityKind.TRAINING_CLASS)
+    assert [i["id"] for i in by_kind["items"]] == [12]
+    by_mode = service.recommend_for_talent(1, k=10, training_mode=TrainingMode.DIRECTED)
+    assert by_mode["items"] == []
+    assert len(service.recommend_for_talent(1, k=2)["items"]) == 2
+
+
+def test_shortlist_skips_talents_not_open_to_work(service: MatchingService) -> None:
+    result = service.shortlist_for_opportunity(10, k=10)
+    ids = [i["id"] for i in result["items"]]
+    assert ids[0] == 1 and 3 not in ids
+    assert result["items"][0]["missing_skills"] == ["PyTorch"]
+    nursing = service.shortlist_for_opportunity(11, k=10, city="杭州市")  # 李娜 wants to work in 杭州
+    assert nursing["items"][0]["id"] == 2
+
+
+def test_unknown_and_deleted_ids_are_not_found(service: MatchingService) -> None:
+    with pytest.raises(NotFoundError, match="not indexed"):
+        service.recommend_for_talent(999)
+    with pytest.raises(NotFoundError, match="was deleted"):
+        service.shortlist_for_opportunity(16)
+
+
+def test_search_text_both_ways(service: MatchingService) -> None:
+    jobs = service.search_text("护士 病房护理", target="opportunities", k=3)
+    assert jobs["items"][0]["id"] == 11
+    people = service.search_text("机器学习 Python 工程师", target="talents", k=3)
+    assert people["items"][0]["id"] == 1 and people["query_skills"] == ["机器学习", "Python"]
+    english = service.search_text("machine learning engineer", target="opportunities", k=3)
+    assert {i["id"] for i in english["items"]} <= {10, 12, 15}  # the English-only model meets 机器学习
+
+
+def test_bad_city_and_blank_text_are_unprocessable(service: MatchingService) -> None:
+    with pytest.raises(UnprocessableError) as err:
+        service.recommend_for_talent(1, city="Atlantis")
+    assert err.value.field == "city"
+    with pytest.raises(UnprocessableError):
+        service.search_text("   ", target="talents")
