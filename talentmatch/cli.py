@@ -28,8 +28,9 @@ def _wait_indexed(config: StackConfig, *, profiles: int, opportunities: int, tim
             status = httpx.get(f"{config.url('matching')}/v1/status", timeout=5).json()
         except httpx.HTTPError:
             status = {}
-        if status.get("talents", -1) >= profiles and status.get("opportunities", -1) >= opportunities:
-            return status
+        index = status.get("index", {})
+        if index.get("talents", -1) >= profiles and index.get("opportunities", -1) >= opportunities:
+            return index
         time.sleep(0.5)
     return status
 
@@ -143,6 +144,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("httpx", "kafka"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     args = build_parser().parse_args(argv)
     return int(args.func(args))

@@ -248,7 +248,7 @@ _SALARY = re.compile(
     rf"上{_CN_NUM}休{_CN_NUM}|月休{_CN_NUM}天|(?:周末)?[单双法]休|"
     r"[五六七]险[一二]金|"
     rf"{_CN_NUM}\s*(?:名|人|位)(?![a-z\u4e00-\u9fff]*(?:员|师))|[若多]干名|"
-    r"\d{2,4}\s*(?:年|届)|"
+    r"\d{2,4}\s*(?:年|届)|\d+\s*薪|"
     r"\b[a-z]{1,3}\d{3,}\b|"  # request codes: J10865
     r"\d{3,}"
 )
@@ -265,7 +265,7 @@ _NOISE_WORDS = (
     "full time", "part-time", "part time",
 )
 # Words that contain a noise word but are real job words.
-_PROTECTED = ("高级中学", "高级技工", "初级中学", "实习律师", "实习医生", "实习医师", "上市公司")
+_PROTECTED = ("高级中学", "高级技工", "初级中学", "实习律师", "实习医生", "实习医师")
 _RECRUIT_KEEP = (
     "招聘专员", "招聘师", "招聘经理", "招聘主管", "招聘顾问", "招聘总监", "招聘助理", "招聘官", "招聘负责人",
     "招聘hr", "招聘/",
