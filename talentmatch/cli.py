@@ -41,12 +41,6 @@ def _totals(config: StackConfig) -> tuple[int, int]:
     return int(profiles["total"]), int(jobs["total"])
 
 
-def _republish(config: StackConfig) -> None:
-    """The embedded broker keeps its log in memory: re-publish the stores' state after it starts."""
-    for service in ("profiles", "jobs"):
-        httpx.post(f"{config.url(service)}/v1/admin/republish", timeout=60).raise_for_status()
-
-
 def cmd_up(args: argparse.Namespace) -> int:
     from talentmatch.demo.load import load_demo
 
@@ -62,7 +56,6 @@ def cmd_up(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     print(f"starting broker (Tansu, :{config.broker_port}), redis (:{config.redis_port}) and the services …")
-    stack.on_broker_restart.append(lambda: _republish(config))
     try:
         stack.start()
         if not args.no_demo:
@@ -70,7 +63,7 @@ def cmd_up(args: argparse.Namespace) -> int:
                                profiles=args.profiles, opportunities=args.opportunities)
             if result.skipped:
                 print("demo data already present; re-publishing the stores to the fresh broker")
-        _republish(config)
+        stack.republish()
         profiles, opportunities = _totals(config)
         print(f"waiting for matching to index {profiles} profiles and {opportunities} opportunities …")
         status = _wait_indexed(config, profiles=profiles, opportunities=opportunities)

@@ -48,7 +48,6 @@ class LocalStack:
     def __init__(self, config: StackConfig) -> None:
         self.config = config
         self.processes: dict[str, ManagedProcess] = {}
-        self.on_broker_restart: list[Callable[[], None]] = []
 
     @property
     def log_dir(self) -> Path:
@@ -109,14 +108,26 @@ class LocalStack:
             time.sleep(0.1)
         raise TimeoutError(f"{service} not healthy after {timeout:.0f}s; see {proc.log_path}")
 
+    def republish(self) -> dict[str, int]:
+        """Ask the source services to re-publish their current state.
+
+        The embedded broker keeps its log in memory, so after it (re)starts the log is empty; versions
+        make the replay harmless for matching.
+        """
+        enqueued = {}
+        for service in ("profiles", "jobs"):
+            response = httpx.post(f"{self.config.url(service)}/v1/admin/republish", timeout=60)
+            response.raise_for_status()
+            enqueued[service] = int(response.json()["enqueued"])
+        return enqueued
+
     def restart(self, name: str, *, kill: bool = False) -> None:
         """Stop (or SIGKILL) one component and start it again on the same port."""
         proc = self.processes[name]
         proc.kill() if kill else proc.stop()
         self._start_component(name)
         if name == "broker":
-            for callback in self.on_broker_restart:
-                callback()
+            self.republish()
 
     def supervise(self, *, interval: float = 1.0, stop: Callable[[], bool] = lambda: False) -> None:
         """Restart any component that died, until ``stop()`` says so."""
