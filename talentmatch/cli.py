@@ -28,11 +28,11 @@ def _wait_indexed(config: StackConfig, *, profiles: int, opportunities: int, tim
             status = httpx.get(f"{config.url('matching')}/v1/status", timeout=5).json()
         except httpx.HTTPError:
             status = {}
-        index = status.get("index", {})
+        index: dict[str, Any] = status.get("index", {})
         if index.get("talents", -1) >= profiles and index.get("opportunities", -1) >= opportunities:
             return index
         time.sleep(0.5)
-    return status
+    return dict(status.get("index", {}))
 
 
 def _totals(config: StackConfig) -> tuple[int, int]:
