@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 
+from shared.kafka import ensure_topics
 from talentmatch.embedded import ManagedProcess, spawn, start_broker, start_redis, wait_for_port
 
 log = logging.getLogger(__name__)
@@ -28,6 +29,7 @@ class StackConfig:
     redis_port: int = 16379
     ports: dict[str, int] = field(default_factory=lambda: {"profiles": 8001, "jobs": 8002, "matching": 8003})
     topic_namespace: str = ""
+    topic_partitions: int = 3
     extra_env: dict[str, str] = field(default_factory=dict)
 
     def url(self, service: str) -> str:
@@ -59,6 +61,7 @@ class LocalStack:
             "KAFKA_BOOTSTRAP_SERVERS": cfg.bootstrap,
             "REDIS_URL": cfg.redis_url,
             "TOPIC_NAMESPACE": cfg.topic_namespace,
+            "TOPIC_PARTITIONS": str(cfg.topic_partitions),
             "HF_HUB_OFFLINE": "1",
             "TRANSFORMERS_OFFLINE": "1",
             "PYTHONUNBUFFERED": "1",
@@ -70,14 +73,17 @@ class LocalStack:
 
     def start(self, *, timeout: float = 120.0) -> None:
         self.config.var_dir.mkdir(parents=True, exist_ok=True)
-        self._start_component("broker")
-        self._start_component("redis")
+        self.start_component("broker")
+        ensure_topics(self.config.bootstrap, partitions=self.config.topic_partitions,
+                      namespace=self.config.topic_namespace)
+        self.start_component("redis")
         for service in SERVICES:
-            self._start_component(service, wait=False)
+            self.start_component(service, wait=False)
         for service in SERVICES:
             self.wait_healthy(service, timeout=timeout)
 
-    def _start_component(self, name: str, *, wait: bool = True) -> None:
+    def start_component(self, name: str, *, wait: bool = True) -> None:
+        """Start one component (after it was stopped) on its configured port."""
         cfg = self.config
         if name == "broker":
             self.processes[name] = start_broker(port=cfg.broker_port, log_dir=self.log_dir)
@@ -125,9 +131,19 @@ class LocalStack:
         """Stop (or SIGKILL) one component and start it again on the same port."""
         proc = self.processes[name]
         proc.kill() if kill else proc.stop()
-        self._start_component(name)
+        self.start_component(name)
         if name == "broker":
-            self.republish()
+            self.recover_from_broker_loss()
+
+    def recover_from_broker_loss(self) -> None:
+        """After the in-memory broker came back empty: recreate the topics, let matching re-read from
+        offset 0 (a restart; its old offsets mean nothing on the new log), and re-publish the stores."""
+        ensure_topics(self.config.bootstrap, partitions=self.config.topic_partitions,
+                      namespace=self.config.topic_namespace)
+        if "matching" in self.processes:
+            self.processes["matching"].stop()
+            self.start_component("matching")
+        self.republish()
 
     def supervise(self, *, interval: float = 1.0, stop: Callable[[], bool] = lambda: False) -> None:
         """Restart any component that died, until ``stop()`` says so."""

@@ -2,41 +2,18 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
-from typing import Any
-
 import httpx
 import pytest
 
-from talentmatch.embedded import free_port
 from talentmatch.stack import SERVICES, LocalStack, StackConfig
+from tests.e2e.conftest import eventually
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackConfig]:
-    config = StackConfig(var_dir=tmp_path_factory.mktemp("stack"), broker_port=free_port(),
-                         redis_port=free_port(), ports={s: free_port() for s in SERVICES})
-    local = LocalStack(config)
-    try:
-        local.start(timeout=180)
-        yield config
-    finally:
-        local.stop()
-
-
-def eventually(probe: Callable[[], Any], *, timeout: float = 60.0, what: str = "condition") -> Any:
-    """Poll ``probe`` until it returns something truthy; fail with ``what`` at the deadline."""
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        last = probe()
-        if last:
-            return last
-        time.sleep(0.2)
-    pytest.fail(f"timed out waiting for {what}; last value: {last!r}")
+def stack(local_stack: LocalStack) -> StackConfig:
+    return local_stack.config
 
 
 def test_profile_to_recommendation_update_and_delete(stack: StackConfig) -> None:
