@@ -7,16 +7,36 @@ from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from shared.errors import DomainError
+
+
+class ErrorDetail(BaseModel):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ErrorResponse(BaseModel):
+    """The body of every error: FastAPI's validation-error shape, so clients parse one format."""
+
+    detail: list[ErrorDetail]
+
+
+def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI documentation of the error statuses a router may answer."""
+    descriptions = {400: "Bad request", 401: "Not authenticated", 403: "Forbidden", 404: "Not found",
+                    409: "Conflict with the stored version", 413: "Request body too large",
+                    503: "A dependency is unavailable"}
+    return {code: {"model": ErrorResponse, "description": descriptions[code]} for code in codes}
 
 
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain_error(_request: Request, exc: DomainError) -> JSONResponse:
-        detail: dict[str, Any] = {"msg": exc.message, "type": type(exc).__name__}
-        if exc.field:
-            detail["loc"] = ["body", exc.field]
+        detail = {"loc": ["body", exc.field] if exc.field else ["body"], "msg": exc.message,
+                  "type": type(exc).__name__}
         return JSONResponse(status_code=exc.status_code, content={"detail": [detail]})
 
 
@@ -29,7 +49,7 @@ def install_body_limit(app: FastAPI, *, max_bytes: int) -> None:
         if length is not None and length.isdigit() and int(length) > max_bytes:
             return JSONResponse(
                 status_code=413,
-                content={"detail": [{"msg": f"request body over the limit of {max_bytes} bytes",
+                content={"detail": [{"loc": ["body"], "msg": f"request body over the limit of {max_bytes} bytes",
                                      "type": "payload_too_large"}]},
             )
         if length is None and request.method in {"POST", "PUT", "PATCH"}:
@@ -37,7 +57,7 @@ def install_body_limit(app: FastAPI, *, max_bytes: int) -> None:
             if len(body) > max_bytes:
                 return JSONResponse(
                     status_code=413,
-                    content={"detail": [{"msg": f"request body over the limit of {max_bytes} bytes",
+                    content={"detail": [{"loc": ["body"], "msg": f"request body over the limit of {max_bytes} bytes",
                                          "type": "payload_too_large"}]},
                 )
         return await call_next(request)

@@ -17,8 +17,9 @@ from services.jobs.schemas import (
     TrainingNeedCreated,
     TrainingNeedPublic,
 )
+from shared.web import error_responses
 
-router = APIRouter(prefix="/v1")
+router = APIRouter(prefix="/v1", responses=error_responses(404, 409, 413))
 RecordId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
@@ -79,7 +80,7 @@ def read_training_need(need_id: RecordId, service: ServiceDep) -> TrainingNeedPu
     return service.get_training_need(need_id)
 
 
-admin_router = APIRouter(prefix="/v1/admin", tags=["admin"])
+admin_router = APIRouter(prefix="/v1/admin", tags=["admin"], responses=error_responses(503))
 
 
 @admin_router.post("/republish", status_code=status.HTTP_202_ACCEPTED)

@@ -14,8 +14,9 @@ from services.profiles.schemas import (
     ProfilesPublic,
     ProfileUpdate,
 )
+from shared.web import error_responses
 
-router = APIRouter(prefix="/v1/profiles", tags=["profiles"])
+router = APIRouter(prefix="/v1/profiles", tags=["profiles"], responses=error_responses(404, 409, 413))
 
 ProfileId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
@@ -62,7 +63,7 @@ def delete_profile(profile_id: ProfileId, service: ServiceDep, expected_version:
     service.delete(profile_id, expected_version=expected_version)
 
 
-admin_router = APIRouter(prefix="/v1/admin", tags=["admin"])
+admin_router = APIRouter(prefix="/v1/admin", tags=["admin"], responses=error_responses(503))
 
 
 @admin_router.post("/republish", status_code=202)
