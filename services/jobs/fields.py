@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, StringConstraints
 
-from shared.reference.cities import UnknownCityError, normalize_city
+from shared.reference.cities import CityName
 from shared.reference.occupations import occupation_by_code
 
 CHINA_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
@@ -19,13 +19,6 @@ def _known_occupation(code: str) -> str:
     return code
 
 
-def _normalized_city(text: str) -> str:
-    try:
-        return normalize_city(text)
-    except UnknownCityError as exc:
-        raise ValueError(str(exc)) from exc
-
-
 def distinct(values: list[str]) -> list[str]:
     return list(dict.fromkeys(values))
 
@@ -33,7 +26,7 @@ def distinct(values: list[str]) -> list[str]:
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
 Labels = Annotated[list[Label], Field(max_length=50), AfterValidator(distinct)]
-City = Annotated[str, AfterValidator(_normalized_city)]
+City = CityName
 OccupationCode = Annotated[str, AfterValidator(_known_occupation)]
 OccupationCodes = Annotated[list[OccupationCode], Field(max_length=20), AfterValidator(distinct)]
 Description = Annotated[str, Field(max_length=8000)]

