@@ -1,8 +1,14 @@
-"""The ``talentmatch`` command: start the local stack, serve one service, load demo data."""
+"""The ``talentmatch`` command: start the local stack, serve one service, load demo data,
+normalize job titles, run the evaluations."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import contextlib
+import importlib
+import itertools
+import json
 import logging
 import os
 import signal
@@ -10,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import Any, TextIO
 
 import httpx
 
@@ -70,6 +76,7 @@ def cmd_up(args: argparse.Namespace) -> int:
         print(f"indexed: {status.get('talents')} talents, {status.get('opportunities')} opportunities\n")
         for service in SERVICES:
             print(f"  {service:9s} {config.url(service)}   API docs: {config.url(service)}/docs")
+        print(f"  dashboard {config.url('matching')}/operator/dashboard?token={config.operator_token}")
         print(f"  broker    {config.bootstrap} (Kafka protocol)   redis {config.redis_url}")
         print(f"  logs      {stack.log_dir}/\n")
         print(f"  try: curl '{config.url('matching')}/v1/talents/1/recommendations?k=5'\n")
@@ -99,6 +106,53 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print("skipped: the services already hold data" if result.skipped
           else f"loaded {result.profiles} profiles and {result.opportunities} opportunities")
     return 0
+
+
+NORMALIZE_BATCH = 1000
+
+
+def _utf8(stream: TextIO) -> TextIO:
+    reconfigure = getattr(stream, "reconfigure", None)
+    if reconfigure is not None:
+        with contextlib.suppress(ValueError, OSError):  # an unusual stream keeps its encoding
+            reconfigure(encoding="utf-8")
+    return stream
+
+
+def cmd_normalize(args: argparse.Namespace) -> int:
+    """One job title per stdin line → one JSON line per title, in order."""
+    from services.matching.service import normalize_titles
+
+    stdin, stdout = _utf8(sys.stdin), _utf8(sys.stdout)
+    lines = (line.rstrip("\r\n") for line in stdin)
+    while batch := list(itertools.islice(lines, NORMALIZE_BATCH)):
+        for result in normalize_titles(batch, top=args.top):
+            stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
+        stdout.flush()
+    return 0
+
+
+def _bench_module(name: str) -> Any:
+    """``bench.<name>``: the evaluations live beside the package, in the source tree."""
+    try:
+        return importlib.import_module(f"bench.{name}")
+    except ModuleNotFoundError:
+        sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+        return importlib.import_module(f"bench.{name}")
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    """Matching quality (recall@10, nDCG@10 per channel) and the occupation normalizer's accuracy."""
+    argv = ["--quick"] if args.quick else []
+    argv += ["--seed", str(args.seed)]
+    return int(_bench_module("eval_matching").main(argv))
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if not 1 <= value <= 20:
+        raise argparse.ArgumentTypeError("must be between 1 and 20")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -132,12 +186,24 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=2024)
     demo.add_argument("--force", action="store_true", help="load even when data is present")
     demo.set_defaults(func=cmd_demo)
+
+    occupations = sub.add_parser("occupations", help="CSCO 2022 occupations")
+    occupations_sub = occupations.add_subparsers(dest="occupations_command", required=True)
+    normalize = occupations_sub.add_parser(
+        "normalize", help="job titles on stdin (one a line) → JSON lines with their occupations, in order")
+    normalize.add_argument("--top", type=_positive, default=3, help="occupations per title, 1-20 (default 3)")
+    normalize.set_defaults(func=cmd_normalize)
+
+    evaluate = sub.add_parser("eval", help="evaluate matching (recall@10, nDCG@10) and occupation normalization")
+    evaluate.add_argument("--quick", action="store_true", help="smaller data set, quick occupation summary")
+    evaluate.add_argument("--seed", type=int, default=2025, help="seed of the generated evaluation set")
+    evaluate.set_defaults(func=cmd_eval)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("httpx", "kafka"):
+    for noisy in ("httpx", "kafka", "faiss"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     args = build_parser().parse_args(argv)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import sys
 import time
 from collections.abc import Callable
@@ -30,6 +31,7 @@ class StackConfig:
     ports: dict[str, int] = field(default_factory=lambda: {"profiles": 8001, "jobs": 8002, "matching": 8003})
     topic_namespace: str = ""
     topic_partitions: int = 3
+    operator_token: str = field(default_factory=lambda: secrets.token_urlsafe(18))
     extra_env: dict[str, str] = field(default_factory=dict)
 
     def url(self, service: str) -> str:
@@ -67,6 +69,8 @@ class LocalStack:
             "PYTHONUNBUFFERED": "1",
             **cfg.extra_env,
         }
+        if service == "matching":
+            env["MATCHING_OPERATOR_TOKEN"] = cfg.operator_token
         if service in ("profiles", "jobs"):
             env["DATABASE_URL"] = f"sqlite:///{(cfg.var_dir / f'{service}.db').resolve()}"
         return env

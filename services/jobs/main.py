@@ -14,6 +14,7 @@ from services.jobs.service import OpportunityService
 from services.jobs.settings import JobsSettings
 from shared.db import create_schema, make_engine, make_session_factory
 from shared.events.topics import OPPORTUNITIES, topic_name
+from shared.metrics import install_metrics
 from shared.outbox import OutboxRelay
 from shared.publishing import RelayLauncher, outbox_service_readiness
 from shared.reference.cities import city_directory
@@ -54,6 +55,7 @@ def create_app(settings: JobsSettings | None = None) -> FastAPI:
     app = FastAPI(title="Digital Talent Match — jobs", version="1.0.0", lifespan=lifespan)
     install_error_handlers(app)
     install_body_limit(app, max_bytes=settings.max_request_bytes)
+    install_metrics(app, service="jobs")
     install_health(app, ready=lambda: app.state.readiness())
     app.include_router(router)
     app.include_router(admin_router)

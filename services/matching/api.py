@@ -8,10 +8,13 @@ from fastapi import APIRouter, Query
 
 from services.matching.deps import RuntimeDep, ServiceDep
 from services.matching.schemas import (
+    NormalizePublic,
+    NormalizeRequest,
     RecommendationsPublic,
     SearchPublic,
     SearchRequest,
     ShortlistPublic,
+    SkillGapPublic,
     StatusPublic,
 )
 from shared.events.vocabulary import OpportunityKind, TrainingMode
@@ -33,6 +36,22 @@ def recommendations(talent_id: int, service: ServiceDep, k: K = 10, kind: Opport
 def shortlist(opportunity_id: int, service: ServiceDep, k: K = 10, city: City = None) -> dict[str, Any]:
     """Talents open to work shortlisted for an opportunity, best first, with the reasons."""
     return service.shortlist_for_opportunity(opportunity_id, k=k, city=city)
+
+
+@router.get("/talents/{talent_id}/skill-gap", response_model=SkillGapPublic)
+def skill_gap(talent_id: int, service: ServiceDep,
+              opportunity_id: Annotated[int | None, Query(description="target opportunity")] = None,
+              occupation: Annotated[str | None, Query(max_length=20, description="target CSCO 2022 code, "
+                                                      "e.g. 2-02-38-03")] = None,
+              k: Annotated[int, Query(ge=1, le=50, description="training classes to list")] = 10) -> dict[str, Any]:
+    """A talent's missing skills for an opportunity or an occupation, and the open classes that teach them."""
+    return service.skill_gap(talent_id, opportunity_id=opportunity_id, occupation=occupation, k=k)
+
+
+@router.post("/occupations/normalize", response_model=NormalizePublic)
+def normalize_occupations(body: NormalizeRequest, service: ServiceDep) -> dict[str, Any]:
+    """CSCO 2022 leaf occupations for up to 1,000 job titles, in input order."""
+    return service.normalize_titles(body.titles, top=body.top)
 
 
 @router.post("/search", response_model=SearchPublic)

@@ -1,10 +1,14 @@
-"""The Kafka side of matching: every replica reads both compacted topics from the beginning.
+"""The Kafka side of matching: every replica reads both compacted topics and the feedback topic from the
+beginning.
 
 No consumer group: each replica needs every record, so the consumer assigns all partitions itself
 and seeks to the beginning once; after a reconnect it seeks to the offsets it has applied, so nothing
 is counted twice and the generation stays a function of the offsets. Undecodable messages go to the
 dead-letter topic (before the batch is applied, so a failed send retries the batch) and the consumer
-goes on. Broker outages are retried with back-off; the thread never dies of them.
+goes on; so does a feedback event on a record topic or a record event on the feedback topic. Record
+events go to the index; every event also goes to the operators' figures (``FiguresStore``), which
+ignore what they already hold, so a retried batch counts nothing twice. Broker outages are retried
+with back-off; the thread never dies of them.
 """
 
 from __future__ import annotations
@@ -23,9 +27,11 @@ from kafka.consumer.fetcher import ConsumerRecord
 
 from services.matching.domain.encoders import TextEncoder
 from services.matching.domain.state import AnyEvent, MatchingState
+from services.matching.metrics.pipeline import PipelineMetrics
+from services.matching.metrics.store import FigureEvent, FiguresStore, document_tags
 from services.matching.settings import MatchingSettings
-from shared.events.contracts import EventDecodeError, decode_event
-from shared.events.topics import DEAD_LETTER, OPPORTUNITIES, PROFILES, topic_name
+from shared.events.contracts import EventDecodeError, FeedbackRecordedV1, decode_event
+from shared.events.topics import DEAD_LETTER, FEEDBACK, OPPORTUNITIES, PROFILES, topic_name
 from shared.kafka import ensure_topics, make_consumer, make_producer
 
 log = logging.getLogger(__name__)
@@ -53,15 +59,27 @@ def _key(tp: TopicPartition) -> str:
     return f"{tp.topic}:{tp.partition}"
 
 
-class EventConsumer:
-    """A daemon thread that polls both topics and applies each poll as one micro-batch."""
+def _misplaced(topic: str, event: FigureEvent, feedback_topic: str) -> str | None:
+    """Why ``event`` does not belong on ``topic``, if it does not."""
+    if (topic == feedback_topic) != isinstance(event, FeedbackRecordedV1):
+        return f"event type {event.type!r} does not belong on topic {topic}"
+    return None
 
-    def __init__(self, *, settings: MatchingSettings, state: MatchingState, encoder: TextEncoder) -> None:
+
+class EventConsumer:
+    """A daemon thread that polls the topics and applies each poll as one micro-batch."""
+
+    def __init__(self, *, settings: MatchingSettings, state: MatchingState, encoder: TextEncoder,
+                 figures: FiguresStore | None = None, metrics: PipelineMetrics | None = None) -> None:
         self._settings = settings
         self._state = state
         self._encoder = encoder
+        self._figures = figures
+        self._metrics = metrics
         namespace = settings.topic_namespace
-        self._topics = [topic_name(PROFILES, namespace), topic_name(OPPORTUNITIES, namespace)]
+        self.feedback_topic = topic_name(FEEDBACK, namespace)
+        self._topics = [topic_name(PROFILES, namespace), topic_name(OPPORTUNITIES, namespace),
+                        self.feedback_topic]
         self.dead_letter_topic = topic_name(DEAD_LETTER, namespace)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -110,6 +128,19 @@ class EventConsumer:
             "last_applied_at": self.last_applied_at.isoformat() if self.last_applied_at else None,
             "last_error": self.last_error,
         }
+
+    @property
+    def topic_labels(self) -> tuple[str, ...]:
+        """The topics this consumer reads, as named on the broker."""
+        return tuple(self._topics)
+
+    def lag_by_topic(self) -> dict[str, int]:
+        """Messages not yet applied per topic (0 where the end is not known yet)."""
+        with self._lock:
+            lag = dict.fromkeys(self._topics, 0)
+            for tp in self._positions:
+                lag[tp.topic] = lag.get(tp.topic, 0) + (self._lag_of(tp) or 0)
+        return lag
 
     def _lag_of(self, tp: TopicPartition) -> int | None:
         end = self._ends.get(tp)
@@ -185,6 +216,7 @@ class EventConsumer:
             self._adopt_client_positions()
             return
         events: list[AnyEvent] = []
+        decoded: list[tuple[str, FigureEvent]] = []  # every event with its topic, records and feedback
         poison: list[tuple[ConsumerRecord, str]] = []
         positions: dict[TopicPartition, int] = {}
         tombstones = 0
@@ -195,20 +227,38 @@ class EventConsumer:
                     tombstones += 1
                     continue
                 try:
-                    events.append(decode_event(record.value))
+                    event = decode_event(record.value)
                 except EventDecodeError as exc:
                     poison.append((record, str(exc)))
+                    continue
+                reason = _misplaced(tp.topic, event, self.feedback_topic)
+                if reason is not None:
+                    poison.append((record, reason))
+                    continue
+                decoded.append((tp.topic, event))
+                if not isinstance(event, FeedbackRecordedV1):
+                    events.append(event)
         if poison:
             self._dead_letter(poison)
+        # Feedback offsets stay out of the index's offsets: feedback must not change its cache token.
         batch = self._state.apply(events, self._encoder,
-                                  offsets={_key(tp): pos for tp, pos in positions.items()})
+                                  offsets={_key(tp): pos for tp, pos in positions.items()
+                                           if tp.topic != self.feedback_topic})
+        if self._figures is not None:
+            self._figures.apply((event for _, event in decoded), tags=document_tags(self._state, events))
+        applied_at = datetime.now(UTC)
         with self._lock:
             self._positions.update(positions)
-            self.events_applied += len(events)
+            self.events_applied += len(decoded)
             self.dead_lettered += len(poison)
             self.tombstones_skipped += tombstones
-            if events:
-                self.last_applied_at = datetime.now(UTC)
+            if decoded:
+                self.last_applied_at = applied_at
+        if self._metrics is not None:
+            self._metrics.dead_lettered.inc(len(poison))
+            for topic, event in decoded:
+                self._metrics.event_applied(topic=topic, occurred_at=event.occurred_at, applied_at=applied_at,
+                                            live=self.caught_up, indexed=topic != self.feedback_topic)
         if events:
             log.info("applied %d events (%d upserted, %d deleted, %d ignored) → generation %d",
                      batch.events, batch.upserted, batch.deleted, batch.ignored, batch.generation)

@@ -15,9 +15,19 @@ from services.matching.deps import MatchingRuntime
 from services.matching.domain.encoders import DenseEncoder, HybridEncoder, LexicalEncoder
 from services.matching.domain.ranking import RankingWeights
 from services.matching.domain.state import MatchingState
+from services.matching.metrics import dashboard
+from services.matching.metrics.api import feedback_router, operator_router
+from services.matching.metrics.auth import operator_token
+from services.matching.metrics.deps import MetricsRuntime
+from services.matching.metrics.feedback import FeedbackPublisher
+from services.matching.metrics.pipeline import PipelineMetrics, TimedEncoder
+from services.matching.metrics.served import ServedListsMiddleware
+from services.matching.metrics.store import FiguresStore
 from services.matching.service import MatchingService
 from services.matching.settings import MatchingSettings
 from shared.cache import JsonCache, connect_redis
+from shared.events.topics import FEEDBACK, topic_name
+from shared.metrics import install_metrics, metrics_registry
 from shared.web import install_body_limit, install_error_handlers, install_health
 
 
@@ -59,7 +69,13 @@ def create_app(settings: MatchingSettings | None = None, *, encoder: HybridEncod
         cache = JsonCache(redis_client, prefix=cache_prefix(settings, enc),
                           ttl_seconds=settings.cache_ttl_seconds)
         state = MatchingState(enc.dim, max_text_chars=settings.max_text_chars)
-        consumer = EventConsumer(settings=settings, state=state, encoder=enc)
+        metrics: MetricsRuntime = app.state.metrics
+        consumer = EventConsumer(settings=settings, state=state, encoder=TimedEncoder(enc, metrics.pipeline),
+                                 figures=metrics.figures, metrics=metrics.pipeline)
+        metrics.pipeline.attach(consumer=consumer, cache=cache, state=state)
+        metrics.publisher = FeedbackPublisher(
+            bootstrap=settings.kafka_bootstrap_servers, topic=topic_name(FEEDBACK, settings.topic_namespace),
+            client_id=f"{settings.client_id}-feedback", timeout_seconds=settings.feedback_timeout_seconds)
         service = MatchingService(state=state, encoder=enc, cache=cache, weights=ranking_weights(settings),
                                   max_text_chars=settings.max_text_chars)
         app.state.matching = MatchingRuntime(settings=settings, encoder=enc, state=state, cache=cache,
@@ -69,11 +85,14 @@ def create_app(settings: MatchingSettings | None = None, *, encoder: HybridEncod
             yield
         finally:
             consumer.stop()
+            metrics.publisher.close()
             redis_client.close()
 
     app = FastAPI(title="Digital Talent Match — matching", version="0.1.0", lifespan=lifespan)
     install_error_handlers(app)
     install_body_limit(app, max_bytes=settings.max_request_bytes)
+    install_metrics(app, service="matching")
+    install_figures(app, settings)
 
     def ready() -> tuple[bool, dict[str, Any]]:
         """Ready once the consumer runs and has read the backlog; broker and cache are only reported:
@@ -93,4 +112,16 @@ def create_app(settings: MatchingSettings | None = None, *, encoder: HybridEncod
 
     install_health(app, ready=ready)
     app.include_router(router)
+    app.include_router(feedback_router)
+    app.include_router(operator_router)
+    app.include_router(dashboard.router)
     return app
+
+
+def install_figures(app: FastAPI, settings: MatchingSettings) -> None:
+    """The operators' figures: their store, the pipeline metrics, the served-lists middleware, the token."""
+    pipeline = PipelineMetrics(metrics_registry(app))
+    figures = FiguresStore()
+    app.state.metrics = MetricsRuntime(settings=settings, figures=figures, pipeline=pipeline)
+    app.state.operator_token = operator_token(settings)
+    app.add_middleware(ServedListsMiddleware, figures=figures, metrics=pipeline)

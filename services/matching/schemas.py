@@ -2,19 +2,33 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from shared.events.vocabulary import OpportunityKind
 
 SEARCH_TEXT_MAX_CHARS = 2000
+NORMALIZE_MAX_TITLES = 1000
+NORMALIZE_MAX_TOP = 20
+TITLE_MAX_CHARS = 200
 
 
 class Reason(BaseModel):
-    code: str  # skill_overlap | same_city | desired_city | wanted_kind | level | hiring_commitment
+    # skill_overlap | same_occupation | same_field | same_city | desired_city | wanted_kind | level
+    # | hiring_commitment
+    code: str
     detail: str
     bonus: float
+
+
+class OccupationPublic(BaseModel):
+    """A CSCO 2022 occupation; ``field`` is the digital field of the record (or of the occupation)."""
+
+    code: str  # e.g. "2-02-38-03"
+    name: str
+    digital: bool  # a digital occupation (marked "S") in CSCO 2022
+    field: str | None  # e.g. "大数据"
 
 
 class MatchBase(BaseModel):
@@ -26,6 +40,7 @@ class MatchBase(BaseModel):
     reasons: list[Reason]
     matched_skills: list[str]
     missing_skills: list[str]  # skills the opportunity asks for that the talent lacks
+    occupation: OccupationPublic | None  # the item's primary occupation (tagged at ingest)
 
 
 class OpportunityMatch(MatchBase):
@@ -71,6 +86,69 @@ class SearchPublic(BaseModel):
     cached: bool
     query_skills: list[str]
     items: list[OpportunityMatch] | list[TalentMatch]
+
+
+class SkillGapTarget(BaseModel):
+    kind: Literal["opportunity", "occupation"]
+    opportunity_id: int | None
+    title: str  # the opportunity's title or the occupation's name
+    occupation: OccupationPublic | None
+    based_on: int  # opportunities the requirements were read from (1 for an opportunity)
+
+
+class SkillDemand(BaseModel):
+    skill: str
+    share: float  # weighted share of the target's postings asking for it (1.0 for one opportunity)
+
+
+class TrainingPath(BaseModel):
+    id: int
+    title: str
+    organization: str
+    city: str
+    training_mode: str | None
+    hiring_commitment: bool
+    closes: list[str]  # missing skills the class teaches
+    coverage: float  # share of the missing skills it closes, 0..1
+    location: Literal["same_city", "desired_city", "elsewhere"]
+    occupation: OccupationPublic | None
+
+
+class SkillGapPublic(BaseModel):
+    talent_id: int
+    generation: int
+    cached: bool
+    target: SkillGapTarget
+    required_skills: list[str]  # most demanded first
+    demand: list[SkillDemand]
+    matched_skills: list[str]
+    missing_skills: list[str]
+    readiness: float  # share of the required skills the talent has, 0..1
+    classes: list[TrainingPath]  # order-based with a hiring commitment first, then coverage, then city
+
+
+class NormalizeRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    titles: list[Annotated[str, StringConstraints(max_length=TITLE_MAX_CHARS)]] = Field(
+        min_length=1, max_length=NORMALIZE_MAX_TITLES)
+    top: int = Field(3, ge=1, le=NORMALIZE_MAX_TOP)
+
+
+class OccupationMatchPublic(BaseModel):
+    code: str
+    name: str
+    score: float  # 0..1; 1.0 for an exact name or alias
+    digital: bool
+
+
+class NormalizedTitle(BaseModel):
+    input: str
+    matches: list[OccupationMatchPublic]  # best first; empty for a blank or noise-only title
+
+
+class NormalizePublic(BaseModel):
+    results: list[NormalizedTitle]  # one per title, in input order
 
 
 class StatusPublic(BaseModel):

@@ -1,4 +1,5 @@
-"""Matching use cases (no HTTP): recommendations for a talent, shortlists for an opportunity, text search.
+"""Matching use cases (no HTTP): recommendations for a talent, shortlists for an opportunity, text search,
+skill gaps with their training paths, and job-title normalization.
 
 Results are cached under a key that names the state they were computed from (``cache_token``):
 a new batch of events changes the token, so older results are never served again (TTL expires them).
@@ -9,15 +10,31 @@ under a token of a different state.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
-from dataclasses import replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import date
+from functools import cache
 from typing import Any, Literal
 
-from services.matching.domain.documents import OpportunityDoc, TalentDoc
+from services.matching.domain.documents import (
+    OpportunityDoc,
+    TalentDoc,
+    digital_field_of,
+    occupation_by_code,
+    occupations_for,
+)
 from services.matching.domain.encoders import TextEncoder, Vectors
-from services.matching.domain.ranking import Item, RankingWeights, rank_opportunities, rank_talents
+from services.matching.domain.occupation_normalizer import OccupationMatch, default_normalizer, load_occupations
+from services.matching.domain.ranking import (
+    Item,
+    RankingWeights,
+    occupation_public,
+    rank_opportunities,
+    rank_talents,
+)
+from services.matching.domain.skill_gap import occupation_demand, training_paths
 from services.matching.domain.state import MatchingState, SideState
+from services.matching.settings import MatchingSettings
 from shared.cache import JsonCache
 from shared.errors import NotFoundError, UnprocessableError
 from shared.events.vocabulary import OpportunityKind, TrainingMode
@@ -37,11 +54,55 @@ def _city(city: str | None) -> str | None:
         raise UnprocessableError(str(exc), field="city") from exc
 
 
+@dataclass(frozen=True)
+class _QueryDoc:
+    """What a search text says about itself: canonical skills, occupations, digital field."""
+
+    skills: tuple[str, ...]
+    occupations: tuple[OccupationMatch, ...]
+    field: str | None
+
+    @classmethod
+    def of(cls, text: str) -> _QueryDoc:
+        skills, occupations = tuple(extract_skills(text)), occupations_for(lead=text)
+        return cls(skills, occupations, digital_field_of(occupations, skills))
+
+
 def _not_found(what: str, record_id: int, side: SideState[Any]) -> NotFoundError:
     if side.deleted(record_id):
         return NotFoundError(f"{what} {record_id} was deleted")
     return NotFoundError(f"{what} {record_id} is not indexed: unknown id, or its event has not been "
                          f"consumed yet (try again shortly)")
+
+
+def ranking_weights(settings: MatchingSettings) -> RankingWeights:
+    """Every ``MATCHING_BONUS_*`` setting as ranking weights."""
+    return RankingWeights(
+        skill_overlap=settings.bonus_skill_overlap,
+        same_city=settings.bonus_same_city,
+        desired_city=settings.bonus_desired_city,
+        wanted_kind=settings.bonus_wanted_kind,
+        level=settings.bonus_level,
+        hiring_commitment=settings.bonus_hiring_commitment,
+        same_occupation=settings.bonus_same_occupation,
+        same_field=settings.bonus_same_field,
+    )
+
+
+def match_public(match: OccupationMatch) -> dict[str, Any]:
+    return {"code": match.code, "name": match.name, "score": round(match.score, 4), "digital": match.digital}
+
+
+def normalize_titles(titles: Sequence[str], *, top: int) -> list[dict[str, Any]]:
+    """``{"input", "matches"}`` per title, in input order (one batched normalizer call)."""
+    results = default_normalizer().normalize_many(titles, top=top)
+    return [{"input": title, "matches": [match_public(m) for m in matches]}
+            for title, matches in zip(titles, results, strict=True)]
+
+
+@cache
+def _levels() -> dict[str, int]:
+    return {o.code: o.level for o in load_occupations()}
 
 
 class MatchingService:
@@ -55,8 +116,12 @@ class MatchingService:
 
     @staticmethod
     def _candidates(k: int) -> int:
-        """Hits fetched before ranking, so the bonuses can lift a result from below the top k."""
-        return max(3 * k, k + 20)
+        """Hits fetched before ranking, so the bonuses can lift a result from below the top k.
+
+        A pool of 100 for k=10 (was 30): a seeker's cities and wanted kinds are requirements, and with 30
+        candidates half of the relevant opportunities never reached the ranking (bench.eval_matching).
+        """
+        return max(10 * k, 100)
 
     def _cached(self, key: str, compute: Callable[[], tuple[Result, str]]) -> Result:
         if self._cache is not None:
@@ -139,17 +204,17 @@ class MatchingService:
         def compute() -> tuple[Result, str]:
             query = text[:self._max_text_chars]
             vector = self._encoder.encode([query])[0]  # outside the lock: the model is the slow part
-            skills = tuple(extract_skills(query))
+            query_doc = _QueryDoc.of(query)
             if target == "opportunities":
-                items, generation, token = self._opportunities_for_text(vector, skills, k, kind, city)
+                items, generation, token = self._opportunities_for_text(vector, query_doc, k, kind, city)
             else:
-                items, generation, token = self._talents_for_text(vector, skills, k, kind, city)
+                items, generation, token = self._talents_for_text(vector, query_doc, k, kind, city)
             return {"target": target, "generation": generation,
-                    "query_skills": [skill_label(s) for s in skills], "items": items}, token
+                    "query_skills": [skill_label(s) for s in query_doc.skills], "items": items}, token
 
         return self._cached(key, compute)
 
-    def _opportunities_for_text(self, vector: Vectors, skills: tuple[str, ...], k: int,
+    def _opportunities_for_text(self, vector: Vectors, query: _QueryDoc, k: int,
                                 kind: OpportunityKind | None, city: str | None) -> tuple[list[Item], int, str]:
         today = date.today()
         with self._state.reading() as state:
@@ -163,10 +228,11 @@ class MatchingService:
             found = {i: docs[i] for i, _ in hits}
             generation, token = state.generation, state.cache_token()
         seeker = TalentDoc(id=0, display_name="", city="", desired_cities=(), level=None, years_experience=0,
-                           skills=skills, wanted_kinds=(), open_to_work=True)
+                           skills=query.skills, wanted_kinds=(), open_to_work=True,
+                           occupations=query.occupations, field=query.field)
         return rank_opportunities(seeker, hits, found, self._weights, k), generation, token
 
-    def _talents_for_text(self, vector: Vectors, skills: tuple[str, ...], k: int,
+    def _talents_for_text(self, vector: Vectors, query: _QueryDoc, k: int,
                           kind: OpportunityKind | None, city: str | None) -> tuple[list[Item], int, str]:
         with self._state.reading() as state:
             docs = state.talents.docs
@@ -181,6 +247,66 @@ class MatchingService:
             generation, token = state.generation, state.cache_token()
         posting = OpportunityDoc(id=0, kind=kind or OpportunityKind.JOB_POSTING, title="", organization="",
                                  city="", level=None, training_mode=None, hiring_commitment=False,
-                                 skills=skills, open=True, closes_on=None)
+                                 skills=query.skills, open=True, closes_on=None,
+                                 occupations=query.occupations, field=query.field)
         weights = self._weights if kind else replace(self._weights, wanted_kind=0.0)
         return rank_talents(posting, hits, found, weights, k), generation, token
+
+    def skill_gap(self, talent_id: int, *, opportunity_id: int | None = None, occupation: str | None = None,
+                  k: int = 10) -> Result:
+        """What a target requires, what the talent misses, and the open classes that teach it."""
+        if (opportunity_id is None) == (occupation is None):
+            raise UnprocessableError("give exactly one of opportunity_id or occupation",
+                                     field="opportunity_id" if opportunity_id is not None else "occupation")
+        code = (occupation or "").strip()
+        known = occupation_by_code(code) if occupation is not None else None
+        if occupation is not None and known is None:
+            raise NotFoundError(f"unknown occupation code {code!r}: use a CSCO 2022 code, e.g. 2-02-38-03")
+        key = f"talent:{talent_id}:gap:opportunity={opportunity_id or ''}:occupation={code}:k={k}"
+
+        def compute() -> tuple[Result, str]:
+            with self._state.reading() as state:
+                talent = state.talents.docs.get(talent_id)
+                if talent is None:
+                    raise _not_found("talent", talent_id, state.talents)
+                target_doc = None
+                if opportunity_id is not None:
+                    target_doc = state.opportunities.docs.get(opportunity_id)
+                    if target_doc is None:
+                        raise _not_found("opportunity", opportunity_id, state.opportunities)
+                opportunities = list(state.opportunities.docs.values())  # frozen documents: read them unlocked
+                generation, token = state.generation, state.cache_token()
+            if target_doc is not None:
+                demand = [(s, 1.0) for s in target_doc.skills]
+                target = {"kind": "opportunity", "opportunity_id": target_doc.id, "title": target_doc.title,
+                          "occupation": occupation_public(target_doc), "based_on": 1}
+            else:
+                assert known is not None
+                found = occupation_demand(known.code, _levels()[known.code], opportunities)
+                demand = found.skills
+                target = {"kind": "occupation", "opportunity_id": None, "title": known.name,
+                          "occupation": {"code": known.code, "name": known.name, "digital": known.digital,
+                                         "field": known.field},
+                          "based_on": found.postings}
+            have = set(talent.skills)
+            required = [s for s, _ in demand]
+            matched = [s for s in required if s in have]
+            missing = [s for s in required if s not in have]
+            return {
+                "talent_id": talent_id,
+                "generation": generation,
+                "target": target,
+                "required_skills": [skill_label(s) for s in required],
+                "demand": [{"skill": skill_label(s), "share": share} for s, share in demand],
+                "matched_skills": [skill_label(s) for s in matched],
+                "missing_skills": [skill_label(s) for s in missing],
+                "readiness": round(len(matched) / len(required), 4) if required else 1.0,
+                "classes": training_paths(talent, missing, opportunities, today=date.today(), k=k),
+            }, token
+
+        return self._cached(key, compute)
+
+    @staticmethod
+    def normalize_titles(titles: Sequence[str], *, top: int = 3) -> Result:
+        """Leaf CSCO 2022 occupations for job titles, in input order."""
+        return {"results": normalize_titles(titles, top=top)}

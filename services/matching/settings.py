@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import AliasChoices, Field, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 
+from services.matching.domain.embedding_backends import Backend
 from shared.settings import ServiceSettings
 
 
@@ -31,14 +32,31 @@ class MatchingSettings(ServiceSettings):
     embed_batch_size: int = _matching(32, "embed_batch_size", ge=1, le=1024)
     torch_threads: int = _matching(0, "torch_threads", ge=0)  # 0: torch's default (one per core)
     max_text_chars: int = _matching(2000, "max_text_chars", ge=50)
+    # Dense runtime (see domain/embedding_backends.py): torch | onnx | openvino | openvino-int8;
+    # exported models are built at first use into model_cache_dir, never downloaded. openvino runs
+    # bf16 where the CPU has it (fp32 elsewhere) and keeps the PyTorch vectors (cos ≈ 1.000).
+    embed_backend: Backend = _matching("openvino", "embed_backend")
+    embed_cache_size: int = _matching(50_000, "embed_cache_size", ge=0)  # LRU text → vector; 0: off
+    embed_max_seq_length: int = _matching(0, "embed_max_seq_length", ge=0)  # 0: the model's own
+    model_cache_dir: str = _matching("var/models", "model_cache_dir")
+    # Vector index: exact (flat) below the threshold, approximate (IVF) from it on.
+    index_approx_threshold: int = _matching(200_000, "index_approx_threshold", ge=1)
+    index_nprobe: int = _matching(32, "index_nprobe", ge=1)
 
-    # Structured bonuses added to the similarity (small next to it: they reorder near-ties).
-    bonus_skill_overlap: float = _matching(0.15, "bonus_skill_overlap", ge=0.0)  # times the Jaccard
-    bonus_same_city: float = _matching(0.05, "bonus_same_city", ge=0.0)
-    bonus_desired_city: float = _matching(0.03, "bonus_desired_city", ge=0.0)
-    bonus_wanted_kind: float = _matching(0.03, "bonus_wanted_kind", ge=0.0)
+    # Structured bonuses added to the similarity (about 0.4-0.7 for the top candidates). Chosen with
+    # ``python -m bench.eval_matching --tune`` (README, "Matching quality"): the seeker's cities and wanted
+    # kinds act as near-requirements; the skill-overlap and same-field bonuses measured no gain there (the
+    # similarity already carries skills and field) and are off; level and hiring commitment are product
+    # choices the labels do not speak to.
+    bonus_skill_overlap: float = _matching(0.0, "bonus_skill_overlap", ge=0.0)  # times the Jaccard
+    bonus_same_city: float = _matching(0.24, "bonus_same_city", ge=0.0)
+    bonus_desired_city: float = _matching(0.24, "bonus_desired_city", ge=0.0)
+    bonus_wanted_kind: float = _matching(0.12, "bonus_wanted_kind", ge=0.0)
     bonus_level: float = _matching(0.02, "bonus_level", ge=0.0)
     bonus_hiring_commitment: float = _matching(0.03, "bonus_hiring_commitment", ge=0.0)
+    # Occupation signal: both sides have the same primary CSCO occupation, or else the same digital field.
+    bonus_same_occupation: float = _matching(0.03, "bonus_same_occupation", ge=0.0)
+    bonus_same_field: float = _matching(0.0, "bonus_same_field", ge=0.0)
 
     cache_ttl_seconds: int = _matching(300, "cache_ttl_seconds", ge=1)
     max_poll_records: int = _matching(500, "max_poll_records", ge=1, le=10_000)
@@ -46,8 +64,21 @@ class MatchingSettings(ServiceSettings):
     retry_max_seconds: float = _matching(5.0, "retry_max_seconds", gt=0)  # consumer back-off ceiling
     client_id: str = _matching("matching", "client_id")
 
+    # Operators' figures (services/matching/metrics/). The bearer token of the operator API and dashboard;
+    # empty: a random one per process, logged at startup (development only: set it in production).
+    operator_token: SecretStr = _matching(SecretStr(""), "operator_token")
+    coverage_threshold: float = _matching(0.5, "coverage_threshold")  # score a match needs to cover a talent
+    feedback_timeout_seconds: float = _matching(10.0, "feedback_timeout_seconds", gt=0)  # broker ack wait
+
     @model_validator(mode="after")
     def _some_weight(self) -> MatchingSettings:
         if self.dense_weight + self.lexical_weight <= 0:
             raise ValueError("dense_weight + lexical_weight must be > 0")
         return self
+
+    @field_validator("operator_token")
+    @classmethod
+    def _token_long_enough(cls, token: SecretStr) -> SecretStr:
+        if 0 < len(token.get_secret_value()) < 16:
+            raise ValueError("operator_token must be at least 16 characters")
+        return token

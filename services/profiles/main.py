@@ -8,11 +8,13 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from services.profiles import api
+from services.profiles.crypto import ContactCipher
 from services.profiles.models import Base, OutboxMessage
 from services.profiles.service import ProfileService
 from services.profiles.settings import ProfilesSettings
 from shared.db import make_engine, make_session_factory
 from shared.events.topics import PROFILES, topic_name
+from shared.metrics import install_metrics
 from shared.outbox import OutboxRelay
 from shared.publishing import RelayLauncher, outbox_service_readiness
 from shared.web import install_body_limit, install_error_handlers, install_health
@@ -35,7 +37,9 @@ def create_app(settings: ProfilesSettings | None = None) -> FastAPI:
         app.state.relay = relay
         app.state.readiness = lambda: outbox_service_readiness(engine, relay, launcher)
         topic = topic_name(PROFILES, settings.topic_namespace)
-        app.state.profile_service = ProfileService(session_factory=sessions, topic=topic, notify=relay.notify)
+        app.state.profile_service = ProfileService(
+            session_factory=sessions, topic=topic, notify=relay.notify,
+            cipher=ContactCipher(settings.contact_encryption_key.get_secret_value()))
         launcher.start()
         try:
             yield
@@ -47,6 +51,7 @@ def create_app(settings: ProfilesSettings | None = None) -> FastAPI:
                   description="Talent profiles of job seekers; changes are published to Kafka via an outbox.")
     install_error_handlers(app)
     install_body_limit(app, max_bytes=settings.max_request_bytes)
+    install_metrics(app, service="profiles")
     app.include_router(api.router)
     app.include_router(api.admin_router)
     install_health(app, ready=lambda: app.state.readiness())

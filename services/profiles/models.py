@@ -44,9 +44,10 @@ class Profile(Base):
     id: Mapped[int] = mapped_column(RecordId, primary_key=True, autoincrement=True)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     display_name: Mapped[str] = mapped_column(String(60))
-    phone: Mapped[str | None] = mapped_column(String(11))
-    email: Mapped[str | None] = mapped_column(String(254))
-    id_number: Mapped[str | None] = mapped_column(String(18))
+    # Contact data, encrypted at rest (services.profiles.crypto): the columns hold ciphertext.
+    phone: Mapped[str | None] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(600))
+    id_number: Mapped[str | None] = mapped_column(String(200))
     city: Mapped[str] = mapped_column(String(60), index=True)
     desired_cities: Mapped[list[str]] = mapped_column(JsonList, default=list)
     education: Mapped[str | None] = mapped_column(String(20))

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from services.profiles import repository
+from services.profiles.crypto import ContactCipher
 from services.profiles.models import OutboxMessage, Profile
 from services.profiles.schemas import (
     ProfileCreate,
@@ -52,8 +53,9 @@ class ProfileService:
     """Creates, reads, changes and deletes profiles; raises ``shared.errors`` for the HTTP layer."""
 
     def __init__(self, *, session_factory: sessionmaker[Session], topic: str,
-                 notify: Callable[[], None]) -> None:
+                 notify: Callable[[], None], cipher: ContactCipher) -> None:
         self._sessions = session_factory
+        self._cipher = cipher
         self._topic = topic
         self._notify = notify
 
@@ -61,10 +63,10 @@ class ProfileService:
         """Store a new profile at version 1 and enqueue its upserted event."""
         now = _now()
         with transaction(self._sessions) as session:
-            profile = repository.add(session, Profile(**data.model_dump(mode="json"),
-                                                      created_at=now, updated_at=now))
+            values = self._cipher.encrypt_fields(data.model_dump(mode="json"))
+            profile = repository.add(session, Profile(**values, created_at=now, updated_at=now))
             self._enqueue_upserted(session, profile)
-            result = ProfilePublic.model_validate(profile)
+            result = self._public(profile)
         self._notify()
         return result
 
@@ -73,7 +75,7 @@ class ProfileService:
             profile = repository.get(session, profile_id)
             if profile is None:
                 raise NotFoundError(f"profile {profile_id} not found")
-            return ProfilePublic.model_validate(profile)
+            return self._public(profile)
 
     def list(self, query: ProfileQuery) -> ProfilesPublic:
         with self._sessions() as session:
@@ -81,13 +83,13 @@ class ProfileService:
                 session, offset=query.offset, limit=query.limit, city=query.city, skill=query.skill,
                 wanted_kind=query.wanted_kind, open_to_work=query.open_to_work,
             )
-            items = [ProfilePublic.model_validate(row) for row in rows]
+            items = [self._public(row) for row in rows]
         return ProfilesPublic(items=items, total=total, offset=query.offset, limit=query.limit)
 
     def update(self, profile_id: int, changes: ProfileUpdate, *,
                expected_version: int | None = None) -> ProfilePublic:
         """Apply the fields sent; a change bumps the version and enqueues an event, a no-op does neither."""
-        values = changes.model_dump(mode="json", exclude_unset=True)
+        values = self._cipher.encrypt_fields(changes.model_dump(mode="json", exclude_unset=True))
         result, changed = self._write(
             profile_id, lambda: self._update_once(profile_id, values, expected_version),
             retry=expected_version is None,
@@ -123,7 +125,7 @@ class ProfileService:
                 profile.updated_at = _now()
                 session.flush()  # the UPDATE checks and bumps the version
                 self._enqueue_upserted(session, profile)
-            return ProfilePublic.model_validate(profile), bool(changed)
+            return self._public(profile), bool(changed)
 
     def _delete_once(self, profile_id: int, expected_version: int | None) -> None:
         with transaction(self._sessions) as session:
@@ -153,6 +155,11 @@ class ProfileService:
             raise ConflictError(f"profile {profile_id} is at version {profile.version}, "
                                 f"not the version {expected_version} named in If-Match")
         return profile
+
+    def _public(self, profile: Profile) -> ProfilePublic:
+        """The API view of a stored profile, its contact fields decrypted."""
+        columns = {column.key: getattr(profile, column.key) for column in Profile.__table__.columns}
+        return ProfilePublic.model_validate(self._cipher.decrypt_fields(columns))
 
     def _enqueue_upserted(self, session: Session, profile: Profile) -> None:
         self._enqueue(session, ProfileUpsertedV1(record_id=profile.id, record_version=profile.version,

@@ -11,9 +11,16 @@ import uuid
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
 
-from shared.events.vocabulary import Education, OpportunityKind, SkillLevel, TrainingMode
+from shared.events.vocabulary import (
+    ActorRole,
+    Education,
+    FeedbackAction,
+    OpportunityKind,
+    SkillLevel,
+    TrainingMode,
+)
 
 
 class Contract(BaseModel):
@@ -97,10 +104,30 @@ class OpportunityDeletedV1(EventBase):
     schema_version: Literal[1] = 1
 
 
+class FeedbackRecordedV1(Contract):
+    """What a seeker or an enterprise did with one recommended (talent, opportunity) pair.
+
+    A fact, not a record: it has no version and is never updated. ``event_id`` names it, so a
+    client that retries after a timeout (same ``event_id``) is counted once.
+    """
+
+    type: Literal["feedback.recorded"] = "feedback.recorded"
+    schema_version: Literal[1] = 1
+    event_id: str = Field(default_factory=_event_id, min_length=1, max_length=64)
+    occurred_at: AwareDatetime = Field(default_factory=_now)
+    talent_id: int = Field(ge=1)
+    opportunity_id: int = Field(ge=1)
+    action: FeedbackAction
+    actor_role: ActorRole
+    position: int | None = Field(None, ge=1, le=1000)  # 1-based rank in the list that was shown
+    score: float | None = Field(None, ge=-10.0, le=10.0)  # the match score shown with it
+
+
 ProfileEvent = ProfileUpsertedV1 | ProfileDeletedV1
 OpportunityEvent = OpportunityUpsertedV1 | OpportunityDeletedV1
+RecordEvent = ProfileEvent | OpportunityEvent
 Event = Annotated[
-    ProfileUpsertedV1 | ProfileDeletedV1 | OpportunityUpsertedV1 | OpportunityDeletedV1,
+    ProfileUpsertedV1 | ProfileDeletedV1 | OpportunityUpsertedV1 | OpportunityDeletedV1 | FeedbackRecordedV1,
     Field(discriminator="type"),
 ]
 

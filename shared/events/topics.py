@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from pydantic import BaseModel
 
 from shared.events.contracts import (
+    FeedbackRecordedV1,
     OpportunityDeletedV1,
     OpportunitySnapshot,
     OpportunityUpsertedV1,
@@ -14,7 +16,7 @@ from shared.events.contracts import (
     ProfileSnapshot,
     ProfileUpsertedV1,
 )
-from shared.events.vocabulary import OpportunityKind, SkillLevel, TrainingMode
+from shared.events.vocabulary import ActorRole, FeedbackAction, OpportunityKind, SkillLevel, TrainingMode
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,28 @@ OPPORTUNITIES = TopicSpec(
     ),
 )
 
+# Facts, not records: never compacted (every event counts), kept as long as the figures should reach
+# back (docker-compose.yml keeps them forever: replaying the topic rebuilds the figures).
+FEEDBACK = TopicSpec(
+    name="talentmatch.feedback",
+    key="talent id:opportunity id",
+    producers=("matching",),
+    consumers=("matching",),
+    compacted=False,
+    examples=(
+        FeedbackRecordedV1(
+            event_id="0d5c2f7e9b8a4c6f8e1d2a3b4c5d6e7f",
+            occurred_at=datetime(2026, 3, 2, 9, 30, tzinfo=UTC),
+            talent_id=42,
+            opportunity_id=7,
+            action=FeedbackAction.ENROLLED,
+            actor_role=ActorRole.SEEKER,
+            position=1,
+            score=0.82,
+        ),
+    ),
+)
+
 DEAD_LETTER = TopicSpec(
     name="talentmatch.dead-letter",
     key="source topic:partition:offset",
@@ -86,7 +110,7 @@ DEAD_LETTER = TopicSpec(
     compacted=False,
 )
 
-ALL_TOPICS = (PROFILES, OPPORTUNITIES, DEAD_LETTER)
+ALL_TOPICS = (PROFILES, OPPORTUNITIES, FEEDBACK, DEAD_LETTER)
 
 
 def topic_name(spec: TopicSpec, namespace: str = "") -> str:

@@ -34,6 +34,23 @@ class Education(StrEnum):
     DOCTORATE = "doctorate"  # 博士
 
 
+class FeedbackAction(StrEnum):
+    """What a seeker or an enterprise did with one recommended pair, roughly in funnel order."""
+
+    SHOWN = "shown"
+    CLICKED = "clicked"
+    APPLIED = "applied"  # a seeker applied to a job posting, incubator or park
+    ENROLLED = "enrolled"  # a seeker enrolled in a training class
+    INTERVIEWED = "interviewed"
+    HIRED = "hired"
+    DISMISSED = "dismissed"
+
+
+class ActorRole(StrEnum):
+    SEEKER = "seeker"  # acted on a recommendation
+    ENTERPRISE = "enterprise"  # acted on a shortlist
+
+
 TRAINING_MODE_LABELS = {
     TrainingMode.ORDER_BASED: "订单班",
     TrainingMode.CUSTOM: "订制班",

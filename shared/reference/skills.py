@@ -113,6 +113,17 @@ SKILLS: tuple[Skill, ...] = (
        "5G"),
     _s("gis", "地理信息系统", "GIS", "大数据", "ArcGIS", "遥感", "remote sensing"),
     _s("bim", "BIM建模", "BIM", "智能制造", "建筑信息模型", "Revit"),
+    # Fields that had one or two skills of their own (机器人, 虚拟现实, 区块链, 物联网, 数字化运营): their
+    # skill gaps and occupation requirements had little to say (bench.eval_matching). Appended: ids stay stable.
+    _s("robot-motion-control", "运动控制", "motion control", "机器人", "机器人运动控制", "伺服控制", "servo control",
+       "运动规划", "motion planning"),
+    _s("slam", "SLAM", "SLAM", "机器人", "即时定位与地图构建", "激光SLAM", "视觉SLAM", "路径规划", "path planning"),
+    _s("computer-graphics", "计算机图形学", "computer graphics", "虚拟现实", "图形渲染", "三维渲染", "rendering",
+       "OpenGL", "Shader"),
+    _s("distributed-ledger", "联盟链", "consortium blockchain", "区块链", "分布式账本", "distributed ledger",
+       "共识算法", "consensus algorithms"),
+    _s("iot-protocols", "物联网通信协议", "IoT protocols", "物联网", "MQTT", "CoAP", "NB-IoT", "Zigbee"),
+    _s("content-operations", "内容运营", "content operations", "数字化运营", "短视频运营", "社群运营", "私域运营"),
 )
 
 

@@ -75,7 +75,7 @@ def test_recommendations_follow_the_event_stream(client: TestClient, bootstrap: 
     assert _ids(first) == [10, 11] and first["cached"] is False
     top = first["items"][0]
     assert top["matched_skills"] == ["机器学习", "Python"] and top["missing_skills"] == ["PyTorch"]
-    assert {r["code"] for r in top["reasons"]} >= {"skill_overlap", "same_city", "wanted_kind", "level"}
+    assert {r["code"] for r in top["reasons"]} >= {"same_occupation", "same_city", "wanted_kind", "level"}
 
     second = _recommendations(client, 1)
     assert second is not None and second["cached"] is True

@@ -25,7 +25,8 @@ def _opportunity(**fields: object) -> OpportunityDoc:
 
 
 def test_reasons_matched_and_missing_skills() -> None:
-    weights = RankingWeights()
+    weights = RankingWeights(skill_overlap=0.15, same_city=0.05, desired_city=0.03, wanted_kind=0.03, level=0.02,
+                             hiring_commitment=0.03)  # every bonus on (the default skill overlap is 0)
     pair = score_pair(_talent(), _opportunity(), weights)
     codes = [r["code"] for r in pair.reasons]
     assert codes == ["skill_overlap", "same_city", "wanted_kind", "level", "hiring_commitment"]

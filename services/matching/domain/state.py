@@ -24,7 +24,7 @@ from services.matching.domain.documents import (
     talent_document,
 )
 from services.matching.domain.encoders import TextEncoder, Vectors
-from services.matching.domain.index import VectorIndex
+from services.matching.domain.index import IndexConfig, VectorIndex
 from shared.events.contracts import (
     OpportunityEvent,
     OpportunityUpsertedV1,
@@ -91,16 +91,24 @@ def _side_of(event: AnyEvent) -> Side:
 
 
 class MatchingState:
-    """Thread-safe: writers commit under the lock; readers search inside ``reading()``."""
+    """Thread-safe: writers commit under the lock; readers search inside ``reading()``.
 
-    def __init__(self, dim: int, *, max_text_chars: int = 2000) -> None:
+    Writers are also serialized among themselves (``_write_lock``), so an index that outgrew its kind
+    (see ``VectorIndex.needs_rebuild``) is rebuilt after the commit without holding the read lock:
+    searches go on against the old index, and the new one is swapped in under the lock.
+    """
+
+    def __init__(self, dim: int, *, max_text_chars: int = 2000, index: IndexConfig | None = None) -> None:
         self.dim = dim
         self.max_text_chars = max_text_chars
-        self.talents: SideState[TalentDoc] = SideState(VectorIndex(dim))
-        self.opportunities: SideState[OpportunityDoc] = SideState(VectorIndex(dim))
+        self.index_config = index or IndexConfig()
+        self.talents: SideState[TalentDoc] = SideState(VectorIndex(dim, config=self.index_config))
+        self.opportunities: SideState[OpportunityDoc] = SideState(VectorIndex(dim, config=self.index_config))
         self.generation = 0  # events consumed so far: equal on replicas that read the same offsets
         self.offsets: dict[str, int] = {}  # "topic:partition" → next offset, committed with the data
+        self.rebuilds = 0
         self._lock = threading.Lock()
+        self._write_lock = threading.Lock()
 
     @contextmanager
     def reading(self) -> Iterator[MatchingState]:
@@ -146,6 +154,13 @@ class MatchingState:
         upserts = plan.upserts
         if len(vectors) != len(upserts):
             raise ValueError(f"{len(vectors)} vectors for {len(upserts)} upserts")
+        with self._write_lock:
+            batch = self._commit(plan, vectors, upserts, offsets)
+            self._rebuild_grown()
+        return batch
+
+    def _commit(self, plan: Plan, vectors: Vectors, upserts: list[Change],
+                offsets: Mapping[str, int] | None) -> AppliedBatch:
         row_of = {id(change): row for row, change in enumerate(upserts)}
         upserted = deleted = ignored = 0
         changed: set[Side] = set()
@@ -173,6 +188,16 @@ class MatchingState:
         return AppliedBatch(events=plan.events, upserted=upserted, deleted=deleted,
                             ignored=plan.ignored + ignored, changed=frozenset(changed),
                             generation=generation)
+
+    def _rebuild_grown(self) -> None:
+        """Swap in a rebuilt index for a side whose size calls for another kind (holds the write lock)."""
+        for side in ("talents", "opportunities"):
+            state = self._side(side)
+            if state.index.needs_rebuild():
+                fresh = state.index.rebuilt()  # reads the old index next to searches: both only read
+                with self._lock:
+                    state.index = fresh
+                self.rebuilds += 1
 
     def apply(self, events: Sequence[AnyEvent], encoder: TextEncoder, *,
               offsets: Mapping[str, int] | None = None) -> AppliedBatch:

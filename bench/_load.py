@@ -1,0 +1,125 @@
+"""Load generators run as their own process (so the client never shares a GIL with what it measures).
+Loopback only; every loop is bounded in requests and seconds.
+
+``python -m bench._load SPEC.json OUT.json`` where SPEC is
+- ``{"mode": "closed", "urls": [...], "concurrency": 8, "seconds": 5, "max_requests": 20000}``: each
+  worker sends the next URL as soon as its previous answer came; latencies of every request.
+- ``{"mode": "paced", "base": "http://127.0.0.1:PORT", "rate": 100, "seconds": 30, "ids": [...],
+  "texts": [...]}``: PATCH a random profile's ``skills_text`` ``rate`` times a second (open loop).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import random
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+ALLOWED_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+
+def _check_loopback(url: str) -> None:
+    host = urlsplit(url).hostname or ""
+    if host not in ALLOWED_HOSTS and not host.startswith("127."):
+        raise SystemExit(f"refusing to send load to {host}: loopback only")
+
+
+def closed_loop(spec: dict[str, Any]) -> dict[str, Any]:
+    urls: list[str] = spec["urls"]
+    for url in {urlsplit(u).netloc: u for u in urls}.values():
+        _check_loopback(url)
+    seconds, limit = float(spec["seconds"]), int(spec["max_requests"])
+    counter = itertools.count()
+    latencies: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+    deadline = time.perf_counter() + seconds
+
+    def worker() -> None:
+        nonlocal errors
+        mine: list[float] = []
+        failed = 0
+        with httpx.Client(timeout=10) as client:
+            while time.perf_counter() < deadline:
+                n = next(counter)
+                if n >= limit:
+                    break
+                start = time.perf_counter()
+                try:
+                    ok = client.get(urls[n % len(urls)]).status_code == 200
+                except httpx.HTTPError:
+                    ok = False
+                mine.append(time.perf_counter() - start)
+                failed += not ok
+        with lock:
+            latencies.extend(mine)
+            errors += failed
+
+    threads = [threading.Thread(target=worker) for _ in range(int(spec["concurrency"]))]
+    start = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - start
+    return {"requests": len(latencies), "errors": errors, "seconds": elapsed, "latencies": latencies}
+
+
+def paced(spec: dict[str, Any]) -> dict[str, Any]:
+    base: str = spec["base"]
+    _check_loopback(base)
+    rate, seconds = float(spec["rate"]), float(spec["seconds"])
+    ids: list[int] = spec["ids"]
+    texts: list[str] = spec["texts"]
+    rng = random.Random(spec.get("seed", 1))
+    sent = failed = 0
+    late = 0.0
+    lock = threading.Lock()
+    slots = threading.Semaphore(int(spec.get("concurrency", 16)))
+
+    def patch(client: httpx.Client, record: int, text: str) -> None:
+        nonlocal failed
+        try:
+            ok = client.patch(f"{base}/v1/profiles/{record}", json={"skills_text": text}).status_code == 200
+        except httpx.HTTPError:
+            ok = False
+        with lock:
+            failed += not ok
+        slots.release()
+
+    with httpx.Client(timeout=10, limits=httpx.Limits(max_connections=32)) as client:
+        start = time.perf_counter()
+        while True:
+            due = start + sent / rate
+            now = time.perf_counter()
+            if due - start >= seconds:
+                break
+            if due > now:
+                time.sleep(due - now)
+            else:
+                late = max(late, now - due)
+            slots.acquire()
+            threading.Thread(target=patch, args=(client, rng.choice(ids), rng.choice(texts)), daemon=True).start()
+            sent += 1
+        for _ in range(int(spec.get("concurrency", 16))):
+            slots.acquire()
+        elapsed = time.perf_counter() - start
+    return {"sent": sent, "failed": failed, "seconds": elapsed, "rate": sent / elapsed, "max_late_s": late}
+
+
+def main() -> int:
+    spec = json.loads(Path(sys.argv[1]).read_text())
+    result = closed_loop(spec) if spec["mode"] == "closed" else paced(spec)
+    Path(sys.argv[2]).write_text(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

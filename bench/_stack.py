@@ -1,0 +1,77 @@
+"""The local stack for the HTTP benchmarks: free ports, a temporary var dir, demo data loaded over the
+public APIs, and matching started with its settings' embedding backend and cache."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from talentmatch.embedded import free_port, spawn
+from talentmatch.stack import SERVICES, LocalStack, StackConfig
+
+MATCHING_FACTORY = "bench._matching_app:create_app"
+
+
+class BenchStack(LocalStack):
+    """``LocalStack`` whose matching process builds its encoder from every ``MATCHING_EMBED_*`` setting."""
+
+    def start_component(self, name: str, *, wait: bool = True) -> None:
+        if name != "matching":
+            super().start_component(name, wait=wait)
+            return
+        cfg = self.config
+        argv = [sys.executable, "-m", "uvicorn", MATCHING_FACTORY, "--factory", "--host", cfg.host,
+                "--port", str(cfg.ports[name]), "--log-level", "warning"]
+        self.processes[name] = spawn(name, argv, port=cfg.ports[name], log_dir=self.log_dir,
+                                     env=self.service_env(name))
+        if wait:
+            self.wait_healthy(name)
+
+
+def matching_status(stack: LocalStack) -> dict[str, Any]:
+    response = httpx.get(f"{stack.config.url('matching')}/v1/status", timeout=10)
+    response.raise_for_status()
+    status: dict[str, Any] = response.json()
+    return status
+
+
+def wait_indexed(stack: LocalStack, *, talents: int, opportunities: int, timeout: float = 600.0) -> float:
+    """Poll matching until it holds at least this many records per side; returns the seconds waited."""
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        index = matching_status(stack).get("index", {})
+        if index.get("talents", 0) >= talents and index.get("opportunities", 0) >= opportunities:
+            return time.monotonic() - start
+        time.sleep(0.2)
+    raise TimeoutError(f"matching did not index {talents} talents / {opportunities} opportunities")
+
+
+@contextmanager
+def demo_stack(*, profiles: int, opportunities: int, env: dict[str, str] | None = None) -> Iterator[LocalStack]:
+    """Start the stack on free ports in a temporary var dir, load the demo set, wait until indexed."""
+    from talentmatch.demo.load import load_demo
+
+    var = Path(tempfile.mkdtemp(prefix="bench-stack-"))
+    config = StackConfig(var_dir=var, broker_port=free_port(), redis_port=free_port(),
+                         ports={s: free_port() for s in SERVICES}, topic_namespace=f"bench{uuid.uuid4().hex[:6]}",
+                         extra_env={"MATCHING_MODEL_CACHE_DIR": str(Path("var/models").resolve()),
+                                    "LOG_LEVEL": "WARNING", **(env or {})})
+    stack = BenchStack(config)
+    try:
+        stack.start(timeout=300)
+        load_demo(profiles_url=config.url("profiles"), jobs_url=config.url("jobs"), profiles=profiles,
+                  opportunities=opportunities, progress=False)
+        wait_indexed(stack, talents=profiles, opportunities=opportunities)
+        yield stack
+    finally:
+        stack.stop()
+        shutil.rmtree(var, ignore_errors=True)

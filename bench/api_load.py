@@ -1,0 +1,97 @@
+"""API under closed-loop load: the recommendations endpoint cached (Redis hit) and uncached (every
+request a new key) against ``/healthz`` of the same server as the ceiling — requests/s, p50, p99.
+The client is another process (httpx, threads), loopback only, bounded in requests and seconds.
+
+``python -m bench.api_load [--quick]``
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench._common import Samples, header, percentile, progress, run_main, table, write_result
+from bench._stack import demo_stack
+
+
+def load(urls: list[str], *, concurrency: int, seconds: float, max_requests: int) -> dict[str, Any]:
+    """Run the closed-loop client in its own process; its summary with every latency."""
+    with tempfile.TemporaryDirectory() as tmp:
+        spec, out = Path(tmp) / "spec.json", Path(tmp) / "out.json"
+        spec.write_text(json.dumps({"mode": "closed", "urls": urls, "concurrency": concurrency,
+                                    "seconds": seconds, "max_requests": max_requests}))
+        subprocess.run([sys.executable, "-m", "bench._load", str(spec), str(out)], check=True,
+                       timeout=seconds + 120)
+        result: dict[str, Any] = json.loads(out.read_text())
+        return result
+
+
+def run(quick: bool) -> dict[str, Any]:
+    profiles, opportunities = (200, 150) if quick else (1000, 300)
+    rounds, seconds, concurrency = (2, 4.0, 8) if quick else (3, 10.0, 8)
+    header("API under closed-loop load", quick,
+           f"{profiles} profiles, {opportunities} opportunities; {concurrency} client threads in another "
+           f"process, {rounds} interleaved rounds of {seconds:.0f}s per scenario")
+    results, rows = [], []
+    with demo_stack(profiles=profiles, opportunities=opportunities) as stack:
+        base = stack.config.url("matching")
+        talents = list(range(1, profiles + 1))
+        assert httpx.get(f"{base}/v1/talents/{talents[0]}/recommendations", timeout=30).status_code == 200
+        hot = [f"{base}/v1/talents/{t}/recommendations?k=10" for t in talents[:20]]
+        for url in hot:  # fill the cache
+            httpx.get(url, timeout=30).raise_for_status()
+        combos = [(t, k) for t in talents for k in range(1, 101)]
+        random.Random(3).shuffle(combos)
+        cold = [f"{base}/v1/talents/{t}/recommendations?k={k}" for t, k in combos]
+        scenarios = {"/healthz (ceiling)": [f"{base}/healthz"], "recommendations, cached": hot,
+                     "recommendations, uncached": cold}
+        rates = {name: Samples() for name in scenarios}
+        latencies: dict[str, list[float]] = {name: [] for name in scenarios}
+        errors = dict.fromkeys(scenarios, 0)
+        used_cold = 0
+        with progress(total=rounds * len(scenarios), desc="api rounds") as bar:
+            for _ in range(rounds):
+                for name, urls in scenarios.items():
+                    if name.endswith("uncached"):
+                        urls = cold[used_cold:]  # never a key asked before: every request misses
+                    outcome = load(urls, concurrency=concurrency, seconds=seconds,
+                                   max_requests=len(urls) if name.endswith("uncached") else 200_000)
+                    if name.endswith("uncached"):
+                        used_cold += outcome["requests"]
+                    rates[name].add(outcome["requests"] / outcome["seconds"])
+                    latencies[name] += outcome["latencies"]
+                    errors[name] += outcome["errors"]
+                    bar.update()
+        status = httpx.get(f"{base}/v1/status", timeout=10).json()
+    ceiling = rates["/healthz (ceiling)"].median
+    for name in scenarios:
+        rate, lat = rates[name], latencies[name]
+        result = {"scenario": name, "requests_per_s": rate.median, "spread": list(rate.spread),
+                  "ratio_vs_ceiling": rate.median / ceiling, "p50_ms": percentile(lat, 50) * 1000,
+                  "p99_ms": percentile(lat, 99) * 1000, "requests": len(lat), "errors": errors[name]}
+        results.append(result)
+        rows.append([name, f"{rate.median:,.0f}", f"{rate.spread[0]:,.0f}–{rate.spread[1]:,.0f}",
+                     f"{result['ratio_vs_ceiling']:.0%}", f"{result['p50_ms']:.1f}", f"{result['p99_ms']:.1f}",
+                     len(lat), errors[name]])
+    print(table(["scenario", "req/s", "spread", "of ceiling", "p50 ms", "p99 ms", "requests", "errors"], rows))
+    print(f"target: cached >= 50% of the ceiling; cache counters {status.get('cache')}")
+    payload = {"profiles": profiles, "opportunities": opportunities, "rounds": rounds, "seconds": seconds,
+               "concurrency": concurrency, "results": results, "cache": status.get("cache"), "target_ratio": 0.5}
+    print(f"→ {write_result('api_load', payload, quick=quick)}")
+    return payload
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return run_main(run, argv, __doc__.split("\n")[0] if __doc__ else "")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

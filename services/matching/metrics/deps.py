@@ -1,0 +1,29 @@
+"""What the figures need at request time, built once by ``create_app`` and handed out by a dependency."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from services.matching.metrics.feedback import FeedbackPublisher
+from services.matching.metrics.pipeline import PipelineMetrics
+from services.matching.metrics.store import FiguresStore
+from services.matching.settings import MatchingSettings
+
+
+@dataclass
+class MetricsRuntime:
+    settings: MatchingSettings
+    figures: FiguresStore
+    pipeline: PipelineMetrics
+    publisher: FeedbackPublisher | None = None  # set by the lifespan
+
+
+def get_metrics(request: Request) -> MetricsRuntime:
+    runtime: MetricsRuntime = request.app.state.metrics
+    return runtime
+
+
+MetricsDep = Annotated[MetricsRuntime, Depends(get_metrics)]

@@ -1,0 +1,154 @@
+"""The figures' inputs: current records and every feedback fact from the events, served lists from the API.
+
+Applying follows the index's rules: a record version not newer than the one held is ignored (so a
+replay or a duplicate changes nothing) and a delete keeps the last facts for attribution (a click on
+an opportunity deleted since still counts under its kind and city). Feedback is keyed by ``event_id``:
+a repeated one is ignored. Hence the event-derived figures are a pure function of the set of events.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Literal
+
+from services.matching.metrics.facts import (
+    FeedbackFacts,
+    OpportunityFacts,
+    ServedList,
+    TalentFacts,
+    as_utc,
+    opportunity_facts,
+    talent_facts,
+)
+from shared.events.contracts import (
+    FeedbackRecordedV1,
+    OpportunityDeletedV1,
+    OpportunityUpsertedV1,
+    ProfileDeletedV1,
+    ProfileUpsertedV1,
+)
+
+FigureEvent = (ProfileUpsertedV1 | ProfileDeletedV1 | OpportunityUpsertedV1 | OpportunityDeletedV1
+               | FeedbackRecordedV1)
+MAX_SERVED_LISTS = 100_000  # served lists are a recent sample per replica, not history
+Tags = Mapping[tuple[Literal["talents", "opportunities"], int], frozenset[str]]
+
+
+def _codes(document: Any) -> frozenset[str]:
+    """The CSCO codes a matching document was tagged with; none for documents without tags."""
+    tags = getattr(document, "occupations", None) or ()
+    return frozenset(code for code in (getattr(tag, "code", None) for tag in tags) if isinstance(code, str))
+
+
+def document_tags(state: Any, events: Sequence[FigureEvent]) -> dict[tuple[Literal["talents", "opportunities"],
+                                                                          int], frozenset[str]]:
+    """Occupation tags of the documents the index holds for the upserted records of ``events``.
+
+    ``state`` is the ``MatchingState`` (read under its lock); attributes are read defensively, so
+    documents without tags simply give none.
+    """
+    tags: dict[tuple[Literal["talents", "opportunities"], int], frozenset[str]] = {}
+    with state.reading():
+        for event in events:
+            if isinstance(event, ProfileUpsertedV1):
+                codes = _codes(state.talents.docs.get(event.record_id))
+                if codes:
+                    tags[("talents", event.record_id)] = codes
+            elif isinstance(event, OpportunityUpsertedV1):
+                codes = _codes(state.opportunities.docs.get(event.record_id))
+                if codes:
+                    tags[("opportunities", event.record_id)] = codes
+    return tags
+
+
+@dataclass(frozen=True)
+class FiguresSnapshot:
+    """An immutable copy of the store, read without holding its lock."""
+
+    talents: dict[int, TalentFacts]
+    opportunities: dict[int, OpportunityFacts]
+    deleted_opportunities: dict[int, OpportunityFacts]
+    feedback: tuple[FeedbackFacts, ...]
+    served: tuple[ServedList, ...]
+
+    def opportunity(self, opportunity_id: int) -> OpportunityFacts | None:
+        """The opportunity's facts, live or as last seen before its delete."""
+        return self.opportunities.get(opportunity_id) or self.deleted_opportunities.get(opportunity_id)
+
+
+class FiguresStore:
+    """Thread-safe: the consumer applies events, the served-lists middleware records, readers snapshot."""
+
+    def __init__(self, *, max_served: int = MAX_SERVED_LISTS) -> None:
+        self._lock = threading.Lock()
+        self._talents: dict[int, TalentFacts] = {}
+        self._talent_versions: dict[int, int] = {}
+        self._opportunities: dict[int, OpportunityFacts] = {}
+        self._deleted_opportunities: dict[int, OpportunityFacts] = {}
+        self._opportunity_versions: dict[int, int] = {}
+        self._feedback: list[FeedbackFacts] = []
+        self._feedback_ids: set[str] = set()
+        self._served: deque[ServedList] = deque(maxlen=max_served)
+
+    def apply(self, events: Iterable[FigureEvent], *, tags: Tags | None = None) -> int:
+        """Apply a batch (``tags``: occupation codes per upserted record); returns how many changed something."""
+        changed = 0
+        with self._lock:
+            for event in events:
+                changed += self._apply_one(event, tags or {})
+        return changed
+
+    def _apply_one(self, event: FigureEvent, tags: Tags) -> bool:
+        if isinstance(event, FeedbackRecordedV1):
+            if event.event_id in self._feedback_ids:
+                return False
+            self._feedback_ids.add(event.event_id)
+            self._feedback.append(FeedbackFacts.of(event))
+            return True
+        if isinstance(event, ProfileUpsertedV1 | ProfileDeletedV1):
+            return self._apply_talent(event, tags)
+        return self._apply_opportunity(event, tags)
+
+    def _apply_talent(self, event: ProfileUpsertedV1 | ProfileDeletedV1, tags: Tags) -> bool:
+        if event.record_version <= self._talent_versions.get(event.record_id, 0):
+            return False
+        self._talent_versions[event.record_id] = event.record_version
+        held = self._talents.pop(event.record_id, None)
+        if isinstance(event, ProfileUpsertedV1):
+            facts = talent_facts(event.record_id, event.record_version, event.profile, event.occurred_at)
+            facts = replace(facts, occupations=tags.get(("talents", event.record_id), frozenset()))
+            if held is not None and held.first_seen < facts.first_seen:
+                facts = replace(facts, first_seen=held.first_seen)
+            self._talents[event.record_id] = facts
+        return True
+
+    def _apply_opportunity(self, event: OpportunityUpsertedV1 | OpportunityDeletedV1, tags: Tags) -> bool:
+        if event.record_version <= self._opportunity_versions.get(event.record_id, 0):
+            return False
+        self._opportunity_versions[event.record_id] = event.record_version
+        held = self._opportunities.pop(event.record_id, None)
+        if isinstance(event, OpportunityUpsertedV1):
+            facts = opportunity_facts(event.record_id, event.record_version, event.opportunity,
+                                      event.occurred_at)
+            tagged = tags.get(("opportunities", event.record_id), frozenset())
+            facts = replace(facts, occupations=facts.occupations | tagged)
+            if held is not None and held.first_seen < facts.first_seen:
+                facts = replace(facts, first_seen=held.first_seen)
+            self._opportunities[event.record_id] = facts
+            self._deleted_opportunities.pop(event.record_id, None)
+        elif held is not None:
+            self._deleted_opportunities[event.record_id] = held
+        return True
+
+    def record_served(self, served: ServedList) -> None:
+        with self._lock:
+            self._served.append(replace(served, at=as_utc(served.at)))
+
+    def snapshot(self) -> FiguresSnapshot:
+        with self._lock:
+            return FiguresSnapshot(talents=dict(self._talents), opportunities=dict(self._opportunities),
+                                   deleted_opportunities=dict(self._deleted_opportunities),
+                                   feedback=tuple(self._feedback), served=tuple(self._served))

@@ -1,0 +1,46 @@
+"""Fixtures of the metrics tests: one real model per session, the matching app on the real broker."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from services.matching.domain.encoders import DenseEncoder, HybridEncoder, LexicalEncoder
+from services.matching.main import create_app
+from services.matching.settings import MatchingSettings
+from shared.events.topics import ALL_TOPICS, topic_name
+from shared.kafka import ensure_topics
+
+OPERATOR_TOKEN = "operator-token-for-tests-0123456789"
+
+
+@pytest.fixture(scope="session")
+def hybrid_encoder() -> HybridEncoder:
+    """The packaged all-MiniLM-L6-v2 with the lexical channel, as in production; 1 thread: a shared box."""
+    return HybridEncoder(dense=DenseEncoder(threads=1), lexical=LexicalEncoder(1024), dense_weight=0.5,
+                         lexical_weight=0.5)
+
+
+@pytest.fixture
+def topics(bootstrap: str, topic_suffix: str) -> dict[str, str]:
+    ensure_topics(bootstrap, partitions=3, namespace=topic_suffix)
+    return {spec.name: topic_name(spec, topic_suffix) for spec in ALL_TOPICS}
+
+
+@pytest.fixture
+def settings(bootstrap: str, redis_url: str, topic_suffix: str) -> MatchingSettings:
+    return MatchingSettings(kafka_bootstrap_servers=bootstrap, redis_url=redis_url, topic_namespace=topic_suffix,
+                            operator_token=OPERATOR_TOKEN, coverage_threshold=0.5)
+
+
+@pytest.fixture
+def operator() -> dict[str, str]:
+    return {"Authorization": f"Bearer {OPERATOR_TOKEN}"}
+
+
+@pytest.fixture
+def client(settings: MatchingSettings, hybrid_encoder: HybridEncoder, topics: dict[str, str]) -> Iterator[TestClient]:
+    with TestClient(create_app(settings, encoder=hybrid_encoder)) as test_client:
+        yield test_client

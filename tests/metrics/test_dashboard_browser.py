@@ -1,0 +1,113 @@
+"""The dashboard in headless Chromium, served by a real matching server after real events flowed:
+it shows the numbers the events imply, a filter changes them, it refreshes on its own."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from services.matching.domain.encoders import HybridEncoder
+from services.matching.main import create_app
+from services.matching.settings import MatchingSettings
+from tests.metrics.conftest import OPERATOR_TOKEN
+from tests.metrics.market import Served, load_market
+from tests.metrics.server import serve
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+
+
+def chromium_path() -> str | None:
+    candidates = [os.environ.get("CHROMIUM_PATH", ""), "/usr/bin/chromium", shutil.which("chromium") or "",
+                  shutil.which("chromium-browser") or ""]
+    return next((c for c in candidates if c and Path(c).is_file()), None)
+
+
+# The dashboard's formatting rules (dashboard.js): counts as integers, rates as percentages.
+def rate(value: float) -> str:
+    return f"{value * 100:.1f}%"
+
+
+@pytest.fixture
+def served_dashboard(settings: MatchingSettings, hybrid_encoder: HybridEncoder, bootstrap: str,
+                     topics: dict[str, str]) -> Iterator[tuple[str, Served]]:
+    with serve(create_app(settings, encoder=hybrid_encoder)) as base, httpx.Client(base_url=base, timeout=15) as http:
+        served = load_market(http, bootstrap, topics, {"Authorization": f"Bearer {OPERATOR_TOKEN}"})
+        yield base, served
+
+
+def test_dashboard_shows_the_figures_and_follows_the_filters(served_dashboard: tuple[str, Served]) -> None:
+    executable = chromium_path()
+    if executable is None:
+        pytest.skip("no Chromium found (/usr/bin/chromium or CHROMIUM_PATH): apt-get install chromium chromium-driver")
+    from playwright.sync_api import expect, sync_playwright
+
+    base, served = served_dashboard
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1360, "height": 900})
+            foreign: list[str] = []
+            page.on("request", lambda request: foreign.append(request.url)
+                    if not request.url.startswith(base) else None)
+
+            response = page.goto(f"{base}/operator/dashboard")
+            assert response is not None and response.status == 401
+            expect(page.get_by_test_id("login")).to_be_visible()
+            page.get_by_test_id("token-input").fill("not-the-operator-token")
+            page.get_by_test_id("login-submit").click()
+            expect(page.get_by_test_id("login-error")).to_have_text("The token was refused.")
+            page.get_by_test_id("token-input").fill(OPERATOR_TOKEN)
+            page.get_by_test_id("login-submit").click()
+
+            figure = page.get_by_test_id
+            expect(figure("fig-profiles")).to_have_text("3")
+            shown = {
+                "fig-opportunities": "5", "fig-open-opportunities": "4", "fig-recommendations-served": "2",
+                "fig-shortlists-served": "1", "fig-feedback-events": "11", "fig-opportunities-kind-job_posting": "2",
+                "fig-opportunities-kind-training_class": "2", "fig-click-through-rate": "20.0%",
+                "fig-apply-rate": "60.0%", "fig-hire-rate": "20.0%", "fig-precision-at-5": "58.3%",
+                "fig-coverage": rate(served.coverage(0.5)), "fig-median-score": f"{served.median():.3f}",
+                "fig-training-seats": "60", "fig-training-enrolled": "2", "fig-training-fill-rate": "3.3%",
+                "fig-order-based-hires": "1", "fig-order-based-committed": "30", "fig-supply-talents": "2",
+                "fig-supply-positions": "64", "fig-lag-total": "0", "fig-dead-lettered": "0",
+            }
+            for testid, text in shown.items():
+                expect(figure(testid)).to_have_text(text)
+            for testid in ("fig-freshness-p50", "fig-embedding-p50", "fig-search-p50"):  # measured, in ms or s
+                expect(figure(testid)).to_have_text(re.compile(r"^\d+\.\d (ms|s)$|^\d+\.\d\d s$"))
+            expect(figure("supply-field-人工智能")).to_have_attribute("data-positions", "43")
+            expect(figure("supply-city-上海市")).to_contain_text("21")
+            page.screenshot(path=str(SCREENSHOTS / "operator-dashboard.png"), full_page=True)
+
+            page.get_by_test_id("filter-city").select_option("上海市")
+            expect(figure("fig-profiles")).to_have_text("1")
+            expect(figure("fig-opportunities")).to_have_text("2")
+            expect(figure("fig-recommendations-served")).to_have_text(str(served.recommendations_in("上海市")))
+            expect(figure("fig-shortlists-served")).to_have_text("0")  # opportunity 10 is in 杭州市
+            expect(figure("fig-feedback-events")).to_have_text("3")
+            expect(figure("fig-training-seats")).to_have_text("20")
+
+            page.get_by_test_id("filter-refresh").select_option("3")  # auto-refresh picks up new feedback
+            posted = httpx.post(f"{base}/v1/feedback", json={"talent_id": 2, "opportunity_id": 12,
+                                                              "action": "clicked", "actor_role": "seeker",
+                                                              "position": 1})
+            assert posted.status_code == 202
+            expect(figure("fig-feedback-events")).to_have_text("4", timeout=15_000)
+            page.screenshot(path=str(SCREENSHOTS / "operator-dashboard-shanghai.png"), full_page=True)
+
+            other = browser.new_page()  # ?token= is taken once, kept in sessionStorage, removed from the URL
+            other.goto(f"{base}/operator/dashboard?token={OPERATOR_TOKEN}")
+            expect(other.get_by_test_id("fig-profiles")).to_have_text("3")
+            assert "token" not in other.url
+            assert foreign == [], f"the dashboard reached outside its server: {foreign}"
+        finally:
+            browser.close()
