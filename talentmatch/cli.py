@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import contextlib
 import importlib
 import itertools
 import json
