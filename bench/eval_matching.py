@@ -28,7 +28,8 @@ any relevant opportunity are left out (their count is printed).
 
 Metrics over the top 10: recall@10 = relevant found / min(10, relevant), and nDCG@10 with gains 2/1/0.
 Rows: hybrid (default settings), hybrid without the occupation signal, hybrid without structured bonuses,
-dense channel only (lexical weight 0, no bonuses), lexical channel only (dense weight 0, no bonuses).
+dense channel only (lexical weight 0, no bonuses), lexical channel only (dense weight 0, no bonuses), and
+each channel alone with the default bonuses.
 ``--tune`` searches the bonus weights (coordinate ascent, nDCG@10) on a second seed and prints the result:
 that is how the defaults in ``services/matching/settings.py`` were chosen. The occupation normalizer's summary
 (``bench.eval_occupations.evaluate``, quick mode, no dense baseline) follows the matching table.
@@ -358,6 +359,8 @@ def run(*, quick: bool, seed: int, do_tune: bool, occupations: bool, progress: b
         ("hybrid, no structured bonuses", "hybrid", NO_BONUSES),
         ("dense only (lexical weight 0, no bonuses)", "dense", NO_BONUSES),
         ("lexical only (dense weight 0, no bonuses)", "lexical", NO_BONUSES),
+        ("dense only, default bonuses", "dense", defaults),
+        ("lexical only, default bonuses", "lexical", defaults),
     ]
     rows = []
     for label, channel, weights in configs:

@@ -197,7 +197,7 @@ class OpportunityFilter(Strict):
     training_mode: TrainingMode | None = None
     organization: Name | None = Field(default=None, description="Part of the organization's name")
     open: bool | None = None
-    offset: int = Field(default=0, ge=0)
+    offset: int = Field(default=0, ge=0, le=10**9)  # past this, SQLite integers overflow
     limit: int = Field(default=20, ge=1, le=100)
 
 

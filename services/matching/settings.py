@@ -40,7 +40,7 @@ class MatchingSettings(ServiceSettings):
     embed_max_seq_length: int = _matching(0, "embed_max_seq_length", ge=0)  # 0: the model's own
     model_cache_dir: str = _matching("var/models", "model_cache_dir")
     # Vector index: exact (flat) below the threshold, approximate (IVF) from it on.
-    index_approx_threshold: int = _matching(200_000, "index_approx_threshold", ge=1)
+    index_approx_threshold: int = _matching(100_000, "index_approx_threshold", ge=1)
     index_nprobe: int = _matching(32, "index_nprobe", ge=1)
 
     # Structured bonuses added to the similarity (about 0.4-0.7 for the top candidates). Chosen with

@@ -184,3 +184,8 @@ def test_concurrent_updates_never_share_a_version(client: TestClient) -> None:
     versions = sorted(version for code, version in results if code == 200 and version is not None)
     assert versions == list(range(2, 2 + len(versions)))
     assert client.get(url).json()["version"] == 1 + len(versions)
+
+
+def test_an_offset_past_the_integer_range_is_refused_not_a_server_error(client: TestClient) -> None:
+    response = client.get("/v1/opportunities", params={"offset": 2**63})  # found by the fuzz test
+    assert response.status_code == 422 and response.json()["detail"][0]["loc"][-1] == "offset"

@@ -114,3 +114,11 @@ def test_state_switches_to_ivf_and_back(lexical_encoder: HybridEncoder) -> None:
     state.apply([profile_deleted(i, 2) for i in range(1, 51)], lexical_encoder)
     assert _kind(state) == "flat" and sorted(state.talents.index.export()[0]) == list(range(51, 61))
     assert state.talents.deleted(3) and state.rebuilds == 2
+
+
+def test_settings_defaults_match_the_index_defaults() -> None:
+    from services.matching.settings import MatchingSettings
+
+    settings, config = MatchingSettings(), IndexConfig()
+    assert (settings.index_approx_threshold, settings.index_nprobe) == (config.approx_threshold, config.nprobe)
+    assert MatchingSettings(index_approx_threshold=5).index_approx_threshold == 5
