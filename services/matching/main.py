@@ -13,7 +13,6 @@ from services.matching.api import router
 from services.matching.consumer import EventConsumer
 from services.matching.deps import MatchingRuntime
 from services.matching.domain.encoders import DenseEncoder, HybridEncoder, LexicalEncoder
-from services.matching.domain.ranking import RankingWeights
 from services.matching.domain.state import MatchingState
 from services.matching.metrics import dashboard
 from services.matching.metrics.api import feedback_router, operator_router
@@ -23,7 +22,7 @@ from services.matching.metrics.feedback import FeedbackPublisher
 from services.matching.metrics.pipeline import PipelineMetrics, TimedEncoder
 from services.matching.metrics.served import ServedListsMiddleware
 from services.matching.metrics.store import FiguresStore
-from services.matching.service import MatchingService
+from services.matching.service import MatchingService, ranking_weights
 from services.matching.settings import MatchingSettings
 from shared.cache import JsonCache, connect_redis
 from shared.events.topics import FEEDBACK, topic_name
@@ -38,17 +37,6 @@ def build_encoder(settings: MatchingSettings) -> HybridEncoder:
              if settings.dense_weight > 0 else None)
     return HybridEncoder(dense=dense, lexical=LexicalEncoder(settings.lexical_dim),
                          dense_weight=settings.dense_weight, lexical_weight=settings.lexical_weight)
-
-
-def ranking_weights(settings: MatchingSettings) -> RankingWeights:
-    return RankingWeights(
-        skill_overlap=settings.bonus_skill_overlap,
-        same_city=settings.bonus_same_city,
-        desired_city=settings.bonus_desired_city,
-        wanted_kind=settings.bonus_wanted_kind,
-        level=settings.bonus_level,
-        hiring_commitment=settings.bonus_hiring_commitment,
-    )
 
 
 def cache_prefix(settings: MatchingSettings, encoder: HybridEncoder) -> str:
