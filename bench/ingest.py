@@ -91,7 +91,7 @@ def run(quick: bool) -> dict[str, Any]:
 
     settings = MatchingSettings()
     workloads = {"creates": 0.0, "creates + 30% edits": 0.3}
-    count, rounds = (300, 2) if quick else (1500, 3)
+    count, rounds = (200, 2) if quick else (1500, 3)
     header("ingest: Kafka → decode → embed → index", quick,
            f"{count} profile events per workload, 3 partitions, max 500 per poll, {rounds} interleaved rounds; "
            f"hybrid encoder: {settings.embed_backend} dense + lexical, LRU cache off")

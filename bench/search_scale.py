@@ -64,7 +64,7 @@ def recall(found: list[list[int]], truth: np.ndarray) -> float:
 def run(quick: bool) -> dict[str, Any]:
     from services.matching.domain.index import IndexConfig, VectorIndex
 
-    n, n_centres, n_queries, rounds = (100_000, 1000, 200, 3) if quick else (1_000_000, 2000, 200, 3)
+    n, n_centres, n_queries, rounds = (50_000, 1000, 200, 3) if quick else (1_000_000, 2000, 200, 3)
     flat_queries = 50 if not quick else 100
     header("search at scale: exact vs approximate", quick,
            f"{n:,} vectors x {DIM} dims from {n_centres} demo embeddings + noise; {n_queries} unseen queries, "

@@ -147,7 +147,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return int(_bench_module("eval_matching").main(argv))
 
 
-def _positive(text: str) -> int:
+def _top(text: str) -> int:
     value = int(text)
     if not 1 <= value <= 20:
         raise argparse.ArgumentTypeError("must be between 1 and 20")
@@ -190,7 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
     occupations_sub = occupations.add_subparsers(dest="occupations_command", required=True)
     normalize = occupations_sub.add_parser(
         "normalize", help="job titles on stdin (one a line) → JSON lines with their occupations, in order")
-    normalize.add_argument("--top", type=_positive, default=3, help="occupations per title, 1-20 (default 3)")
+    normalize.add_argument("--top", type=_top, default=3, help="occupations per title, 1-20 (default 3)")
     normalize.set_defaults(func=cmd_normalize)
 
     evaluate = sub.add_parser("eval", help="evaluate matching (recall@10, nDCG@10) and occupation normalization")
