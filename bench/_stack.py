@@ -1,10 +1,9 @@
 """The local stack for the HTTP benchmarks: free ports, a temporary var dir, demo data loaded over the
-public APIs, and matching started with its settings' embedding backend and cache."""
+public APIs."""
 
 from __future__ import annotations
 
 import shutil
-import sys
 import tempfile
 import time
 import uuid
@@ -15,26 +14,8 @@ from typing import Any
 
 import httpx
 
-from talentmatch.embedded import free_port, spawn
+from talentmatch.embedded import free_port
 from talentmatch.stack import SERVICES, LocalStack, StackConfig
-
-MATCHING_FACTORY = "bench._matching_app:create_app"
-
-
-class BenchStack(LocalStack):
-    """``LocalStack`` whose matching process builds its encoder from every ``MATCHING_EMBED_*`` setting."""
-
-    def start_component(self, name: str, *, wait: bool = True) -> None:
-        if name != "matching":
-            super().start_component(name, wait=wait)
-            return
-        cfg = self.config
-        argv = [sys.executable, "-m", "uvicorn", MATCHING_FACTORY, "--factory", "--host", cfg.host,
-                "--port", str(cfg.ports[name]), "--log-level", "warning"]
-        self.processes[name] = spawn(name, argv, port=cfg.ports[name], log_dir=self.log_dir,
-                                     env=self.service_env(name))
-        if wait:
-            self.wait_healthy(name)
 
 
 def matching_status(stack: LocalStack) -> dict[str, Any]:
@@ -65,7 +46,7 @@ def demo_stack(*, profiles: int, opportunities: int, env: dict[str, str] | None 
                          ports={s: free_port() for s in SERVICES}, topic_namespace=f"bench{uuid.uuid4().hex[:6]}",
                          extra_env={"MATCHING_MODEL_CACHE_DIR": str(Path("var/models").resolve()),
                                     "LOG_LEVEL": "WARNING", **(env or {})})
-    stack = BenchStack(config)
+    stack = LocalStack(config)
     try:
         stack.start(timeout=300)
         load_demo(profiles_url=config.url("profiles"), jobs_url=config.url("jobs"), profiles=profiles,

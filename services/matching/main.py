@@ -13,6 +13,7 @@ from services.matching.api import router
 from services.matching.consumer import EventConsumer
 from services.matching.deps import MatchingRuntime
 from services.matching.domain.encoders import DenseEncoder, HybridEncoder, LexicalEncoder
+from services.matching.domain.index import IndexConfig
 from services.matching.domain.state import MatchingState
 from services.matching.metrics import dashboard
 from services.matching.metrics.api import feedback_router, operator_router
@@ -33,7 +34,9 @@ from shared.web import install_body_limit, install_error_handlers, install_healt
 def build_encoder(settings: MatchingSettings) -> HybridEncoder:
     """Load the model once (skipped when ``dense_weight`` is 0) and blend it with the lexical channel."""
     dense = (DenseEncoder(settings.embedding_model, batch_size=settings.embed_batch_size,
-                          threads=settings.torch_threads)
+                          threads=settings.torch_threads, backend=settings.embed_backend,
+                          cache_size=settings.embed_cache_size, cache_dir=settings.model_cache_dir,
+                          max_seq_length=settings.embed_max_seq_length)
              if settings.dense_weight > 0 else None)
     return HybridEncoder(dense=dense, lexical=LexicalEncoder(settings.lexical_dim),
                          dense_weight=settings.dense_weight, lexical_weight=settings.lexical_weight)
@@ -56,7 +59,9 @@ def create_app(settings: MatchingSettings | None = None, *, encoder: HybridEncod
         redis_client = connect_redis(settings.redis_url)
         cache = JsonCache(redis_client, prefix=cache_prefix(settings, enc),
                           ttl_seconds=settings.cache_ttl_seconds)
-        state = MatchingState(enc.dim, max_text_chars=settings.max_text_chars)
+        state = MatchingState(enc.dim, max_text_chars=settings.max_text_chars,
+                              index=IndexConfig(approx_threshold=settings.index_approx_threshold,
+                                                nprobe=settings.index_nprobe))
         metrics: MetricsRuntime = app.state.metrics
         consumer = EventConsumer(settings=settings, state=state, encoder=TimedEncoder(enc, metrics.pipeline),
                                  figures=metrics.figures, metrics=metrics.pipeline)
