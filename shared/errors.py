@@ -8,10 +8,26 @@ class DomainError(Exception):
 
     status_code = 400
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
+    def __init__(self, message: str, *, field: str | None = None, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
+        self.headers = headers or {}
+
+
+class NotAuthenticatedError(DomainError):
+    """No valid bearer token: the client should (re)authenticate."""
+
+    status_code = 401
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, headers={"WWW-Authenticate": "Bearer"})
+
+
+class ForbiddenError(DomainError):
+    """Authenticated, but this identity may not do this to this record."""
+
+    status_code = 403
 
 
 class NotFoundError(DomainError):
@@ -24,6 +40,14 @@ class ConflictError(DomainError):
 
 class UnprocessableError(DomainError):
     status_code = 422
+
+
+class TooManyRequestsError(DomainError):
+    status_code = 429
+
+    def __init__(self, message: str, *, retry_after_seconds: int) -> None:
+        super().__init__(message, headers={"Retry-After": str(retry_after_seconds)})
+        self.retry_after_seconds = retry_after_seconds
 
 
 class ServiceUnavailableError(DomainError):

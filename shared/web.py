@@ -28,6 +28,7 @@ def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI documentation of the error statuses a router may answer."""
     descriptions = {400: "Bad request", 401: "Not authenticated", 403: "Forbidden", 404: "Not found",
                     409: "Conflict with the stored version", 413: "Request body too large",
+                    429: "Too many requests: retry after the Retry-After seconds",
                     503: "A dependency is unavailable"}
     return {code: {"model": ErrorResponse, "description": descriptions[code]} for code in codes}
 
@@ -37,7 +38,7 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _domain_error(_request: Request, exc: DomainError) -> JSONResponse:
         detail = {"loc": ["body", exc.field] if exc.field else ["body"], "msg": exc.message,
                   "type": type(exc).__name__}
-        return JSONResponse(status_code=exc.status_code, content={"detail": [detail]})
+        return JSONResponse(status_code=exc.status_code, content={"detail": [detail]}, headers=exc.headers)
 
 
 def install_body_limit(app: FastAPI, *, max_bytes: int) -> None:

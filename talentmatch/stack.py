@@ -14,6 +14,7 @@ from pathlib import Path
 
 import httpx
 
+from shared.auth import Role, issue_token
 from shared.kafka import ensure_topics
 from talentmatch.embedded import ManagedProcess, spawn, start_broker, start_redis, wait_for_port
 
@@ -32,6 +33,7 @@ class StackConfig:
     topic_namespace: str = ""
     topic_partitions: int = 3
     operator_token: str = field(default_factory=lambda: secrets.token_urlsafe(18))
+    auth_secret: str = field(default_factory=lambda: secrets.token_urlsafe(48))  # signs the bearer tokens
     extra_env: dict[str, str] = field(default_factory=dict)
 
     def url(self, service: str) -> str:
@@ -53,6 +55,14 @@ class LocalStack:
         self.config = config
         self.processes: dict[str, ManagedProcess] = {}
 
+    def token(self, role: Role, subject: str, *, ttl_seconds: int = 12 * 3600) -> str:
+        """A bearer token these services accept, for ``subject`` acting as ``role``."""
+        return issue_token(self.config.auth_secret, subject=subject, role=role, ttl_seconds=ttl_seconds)
+
+    def headers(self, role: Role, subject: str) -> dict[str, str]:
+        """``Authorization`` header for ``subject`` acting as ``role``."""
+        return {"Authorization": f"Bearer {self.token(role, subject)}"}
+
     @property
     def log_dir(self) -> Path:
         return self.config.var_dir / "logs"
@@ -67,6 +77,7 @@ class LocalStack:
             "HF_HUB_OFFLINE": "1",
             "TRANSFORMERS_OFFLINE": "1",
             "PYTHONUNBUFFERED": "1",
+            "AUTH_SECRET": cfg.auth_secret,
             **cfg.extra_env,
         }
         if service == "matching":

@@ -13,7 +13,6 @@ DEVELOPMENT_CONTACT_KEY = "ZGV2ZWxvcG1lbnQtb25seS1jb250YWN0LWtleS1ub3QtZm9yLXByb
 class ProfilesSettings(ServiceSettings):
     database_url: str = "sqlite:///var/profiles.db"
     client_id: str = "profiles"
-    environment: str = "development"
     # base64 of 32, 48 or 64 random bytes, e.g.
     # python -c "import os, base64; print(base64.b64encode(os.urandom(64)).decode())"
     contact_encryption_key: SecretStr = SecretStr(DEVELOPMENT_CONTACT_KEY)

@@ -47,7 +47,11 @@ def test_a_wrong_key_cannot_read_the_data() -> None:
         other.decrypt(secret)
 
 
+PRODUCTION_AUTH_SECRET = "a-production-signing-secret-of-enough-length"
+
+
 def test_the_development_key_is_refused_outside_development() -> None:
     with pytest.raises(ValidationError, match="CONTACT_ENCRYPTION_KEY"):
-        ProfilesSettings(environment="production")
-    assert ProfilesSettings(environment="production", contact_encryption_key=OTHER_KEY)
+        ProfilesSettings(environment="production", auth_secret=PRODUCTION_AUTH_SECRET)
+    assert ProfilesSettings(environment="production", auth_secret=PRODUCTION_AUTH_SECRET,
+                            contact_encryption_key=OTHER_KEY)

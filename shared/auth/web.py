@@ -1,0 +1,70 @@
+"""FastAPI side of authentication: the bearer dependency every protected route takes, and role checks.
+
+Object-level rules (whose profile, whose posting) live in each service's domain, which receives the
+``Principal``; this module only answers "who is calling" and "may this role call this route at all".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated
+
+import redis
+from fastapi import Depends, FastAPI, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from shared.auth.ratelimit import RateLimiter
+from shared.auth.tokens import Principal, Role, verify_token
+from shared.errors import ForbiddenError, NotAuthenticatedError
+from shared.settings import ServiceSettings
+
+bearer = HTTPBearer(auto_error=False, scheme_name="bearer",
+                    description="A JWT naming a subject and its role (issue one with `talentmatch token`).")
+
+
+@dataclass
+class Authenticator:
+    secret: str
+    limiter: RateLimiter
+
+    def authenticate(self, token: str | None) -> Principal:
+        if not token:
+            raise NotAuthenticatedError("a bearer token is required (Authorization: Bearer <token>)")
+        principal = verify_token(self.secret, token)
+        self.limiter.check(f"{principal.role}:{principal.subject}")
+        return principal
+
+
+def install_auth(app: FastAPI, settings: ServiceSettings, *, service: str,
+                 redis_client: redis.Redis[bytes] | None = None) -> Authenticator:
+    """Verify tokens with the configured secret; count requests per identity in ``redis_client``."""
+    namespace = settings.topic_namespace or "-"
+    limiter = RateLimiter(redis_client, per_minute=settings.rate_limit_per_minute,
+                          prefix=f"talentmatch:{namespace}:ratelimit:{service}:")
+    authenticator = Authenticator(secret=settings.auth_secret.get_secret_value(), limiter=limiter)
+    app.state.authenticator = authenticator
+    return authenticator
+
+
+def current_principal(request: Request,
+                      credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Principal:
+    """The caller; 401 without a valid token, 429 past its rate limit."""
+    authenticator: Authenticator = request.app.state.authenticator
+    principal = authenticator.authenticate(credentials.credentials if credentials else None)
+    request.state.principal = principal
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def require_role(*roles: Role) -> Callable[[Principal], Principal]:
+    """A dependency that lets only ``roles`` through (403 otherwise)."""
+
+    def dependency(principal: CurrentPrincipal) -> Principal:
+        if not principal.has_role(*roles):
+            raise ForbiddenError(f"this needs the role {' or '.join(roles)}; the token's role is {principal.role}")
+        return principal
+
+    return dependency
