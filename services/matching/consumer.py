@@ -30,7 +30,7 @@ from services.matching.domain.state import AnyEvent, MatchingState
 from services.matching.metrics.pipeline import PipelineMetrics
 from services.matching.metrics.store import FigureEvent, FiguresStore, document_tags
 from services.matching.settings import MatchingSettings
-from shared.events.contracts import EventDecodeError, FeedbackRecordedV1, decode_event
+from shared.events.contracts import Event, EventDecodeError, FeedbackRecordedV1, RecordEmbeddedV1, decode_event
 from shared.events.topics import DEAD_LETTER, FEEDBACK, OPPORTUNITIES, PROFILES, topic_name
 from shared.kafka import ensure_topics, make_consumer, make_producer
 
@@ -59,9 +59,9 @@ def _key(tp: TopicPartition) -> str:
     return f"{tp.topic}:{tp.partition}"
 
 
-def _misplaced(topic: str, event: FigureEvent, feedback_topic: str) -> str | None:
-    """Why ``event`` does not belong on ``topic``, if it does not."""
-    if (topic == feedback_topic) != isinstance(event, FeedbackRecordedV1):
+def _misplaced(topic: str, event: Event, feedback_topic: str) -> str | None:
+    """Why ``event`` does not belong on ``topic``, if it does not (vectors never come this way)."""
+    if isinstance(event, RecordEmbeddedV1) or (topic == feedback_topic) != isinstance(event, FeedbackRecordedV1):
         return f"event type {event.type!r} does not belong on topic {topic}"
     return None
 
@@ -235,6 +235,7 @@ class EventConsumer:
                 if reason is not None:
                     poison.append((record, reason))
                     continue
+                assert not isinstance(event, RecordEmbeddedV1)
                 decoded.append((tp.topic, event))
                 if not isinstance(event, FeedbackRecordedV1):
                     events.append(event)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 
@@ -57,6 +57,13 @@ class MatchingSettings(ServiceSettings):
     # Occupation signal: both sides have the same primary CSCO occupation, or else the same digital field.
     bonus_same_occupation: float = _matching(0.03, "bonus_same_occupation", ge=0.0)
     bonus_same_field: float = _matching(0.0, "bonus_same_field", ge=0.0)
+
+    # Scale-out (README, "Scale-out"): "all" embeds and serves in one process (the default); "embedder"
+    # only embeds, sharing the record topics' partitions in a consumer group and publishing vectors;
+    # "replica" only serves, reading every vector from the vectors topic (no model loaded).
+    role: Literal["all", "embedder", "replica"] = _matching("all", "role")
+    embed_poll_records: int = _matching(64, "embed_poll_records", ge=1, le=10_000)  # embedder batch
+    embed_poll_interval_ms: int = _matching(60_000, "embed_poll_interval_ms", ge=1_000)  # group rebalance bound
 
     cache_ttl_seconds: int = _matching(300, "cache_ttl_seconds", ge=1)
     max_poll_records: int = _matching(500, "max_poll_records", ge=1, le=10_000)

@@ -126,8 +126,27 @@ class FeedbackRecordedV1(Contract):
 ProfileEvent = ProfileUpsertedV1 | ProfileDeletedV1
 OpportunityEvent = OpportunityUpsertedV1 | OpportunityDeletedV1
 RecordEvent = ProfileEvent | OpportunityEvent
+
+
+class RecordEmbeddedV1(Contract):
+    """A record event with the dense vector of its text, computed once by an embedding worker so that
+    index replicas never run the model (scale-out, ``MATCHING_ROLE``).
+
+    ``dense`` is the base64 of little-endian float32 values (empty for deletes and when the dense
+    channel is off); ``encoder`` names the model and runtime that made it, and a replica configured
+    with another one refuses the event.
+    """
+
+    type: Literal["record.embedded"] = "record.embedded"
+    schema_version: Literal[1] = 1
+    encoder: str = Field(max_length=200)
+    dense: str = ""
+    event: Annotated[RecordEvent, Field(discriminator="type")]
+
+
 Event = Annotated[
-    ProfileUpsertedV1 | ProfileDeletedV1 | OpportunityUpsertedV1 | OpportunityDeletedV1 | FeedbackRecordedV1,
+    ProfileUpsertedV1 | ProfileDeletedV1 | OpportunityUpsertedV1 | OpportunityDeletedV1 | FeedbackRecordedV1
+    | RecordEmbeddedV1,
     Field(discriminator="type"),
 ]
 

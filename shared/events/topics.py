@@ -15,6 +15,7 @@ from shared.events.contracts import (
     ProfileDeletedV1,
     ProfileSnapshot,
     ProfileUpsertedV1,
+    RecordEmbeddedV1,
 )
 from shared.events.vocabulary import ActorRole, FeedbackAction, OpportunityKind, SkillLevel, TrainingMode
 
@@ -110,7 +111,24 @@ DEAD_LETTER = TopicSpec(
     compacted=False,
 )
 
-ALL_TOPICS = (PROFILES, OPPORTUNITIES, FEEDBACK, DEAD_LETTER)
+# Scale-out only (MATCHING_ROLE=embedder / replica): compacted, so a new replica reads each record's
+# newest vector once instead of its history.
+VECTORS = TopicSpec(
+    name="talentmatch.vectors",
+    key="side:record id",
+    producers=("matching embedder",),
+    consumers=("matching replica",),
+    compacted=True,
+    examples=(
+        RecordEmbeddedV1(
+            encoder="all-MiniLM-L6-v2@openvino",
+            dense="AACAPwAAAAA=",  # [1.0, 0.0]: real vectors have the model's 384 values
+            event=OpportunityDeletedV1(record_id=7, record_version=2, owner_id="enterprise-3"),
+        ),
+    ),
+)
+
+ALL_TOPICS = (PROFILES, OPPORTUNITIES, FEEDBACK, DEAD_LETTER, VECTORS)
 
 
 def topic_name(spec: TopicSpec, namespace: str = "") -> str:

@@ -277,6 +277,7 @@ class HybridEncoder:
         self.dense_weight = dense_weight
         self.lexical_weight = lexical_weight
         self._parts: list[tuple[float, TextEncoder]] = []
+        self._dense = dense if dense_weight > 0 else None
         if dense is not None and dense_weight > 0:
             self._parts.append((math.sqrt(dense_weight), dense))
         if lexical_weight > 0:
@@ -291,8 +292,19 @@ class HybridEncoder:
     def name(self) -> str:
         return "+".join(f"{encoder.name}*{scale * scale:g}" for scale, encoder in self._parts)
 
+    @property
+    def dense(self) -> TextEncoder | None:
+        """The dense channel's encoder, None when its weight is 0."""
+        return self._dense
+
     def encode(self, texts: Sequence[str]) -> Vectors:
+        return self.blend(texts, dense_rows=None)
+
+    def blend(self, texts: Sequence[str], *, dense_rows: Vectors | None) -> Vectors:
+        """Like ``encode``, taking the dense channel from ``dense_rows`` (made by an embedding worker
+        with the same model) when given: the model is not run."""
         if not texts:
             return np.zeros((0, self._dim), dtype=np.float32)
-        blocks = [encoder.encode(texts) * np.float32(scale) for scale, encoder in self._parts]
+        blocks = [(dense_rows if dense_rows is not None and encoder is self._dense else encoder.encode(texts))
+                  * np.float32(scale) for scale, encoder in self._parts]
         return np.ascontiguousarray(np.hstack(blocks), dtype=np.float32)

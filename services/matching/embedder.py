@@ -1,0 +1,221 @@
+"""The embedding worker role (``MATCHING_ROLE=embedder``): the model's side of matching, scaled by
+partitions.
+
+Workers share the profiles and opportunities topics in one consumer group; each embeds its records'
+texts in batches and publishes every record event, with its dense vector, to the vectors topic,
+keyed by side and id so one record's events stay in order. Offsets are committed only after the
+broker acknowledged the whole batch: a crash re-embeds at most one batch, and replicas ignore the
+repeated versions. Poison messages go to the dead-letter topic here, so replicas never see them.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from kafka import KafkaConsumer, KafkaProducer, OffsetAndMetadata, TopicPartition
+from kafka.consumer.fetcher import ConsumerRecord
+from kafka.consumer.subscription_state import ConsumerRebalanceListener
+
+from services.matching.dead_letter import DeadLetters
+from services.matching.domain.documents import opportunity_document, talent_document
+from services.matching.domain.embedded_vectors import pack
+from services.matching.domain.encoders import TextEncoder
+from services.matching.settings import MatchingSettings
+from shared.events.contracts import (
+    EventDecodeError,
+    OpportunityUpsertedV1,
+    ProfileUpsertedV1,
+    RecordEmbeddedV1,
+    RecordEvent,
+    decode_event,
+    encode_event,
+)
+from shared.events.topics import DEAD_LETTER, OPPORTUNITIES, PROFILES, VECTORS, topic_name
+from shared.kafka import ensure_topics, make_consumer, make_producer
+
+log = logging.getLogger(__name__)
+
+RECORD_TYPES = (ProfileUpsertedV1.model_fields["type"].default, "profile.deleted",
+                OpportunityUpsertedV1.model_fields["type"].default, "opportunity.deleted")
+
+
+def vector_key(event: RecordEvent) -> bytes:
+    side = "talents" if event.type.startswith("profile.") else "opportunities"
+    return f"{side}:{event.record_id}".encode()
+
+
+def event_text(event: RecordEvent, *, max_chars: int) -> str | None:
+    """The text the index embeds for this event (the same function replicas apply), None for deletes."""
+    if isinstance(event, ProfileUpsertedV1):
+        return talent_document(event.record_id, event.profile, max_chars=max_chars)[1]
+    if isinstance(event, OpportunityUpsertedV1):
+        return opportunity_document(event.record_id, event.opportunity, max_chars=max_chars)[1]
+    return None
+
+
+def _close(consumer: KafkaConsumer | None, producer: KafkaProducer | None) -> None:
+    try:
+        if consumer is not None:
+            consumer.close(autocommit=False)
+        if producer is not None:
+            producer.close(timeout=1)
+    except Exception:
+        log.debug("closing a Kafka client failed", exc_info=True)
+
+
+class _Assignments(ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(self, worker: EmbeddingWorker) -> None:
+        self._worker = worker
+
+    def on_partitions_revoked(self, revoked: Any) -> None:
+        self._worker.assigned = set()
+
+    def on_partitions_assigned(self, assigned: Any) -> None:
+        self._worker.assigned = {f"{tp.topic}:{tp.partition}" for tp in assigned}
+        log.info("embedding worker %s assigned %s", self._worker.member, sorted(self._worker.assigned))
+
+
+class EmbeddingWorker:
+    """A thread (or the main loop of ``python -m services.matching.embedder``) embedding record events."""
+
+    def __init__(self, *, settings: MatchingSettings, dense: TextEncoder | None, member: str = "") -> None:
+        self._settings = settings
+        self._dense = dense
+        self.member = member or settings.client_id
+        namespace = settings.topic_namespace
+        self._sources = [topic_name(PROFILES, namespace), topic_name(OPPORTUNITIES, namespace)]
+        self.vectors_topic = topic_name(VECTORS, namespace)
+        self._dead_letters = DeadLetters(bootstrap=settings.kafka_bootstrap_servers,
+                                         topic=topic_name(DEAD_LETTER, namespace),
+                                         client_id=f"{settings.client_id}-dead-letter", consumer=self.member,
+                                         payload_limit=settings.dead_letter_payload_bytes)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.assigned: set[str] = set()
+        self.events_embedded = 0
+        self.texts_encoded = 0
+        self.dead_lettered = 0
+        self.last_error: str | None = None
+        self.last_batch_at: datetime | None = None
+
+    @property
+    def encoder_name(self) -> str:
+        return self._dense.name if self._dense is not None else "none"
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self.run, name="matching-embedder", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive() and not self._stop.is_set()
+
+    def status(self) -> dict[str, Any]:
+        return {"role": "embedder", "member": self.member, "assigned": sorted(self.assigned),
+                "events_embedded": self.events_embedded, "texts_encoded": self.texts_encoded,
+                "dead_lettered": self.dead_lettered, "encoder": self.encoder_name,
+                "last_batch_at": self.last_batch_at.isoformat() if self.last_batch_at else None,
+                "last_error": self.last_error}
+
+    def run(self) -> None:
+        """Poll, embed, publish, commit, until ``stop``; broker trouble is retried with back-off."""
+        backoff = 0.2
+        while not self._stop.is_set():
+            consumer: KafkaConsumer | None = None
+            producer: KafkaProducer | None = None
+            try:
+                consumer, producer = self._connect()
+                while not self._stop.is_set():
+                    self._batch(consumer, producer)
+                    backoff = 0.2
+            except Exception as exc:  # broker down, send failed, ...: reconnect; the batch is redone
+                self.last_error = f"{type(exc).__name__}: {exc}"[:500]
+                log.warning("embedding worker: %s; retrying in %.1fs", self.last_error, backoff)
+                self._stop.wait(backoff)
+                backoff = min(backoff * 2, self._settings.retry_max_seconds)
+            finally:
+                _close(consumer, producer)
+        self._dead_letters.close()
+
+    def _connect(self) -> tuple[KafkaConsumer, KafkaProducer]:
+        settings = self._settings
+        ensure_topics(settings.kafka_bootstrap_servers, partitions=settings.topic_partitions,
+                      namespace=settings.topic_namespace, timeout_ms=2_000)
+        consumer = make_consumer(settings.kafka_bootstrap_servers, client_id=f"{self.member}-embedder",
+                                 group_id=f"{settings.client_id}-embedders",
+                                 max_poll_interval_ms=settings.embed_poll_interval_ms,
+                                 max_poll_records=settings.embed_poll_records)
+        consumer.subscribe(self._sources, listener=_Assignments(self))
+        producer = make_producer(settings.kafka_bootstrap_servers, client_id=f"{self.member}-vectors")
+        self.last_error = None
+        return consumer, producer
+
+    def _batch(self, consumer: KafkaConsumer, producer: KafkaProducer) -> None:
+        polled: dict[TopicPartition, list[ConsumerRecord]] = consumer.poll(timeout_ms=200)
+        if not polled:
+            return
+        events: list[RecordEvent] = []
+        poison: list[tuple[ConsumerRecord, str]] = []
+        commit: dict[TopicPartition, OffsetAndMetadata] = {}
+        for tp, records in polled.items():
+            for record in records:
+                commit[tp] = OffsetAndMetadata(record.offset + 1, "", -1)
+                if record.value is None:
+                    continue
+                try:
+                    event = decode_event(record.value)
+                except EventDecodeError as exc:
+                    poison.append((record, str(exc)))
+                    continue
+                if event.type not in RECORD_TYPES:
+                    poison.append((record, f"event type {event.type!r} does not belong on topic {tp.topic}"))
+                    continue
+                events.append(event)  # type: ignore[arg-type]
+        self._dead_letters.send(poison)
+        futures = [producer.send(self.vectors_topic, key=vector_key(event), value=encode_event(message))
+                   for event, message in zip(events, self.embed(events), strict=True)]
+        producer.flush(timeout=30)
+        for future in futures:
+            future.get(timeout=10)
+        consumer.commit(commit)
+        self.events_embedded += len(events)
+        self.dead_lettered += len(poison)
+        self.last_batch_at = datetime.now(UTC)
+
+    def embed(self, events: Sequence[RecordEvent]) -> list[RecordEmbeddedV1]:
+        """Each event with the dense vector of its text; texts repeated in the batch are encoded once."""
+        texts = [event_text(e, max_chars=self._settings.max_text_chars) for e in events]
+        unique = sorted({t for t in texts if t is not None})
+        rows: dict[str, str] = {}
+        if unique and self._dense is not None:
+            vectors = self._dense.encode(unique)
+            rows = {text: pack(vectors[i]) for i, text in enumerate(unique)}
+            self.texts_encoded += len(unique)
+        return [RecordEmbeddedV1(encoder=self.encoder_name, dense=rows.get(text, "") if text else "", event=e)
+                for e, text in zip(events, texts, strict=True)]
+
+
+def main() -> None:
+    """Run one worker in the foreground until SIGTERM/SIGINT (benchmarks; the service role runs it too)."""
+    from services.matching.main import build_dense_encoder
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    settings = MatchingSettings()
+    worker = EmbeddingWorker(settings=settings, dense=build_dense_encoder(settings))
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: worker.stop())
+    worker.run()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+from tests.matching.conftest import dense_encoder, hybrid_encoder  # noqa: F401  (shared fixtures)
