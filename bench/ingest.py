@@ -19,7 +19,7 @@ from bench._common import Samples, header, progress, run_main, table, write_resu
 MODES = ("micro-batched apply", "per-event loop")
 
 
-def _events(count: int, *, updates: float, seed: int) -> list[Any]:
+def profile_events(count: int, *, updates: float, seed: int) -> list[Any]:
     """``count`` profile events: creates, and a share of updates (a new version with new text) of
     records created shortly before, as a stream of edits looks."""
     import random
@@ -40,7 +40,7 @@ def _events(count: int, *, updates: float, seed: int) -> list[Any]:
     return events
 
 
-def _produce(bootstrap: str, topic: str, events: Sequence[Any]) -> None:
+def produce_events(bootstrap: str, topic: str, events: Sequence[Any]) -> None:
     from shared.events.contracts import encode_event
     from shared.kafka import make_producer
 
@@ -106,7 +106,7 @@ def run(quick: bool) -> dict[str, Any]:
             namespace = f"bench-{uuid.uuid4().hex[:8]}"
             ensure_topics(bootstrap, partitions=3, namespace=namespace)
             topic = topic_name(PROFILES, namespace)
-            _produce(bootstrap, topic, _events(count, updates=updates, seed=5))
+            produce_events(bootstrap, topic, profile_events(count, updates=updates, seed=5))
             times = {mode: Samples() for mode in MODES}
             calls = dict.fromkeys(MODES, 0)
             with progress(total=rounds * len(MODES), desc=f"ingest {workload}") as bar:
