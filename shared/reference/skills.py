@@ -133,8 +133,9 @@ def skill_index() -> dict[str, Skill]:
 
 
 @cache
-def _alias_patterns() -> list[tuple[re.Pattern[str], Skill]]:
-    """Longest aliases first; ASCII aliases must stand as whole words, Chinese ones as substrings."""
+def _alias_patterns() -> list[tuple[str, re.Pattern[str], Skill]]:
+    """Longest aliases first, each with its lower-case form as a cheap pre-check; ASCII aliases must
+    stand as whole words, Chinese ones as substrings."""
     pairs = sorted(((name, s) for s in SKILLS for name in s.names), key=lambda p: -len(p[0]))
     patterns = []
     for name, skill in pairs:
@@ -142,9 +143,10 @@ def _alias_patterns() -> list[tuple[re.Pattern[str], Skill]]:
         if name.isascii():
             # Short acronyms ("Go", "CV", "AR") only match in their own case, so "go" the verb does not.
             flags = 0 if len(name) <= 3 else re.IGNORECASE
-            patterns.append((re.compile(rf"(?<![A-Za-z0-9+#]){escaped}(?![A-Za-z0-9+#])", flags), skill))
+            patterns.append((name.lower(), re.compile(rf"(?<![A-Za-z0-9+#]){escaped}(?![A-Za-z0-9+#])", flags),
+                             skill))
         else:
-            patterns.append((re.compile(escaped, re.IGNORECASE), skill))
+            patterns.append((name.lower(), re.compile(escaped, re.IGNORECASE), skill))
     return patterns
 
 
@@ -153,7 +155,10 @@ def extract_skills(*texts: str | Iterable[str]) -> list[str]:
     first_seen: dict[str, tuple[int, int]] = {}
     parts = [t for item in texts for t in ([item] if isinstance(item, str) else item)]
     for index, text in enumerate(parts):
-        for pattern, skill in _alias_patterns():
+        lowered = text.lower()
+        for needle, pattern, skill in _alias_patterns():
+            if needle not in lowered:  # a substring test is ~5x cheaper than the search it spares
+                continue
             match = pattern.search(text)
             if match is not None:
                 position = (index, match.start())
