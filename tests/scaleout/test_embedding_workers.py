@@ -25,7 +25,8 @@ from tests.matching.kafka_helpers import produce, read_all, wait_for
 def _history() -> tuple[list[RecordEvent], list[RecordEvent]]:
     profiles: list[RecordEvent] = [
         profile(1), profile(2, skills_text="Experienced Java backend developer, Spring Boot, MySQL"),
-        profile(1, 2, skills_text="五年数据治理与数据仓库建设经验，熟悉 Hive、Spark。"), profile(3), profile_deleted(3, 2)]
+        profile(1, 2, skills_text="五年数据治理与数据仓库建设经验，熟悉 Hive、Spark。"),
+        profile(3), profile_deleted(3, 2)]
     opportunities: list[RecordEvent] = [ai_posting(10), nursing_posting(11), ai_posting(12),
                                         opportunity_deleted(12, 2)]
     return profiles, opportunities
