@@ -2,10 +2,13 @@
 Loopback only; every loop is bounded in requests and seconds.
 
 ``python -m bench._load SPEC.json OUT.json`` where SPEC is
-- ``{"mode": "closed", "urls": [...], "concurrency": 8, "seconds": 5, "max_requests": 20000}``: each
-  worker sends the next URL as soon as its previous answer came; latencies of every request.
+- ``{"mode": "closed", "urls": [...], "authorizations": [...], "authorization_of": [...], "concurrency": 8,
+  "seconds": 5, "max_requests": 20000}``: each worker sends the next URL (with the ``Authorization``
+  header ``authorizations[authorization_of[i]]`` of URL ``i``, if given) as soon as its previous answer
+  came; latencies of every request.
 - ``{"mode": "paced", "base": "http://127.0.0.1:PORT", "rate": 100, "seconds": 30, "ids": [...],
-  "texts": [...]}``: PATCH a random profile's ``skills_text`` ``rate`` times a second (open loop).
+  "texts": [...], "authorizations": {"<id>": "Bearer …"}}``: PATCH a random profile's ``skills_text``
+  ``rate`` times a second (open loop), each as the profile's owner.
 """
 
 from __future__ import annotations
@@ -33,6 +36,10 @@ def _check_loopback(url: str) -> None:
 
 def closed_loop(spec: dict[str, Any]) -> dict[str, Any]:
     urls: list[str] = spec["urls"]
+    authorizations: list[str] = spec.get("authorizations") or []
+    authorization_of: list[int] = spec.get("authorization_of") or []
+    if authorization_of and len(authorization_of) != len(urls):
+        raise SystemExit("one authorization index per URL, or none")
     for url in {urlsplit(u).netloc: u for u in urls}.values():
         _check_loopback(url)
     seconds, limit = float(spec["seconds"]), int(spec["max_requests"])
@@ -51,9 +58,11 @@ def closed_loop(spec: dict[str, Any]) -> dict[str, Any]:
                 n = next(counter)
                 if n >= limit:
                     break
+                headers = ({"Authorization": authorizations[authorization_of[n % len(urls)]]}
+                           if authorization_of else None)
                 start = time.perf_counter()
                 try:
-                    ok = client.get(urls[n % len(urls)]).status_code == 200
+                    ok = client.get(urls[n % len(urls)], headers=headers).status_code == 200
                 except httpx.HTTPError:
                     ok = False
                 mine.append(time.perf_counter() - start)
@@ -78,6 +87,7 @@ def paced(spec: dict[str, Any]) -> dict[str, Any]:
     rate, seconds = float(spec["rate"]), float(spec["seconds"])
     ids: list[int] = spec["ids"]
     texts: list[str] = spec["texts"]
+    authorizations: dict[str, str] = spec.get("authorizations") or {}
     rng = random.Random(spec.get("seed", 1))
     sent = failed = 0
     late = 0.0
@@ -87,7 +97,9 @@ def paced(spec: dict[str, Any]) -> dict[str, Any]:
     def patch(client: httpx.Client, record: int, text: str) -> None:
         nonlocal failed
         try:
-            ok = client.patch(f"{base}/v1/profiles/{record}", json={"skills_text": text}).status_code == 200
+            headers = {"Authorization": authorizations[str(record)]} if authorizations else None
+            ok = client.patch(f"{base}/v1/profiles/{record}", json={"skills_text": text},
+                              headers=headers).status_code == 200
         except httpx.HTTPError:
             ok = False
         with lock:

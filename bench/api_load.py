@@ -19,15 +19,20 @@ from typing import Any
 import httpx
 
 from bench._common import Samples, header, percentile, progress, run_main, table, write_result
-from bench._stack import demo_stack
+from bench._stack import bearer_of, demo_stack, profile_owners
 
 
-def load(urls: list[str], *, concurrency: int, seconds: float, max_requests: int) -> dict[str, Any]:
+def load(urls: list[str], *, concurrency: int, seconds: float, max_requests: int,
+         authorizations: list[str] | None = None) -> dict[str, Any]:
     """Run the closed-loop client in its own process; its summary with every latency."""
     with tempfile.TemporaryDirectory() as tmp:
         spec, out = Path(tmp) / "spec.json", Path(tmp) / "out.json"
-        spec.write_text(json.dumps({"mode": "closed", "urls": urls, "concurrency": concurrency,
-                                    "seconds": seconds, "max_requests": max_requests}))
+        unique = list(dict.fromkeys(authorizations or []))  # a token per account, not per URL
+        position = {value: n for n, value in enumerate(unique)}
+        spec.write_text(json.dumps({"mode": "closed", "urls": urls, "authorizations": unique,
+                                    "authorization_of": [position[value] for value in authorizations or []],
+                                    "concurrency": concurrency, "seconds": seconds,
+                                    "max_requests": max_requests}))
         subprocess.run([sys.executable, "-m", "bench._load", str(spec), str(out)], check=True,
                        timeout=seconds + 120)
         result: dict[str, Any] = json.loads(out.read_text())
@@ -43,16 +48,24 @@ def run(quick: bool) -> dict[str, Any]:
     results, rows = [], []
     with demo_stack(profiles=profiles, opportunities=opportunities) as stack:
         base = stack.config.url("matching")
-        talents = list(range(1, profiles + 1))
-        assert httpx.get(f"{base}/v1/talents/{talents[0]}/recommendations", timeout=30).status_code == 200
-        hot = [f"{base}/v1/talents/{t}/recommendations?k=10" for t in talents[:20]]
-        for url in hot:  # fill the cache
-            httpx.get(url, timeout=30).raise_for_status()
+        owners = profile_owners(stack)  # each talent's recommendations are asked by its own seeker
+        talents = sorted(owners)[:profiles]
+        auth = {t: bearer_of(stack, "seeker", owners[t]) for t in talents}
+        first = httpx.get(f"{base}/v1/talents/{talents[0]}/recommendations", timeout=30,
+                          headers={"Authorization": auth[talents[0]]})
+        assert first.status_code == 200, first.text
+        hot_talents = talents[:20]
+        hot = [f"{base}/v1/talents/{t}/recommendations?k=10" for t in hot_talents]
+        for talent, url in zip(hot_talents, hot, strict=True):  # fill the cache
+            httpx.get(url, timeout=30, headers={"Authorization": auth[talent]}).raise_for_status()
         combos = [(t, k) for t in talents for k in range(1, 101)]
         random.Random(3).shuffle(combos)
         cold = [f"{base}/v1/talents/{t}/recommendations?k={k}" for t, k in combos]
+        cold_auth = [auth[t] for t, _ in combos]
         scenarios = {"/healthz (ceiling)": [f"{base}/healthz"], "recommendations, cached": hot,
                      "recommendations, uncached": cold}
+        authorizations = {"/healthz (ceiling)": [], "recommendations, cached": [auth[t] for t in hot_talents],
+                          "recommendations, uncached": cold_auth}
         rates = {name: Samples() for name in scenarios}
         latencies: dict[str, list[float]] = {name: [] for name in scenarios}
         errors = dict.fromkeys(scenarios, 0)
@@ -60,9 +73,11 @@ def run(quick: bool) -> dict[str, Any]:
         with progress(total=rounds * len(scenarios), desc="api rounds") as bar:
             for _ in range(rounds):
                 for name, urls in scenarios.items():
+                    headers = authorizations[name]
                     if name.endswith("uncached"):
                         urls = cold[used_cold:]  # never a key asked before: every request misses
-                    outcome = load(urls, concurrency=concurrency, seconds=seconds,
+                        headers = cold_auth[used_cold:]
+                    outcome = load(urls, concurrency=concurrency, seconds=seconds, authorizations=headers,
                                    max_requests=len(urls) if name.endswith("uncached") else 200_000)
                     if name.endswith("uncached"):
                         used_cold += outcome["requests"]
@@ -70,7 +85,8 @@ def run(quick: bool) -> dict[str, Any]:
                     latencies[name] += outcome["latencies"]
                     errors[name] += outcome["errors"]
                     bar.update()
-        status = httpx.get(f"{base}/v1/status", timeout=10).json()
+        status = httpx.get(f"{base}/v1/status", timeout=10,
+                           headers={"Authorization": bearer_of(stack, "operator", "op-bench")}).json()
     ceiling = rates["/healthz (ceiling)"].median
     for name in scenarios:
         rate, lat = rates[name], latencies[name]

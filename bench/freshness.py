@@ -22,7 +22,11 @@ from typing import Any
 import httpx
 
 from bench._common import header, percentile, progress, run_main, table, write_result
-from bench._stack import demo_stack, matching_status
+from bench._stack import bearer_of, demo_stack, matching_status, profile_owners
+from talentmatch.stack import LocalStack
+
+PROBE_SUBJECT = "seeker-freshness-probe-{n}"
+BEACON_ENTERPRISE = "ent-freshness-beacons"
 
 BEACONS = (
     ("灯塔岗位甲·卫星遥感影像解译工程师", "卫星遥感影像解译、地物分类与变化检测，熟悉遥感影像处理与测绘制图。",
@@ -32,20 +36,20 @@ BEACONS = (
 )
 
 
-def _beacons(client: httpx.Client, jobs: str) -> list[int]:
+def _beacons(client: httpx.Client, jobs: str, auth: dict[str, str]) -> list[int]:
     from talentmatch.demo.generate import DemoGenerator
 
     ids = []
     for title, description, skills in BEACONS:
         body = {**DemoGenerator(seed=5).job_posting(), "title": title, "description": description, "skills": skills}
-        response = client.post(f"{jobs}/v1/opportunities", json=body)
+        response = client.post(f"{jobs}/v1/opportunities", json=body, headers=auth)
         response.raise_for_status()
         ids.append(int(response.json()["id"]))
     return ids
 
 
-def _top(client: httpx.Client, matching: str, talent: int) -> int | None:
-    response = client.get(f"{matching}/v1/talents/{talent}/recommendations", params={"k": 1})
+def _top(client: httpx.Client, matching: str, talent: int, auth: dict[str, str]) -> int | None:
+    response = client.get(f"{matching}/v1/talents/{talent}/recommendations", params={"k": 1}, headers=auth)
     if response.status_code != 200:
         return None
     items = response.json()["items"]
@@ -53,32 +57,38 @@ def _top(client: httpx.Client, matching: str, talent: int) -> int | None:
 
 
 def _probe(client: httpx.Client, urls: dict[str, str], talent: int, beacon: int, which: int,
-           timeout: float = 60.0) -> float:
-    """PATCH the talent to the beacon's text; seconds from the 200 to the first answer that shows it."""
+           auth: dict[str, str], timeout: float = 60.0) -> float:
+    """PATCH the talent (as its seeker) to the beacon's text; seconds from the 200 to the first answer
+    that shows it."""
     _, description, skills = BEACONS[which]
     response = client.patch(f"{urls['profiles']}/v1/profiles/{talent}",
-                            json={"skills_text": description, "skills": skills})
+                            json={"skills_text": description, "skills": skills}, headers=auth)
     response.raise_for_status()
     accepted = time.perf_counter()
     while time.perf_counter() - accepted < timeout:
-        if _top(client, urls["matching"], talent) == beacon:
+        if _top(client, urls["matching"], talent, auth) == beacon:
             return time.perf_counter() - accepted
         time.sleep(0.005)
     raise TimeoutError(f"talent {talent} still not showing beacon {beacon} after {timeout:.0f}s")
 
 
-def _background(base: str, ids: list[int], *, rate: float, seconds: float, out: Path) -> subprocess.Popen[bytes]:
+def _background(stack: LocalStack, base: str, owners: dict[int, str], *, rate: float, seconds: float,
+                out: Path) -> subprocess.Popen[bytes]:
+    """The paced PATCH load in another process, each change sent by the profile's own seeker."""
     from talentmatch.demo.generate import DemoGenerator
 
     texts = [p["skills_text"] for p in DemoGenerator(seed=99).profiles(400)]
+    authorizations = {str(record): bearer_of(stack, "seeker", owner) for record, owner in owners.items()}
     spec = out.with_suffix(".spec.json")
-    spec.write_text(json.dumps({"mode": "paced", "base": base, "rate": rate, "seconds": seconds, "ids": ids,
-                                "texts": texts}, ensure_ascii=False))
+    spec.write_text(json.dumps({"mode": "paced", "base": base, "rate": rate, "seconds": seconds,
+                                "ids": sorted(owners), "texts": texts, "authorizations": authorizations},
+                               ensure_ascii=False))
     return subprocess.Popen([sys.executable, "-m", "bench._load", str(spec), str(out)])
 
 
 def _probes(client: httpx.Client, urls: dict[str, str], probes: list[int], beacons: list[int],
-            state: dict[int, int], *, count: int, until: float | None, desc: str) -> list[float]:
+            state: dict[int, int], auth: dict[int, dict[str, str]], *, count: int, until: float | None,
+            desc: str) -> list[float]:
     seen = []
     with progress(total=count, desc=desc) as bar:
         for n in range(count):
@@ -86,7 +96,7 @@ def _probes(client: httpx.Client, urls: dict[str, str], probes: list[int], beaco
                 break
             talent = probes[n % len(probes)]
             state[talent] = 1 - state[talent]
-            seen.append(_probe(client, urls, talent, beacons[state[talent]], state[talent]))
+            seen.append(_probe(client, urls, talent, beacons[state[talent]], state[talent], auth[talent]))
             bar.update()
             time.sleep(0.1)
     return seen
@@ -103,25 +113,29 @@ def run(quick: bool) -> dict[str, Any]:
     with demo_stack(profiles=profiles, opportunities=150) as stack, \
             httpx.Client(timeout=30) as client, tempfile.TemporaryDirectory() as tmp:
         urls = {s: stack.config.url(s) for s in ("profiles", "jobs", "matching")}
-        beacons = _beacons(client, urls["jobs"])
-        probes = []
-        for _ in range(3):
+        demo_owners = profile_owners(stack)  # before the probes: the background changes demo profiles only
+        beacons = _beacons(client, urls["jobs"], stack.headers("enterprise", BEACON_ENTERPRISE))
+        probes: list[int] = []
+        auth: dict[int, dict[str, str]] = {}
+        for n in range(3):
             body = {**DemoGenerator(seed=8).profile(), "skills_text": BEACONS[0][1], "skills": BEACONS[0][2]}
-            response = client.post(f"{urls['profiles']}/v1/profiles", json=body)
+            seeker = stack.headers("seeker", PROBE_SUBJECT.format(n=n))
+            response = client.post(f"{urls['profiles']}/v1/profiles", json=body, headers=seeker)
             response.raise_for_status()
             probes.append(int(response.json()["id"]))
+            auth[probes[-1]] = seeker
         deadline = time.perf_counter() + 120
-        while any(_top(client, urls["matching"], p) != beacons[0] for p in probes):
+        while any(_top(client, urls["matching"], p, auth[p]) != beacons[0] for p in probes):
             if time.perf_counter() > deadline:
                 raise TimeoutError("probe profiles were not indexed")
             time.sleep(0.1)
         state = dict.fromkeys(probes, 0)
-        idle = _probes(client, urls, probes, beacons, state, count=idle_probes, until=None, desc="idle probes")
+        idle = _probes(client, urls, probes, beacons, state, auth, count=idle_probes, until=None,
+                       desc="idle probes")
         out = Path(tmp) / "background.json"
-        background = _background(urls["profiles"], list(range(1, profiles + 1)), rate=rate, seconds=seconds,
-                                 out=out)
+        background = _background(stack, urls["profiles"], demo_owners, rate=rate, seconds=seconds, out=out)
         time.sleep(2.0)  # let the background reach its steady rate
-        loaded = _probes(client, urls, probes, beacons, state, count=10_000,
+        loaded = _probes(client, urls, probes, beacons, state, auth, count=10_000,
                          until=time.perf_counter() + seconds - 4.0, desc="probes under load")
         background.wait(timeout=seconds + 120)
         achieved = json.loads(out.read_text())

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import BigInteger, DateTime, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -17,6 +18,11 @@ from shared.auth.tokens import Principal
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite hands timestamps back without their zone; they were written in UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 class AuditMixin:
@@ -62,5 +68,33 @@ def recent(session: Session, model: type[AuditModel], *, record_type: str | None
     if actor is not None:
         query = query.where(model.actor == actor)
     rows = session.scalars(query.order_by(model.id.desc()).limit(limit)).all()
-    return [{"id": r.id, "at": r.at.isoformat(), "actor": r.actor, "role": r.role, "action": r.action,
+    return [{"id": r.id, "at": _aware(r.at).isoformat(), "actor": r.actor, "role": r.role, "action": r.action,
              "record_type": r.record_type, "record_id": r.record_id} for r in rows]
+
+
+MAX_AUDIT_PAGE = 500
+
+
+class AuditQuery(BaseModel):
+    """Filters of ``GET /v1/admin/audit``: one record type, one record, one actor; newest first."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    record_type: str | None = Field(None, min_length=1, max_length=40)
+    record_id: int | None = Field(None, ge=1, le=2**63 - 1)
+    actor: str | None = Field(None, min_length=1, max_length=128, description="The actor's account id")
+    limit: int = Field(100, ge=1, le=MAX_AUDIT_PAGE)
+
+
+class AuditEntryPublic(BaseModel):
+    id: int
+    at: datetime
+    actor: str
+    role: str
+    action: str
+    record_type: str
+    record_id: int | None
+
+
+class AuditLogPublic(BaseModel):
+    items: list[AuditEntryPublic]

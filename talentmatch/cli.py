@@ -1,4 +1,4 @@
-"""The ``talentmatch`` command: start the local stack, serve one service, load demo data,
+"""The ``talentmatch`` command: start the local stack, serve one service, load demo data, issue tokens,
 normalize job titles, run the evaluations."""
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import itertools
 import json
 import logging
 import os
+import re
 import signal
 import sys
 import time
@@ -19,18 +20,24 @@ from typing import Any, TextIO
 
 import httpx
 
-from talentmatch.stack import SERVICES, LocalStack, StackConfig
+from shared.auth import ROLES, Role, issue_token
+from talentmatch.credentials import NoSecretError, load_or_create_secret, signing_secret
+from talentmatch.stack import OPERATOR_SUBJECT, SERVICES, STACK_SUBJECT, LocalStack, StackConfig
 
 SERVICE_PORTS = {"profiles": 8001, "jobs": 8002, "matching": 8003}
+TTL_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+MAX_TTL_SECONDS = 90 * 86400
 
 
-def _wait_indexed(config: StackConfig, *, profiles: int, opportunities: int, timeout: float = 600) -> dict[str, Any]:
+def _wait_indexed(stack: LocalStack, *, profiles: int, opportunities: int, timeout: float = 600) -> dict[str, Any]:
     """Poll the matching status until it has indexed what the source services hold."""
+    config = stack.config
     deadline = time.monotonic() + timeout
     status: dict[str, Any] = {}
     while time.monotonic() < deadline:
         try:
-            status = httpx.get(f"{config.url('matching')}/v1/status", timeout=5).json()
+            status = httpx.get(f"{config.url('matching')}/v1/status", timeout=5,
+                               headers=stack.headers("service", STACK_SUBJECT)).json()
         except httpx.HTTPError:
             status = {}
         index: dict[str, Any] = status.get("index", {})
@@ -40,17 +47,22 @@ def _wait_indexed(config: StackConfig, *, profiles: int, opportunities: int, tim
     return dict(status.get("index", {}))
 
 
-def _totals(config: StackConfig) -> tuple[int, int]:
-    profiles = httpx.get(f"{config.url('profiles')}/v1/profiles", params={"limit": 1}, timeout=10).json()
-    jobs = httpx.get(f"{config.url('jobs')}/v1/opportunities", params={"limit": 1}, timeout=10).json()
+def _totals(stack: LocalStack) -> tuple[int, int]:
+    config, headers = stack.config, stack.headers("service", STACK_SUBJECT)
+    profiles = httpx.get(f"{config.url('profiles')}/v1/profiles", params={"limit": 1}, headers=headers,
+                         timeout=10).json()
+    jobs = httpx.get(f"{config.url('jobs')}/v1/opportunities", params={"limit": 1}, headers=headers,
+                     timeout=10).json()
     return int(profiles["total"]), int(jobs["total"])
 
 
 def cmd_up(args: argparse.Namespace) -> int:
     from talentmatch.demo.load import load_demo
 
-    config = StackConfig(var_dir=Path(args.var), broker_port=args.broker_port, redis_port=args.redis_port,
-                         ports={s: getattr(args, f"{s}_port") for s in SERVICES})
+    var = Path(args.var)
+    config = StackConfig(var_dir=var, broker_port=args.broker_port, redis_port=args.redis_port,
+                         ports={s: getattr(args, f"{s}_port") for s in SERVICES},
+                         auth_secret=load_or_create_secret(var))
     stack = LocalStack(config)
     stopping = False
 
@@ -65,20 +77,27 @@ def cmd_up(args: argparse.Namespace) -> int:
         stack.start()
         if not args.no_demo:
             result = load_demo(profiles_url=config.url("profiles"), jobs_url=config.url("jobs"),
-                               profiles=args.profiles, opportunities=args.opportunities)
+                               auth_secret=config.auth_secret, profiles=args.profiles,
+                               opportunities=args.opportunities)
             if result.skipped:
                 print("demo data already present; re-publishing the stores to the fresh broker")
         stack.republish()
-        profiles, opportunities = _totals(config)
+        profiles, opportunities = _totals(stack)
         print(f"waiting for matching to index {profiles} profiles and {opportunities} opportunities …")
-        status = _wait_indexed(config, profiles=profiles, opportunities=opportunities)
+        status = _wait_indexed(stack, profiles=profiles, opportunities=opportunities)
         print(f"indexed: {status.get('talents')} talents, {status.get('opportunities')} opportunities\n")
+        operator = stack.token("operator", OPERATOR_SUBJECT, ttl_seconds=12 * 3600)
         for service in SERVICES:
             print(f"  {service:9s} {config.url(service)}   API docs: {config.url(service)}/docs")
-        print(f"  dashboard {config.url('matching')}/operator/dashboard?token={config.operator_token}")
+        print(f"  dashboard {config.url('matching')}/operator/dashboard#token={operator}")
         print(f"  broker    {config.bootstrap} (Kafka protocol)   redis {config.redis_url}")
         print(f"  logs      {stack.log_dir}/\n")
-        print(f"  try: curl '{config.url('matching')}/v1/talents/1/recommendations?k=5'\n")
+        print(f"  operator token ({OPERATOR_SUBJECT}, 12 h):\n    export TOKEN={operator}")
+        var_option = "" if args.var == "var" else f" --var {var}"
+        print(f"  other accounts: talentmatch token --role seeker --subject seeker-1{var_option} "
+              f"(signed with {var / 'auth-secret'}; roles: {', '.join(ROLES)})\n")
+        print(f"  try: curl -H \"Authorization: Bearer $TOKEN\" "
+              f"'{config.url('matching')}/v1/talents/1/recommendations?k=5'\n")
         if args.exit_after_start:
             return 0
         print("press Ctrl-C to stop")
@@ -100,10 +119,43 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from talentmatch.demo.load import load_demo
 
-    result = load_demo(profiles_url=args.profiles_url, jobs_url=args.jobs_url, profiles=args.profiles,
-                       opportunities=args.opportunities, seed=args.seed, force=args.force)
+    try:
+        secret = signing_secret(Path(args.var))
+    except NoSecretError as exc:
+        print(f"talentmatch demo: {exc}", file=sys.stderr)
+        return 2
+    result = load_demo(profiles_url=args.profiles_url, jobs_url=args.jobs_url, auth_secret=secret,
+                       profiles=args.profiles, opportunities=args.opportunities, seed=args.seed, force=args.force)
     print("skipped: the services already hold data" if result.skipped
           else f"loaded {result.profiles} profiles and {result.opportunities} opportunities")
+    return 0
+
+
+def parse_ttl(text: str) -> int:
+    """``90s``, ``30m``, ``8h``, ``7d`` or plain seconds → seconds (at most 90 days)."""
+    match = re.fullmatch(r"\s*([0-9]+)\s*([smhd]?)\s*", text)
+    if not match:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a duration like 3600, 30m, 8h or 7d")
+    seconds = int(match.group(1)) * TTL_UNITS[match.group(2) or "s"]
+    if not 1 <= seconds <= MAX_TTL_SECONDS:
+        raise argparse.ArgumentTypeError(f"the lifetime must be between 1 second and {MAX_TTL_SECONDS // 86400} days")
+    return seconds
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    """Print a bearer token for ``--subject`` acting as ``--role``, signed with the services' secret."""
+    try:
+        secret = signing_secret(Path(args.var))
+    except NoSecretError as exc:
+        print(f"talentmatch token: {exc}", file=sys.stderr)
+        return 2
+    role: Role = args.role
+    try:
+        token = issue_token(secret, subject=args.subject, role=role, ttl_seconds=args.ttl)
+    except ValueError as exc:
+        print(f"talentmatch token: {exc}", file=sys.stderr)
+        return 2
+    print(token)
     return 0
 
 
@@ -184,7 +236,16 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--opportunities", type=int, default=150)
     demo.add_argument("--seed", type=int, default=2024)
     demo.add_argument("--force", action="store_true", help="load even when data is present")
+    demo.add_argument("--var", default="var", help="the stack's folder, for its auth-secret (default: var)")
     demo.set_defaults(func=cmd_demo)
+
+    token = sub.add_parser("token", help="issue a bearer token (signed with AUTH_SECRET, else <var>/auth-secret)")
+    token.add_argument("--role", required=True, choices=ROLES)
+    token.add_argument("--subject", required=True, help="the account id, e.g. seeker-8f3a, ent-91, op-wang")
+    token.add_argument("--ttl", type=parse_ttl, default=parse_ttl("8h"),
+                       help="lifetime: seconds or 30m, 8h, 7d (default 8h, at most 90 days)")
+    token.add_argument("--var", default="var", help="the stack's folder, for its auth-secret (default: var)")
+    token.set_defaults(func=cmd_token)
 
     occupations = sub.add_parser("occupations", help="CSCO 2022 occupations")
     occupations_sub = occupations.add_subparsers(dest="occupations_command", required=True)

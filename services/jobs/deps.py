@@ -1,4 +1,4 @@
-"""Typed dependencies that hand the lifespan's objects to the routes."""
+"""Typed dependencies that hand the lifespan's objects to the routes, and who is calling."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from fastapi import Depends, Header, Request
 from fastapi.exceptions import RequestValidationError
 
 from services.jobs.service import OpportunityService
+from shared.auth import CurrentPrincipal, Principal, require_role
 
 
 def get_service(request: Request) -> OpportunityService:
@@ -30,3 +31,9 @@ def expected_version(if_match: Annotated[str | None, Header()] = None) -> int | 
 
 ServiceDep = Annotated[OpportunityService, Depends(get_service)]
 ExpectedVersionDep = Annotated[int | None, Depends(expected_version)]
+AnyRole = CurrentPrincipal
+Enterprise = Annotated[Principal, Depends(require_role("enterprise"))]
+EnterpriseOrOperator = Annotated[Principal, Depends(require_role("enterprise", "operator"))]
+NeedReader = Annotated[Principal, Depends(require_role("enterprise", "operator", "service"))]
+OperatorOrService = Annotated[Principal, Depends(require_role("operator", "service"))]
+Operator = Annotated[Principal, Depends(require_role("operator"))]

@@ -12,6 +12,8 @@ from services.jobs.api import admin_router, router
 from services.jobs.models import Base, OutboxMessage
 from services.jobs.service import OpportunityService
 from services.jobs.settings import JobsSettings
+from shared.auth import install_auth
+from shared.cache import connect_redis
 from shared.db import create_schema, make_engine, make_session_factory
 from shared.events.topics import OPPORTUNITIES, topic_name
 from shared.metrics import install_metrics
@@ -33,6 +35,8 @@ def create_app(settings: JobsSettings | None = None) -> FastAPI:
         occupation_by_code()
         engine = make_engine(settings.database_url)
         create_schema(engine, Base.metadata)
+        limiter_redis = connect_redis(settings.redis_url) if settings.rate_limit_per_minute > 0 else None
+        install_auth(app, settings, service="jobs", redis_client=limiter_redis)
         sessions = make_session_factory(engine)
         relay = OutboxRelay(session_factory=sessions, model=OutboxMessage,
                             bootstrap=settings.kafka_bootstrap_servers, client_id="jobs")
@@ -49,6 +53,8 @@ def create_app(settings: JobsSettings | None = None) -> FastAPI:
         finally:
             launcher.stop()
             engine.dispose()
+            if limiter_redis is not None:
+                limiter_redis.close()
 
     logging.basicConfig(level=settings.log_level)
     logging.getLogger("kafka").setLevel(max(logging.WARNING, logging.getLogger().level))

@@ -81,6 +81,7 @@ def public_of(row: Opportunity) -> OpportunityPublic:
         **stored_fields(row),
         "id": row.id,
         "version": row.version,
+        "owner": row.owner,
         "created_at": as_utc(row.created_at),
         "updated_at": as_utc(row.updated_at),
     })
@@ -109,6 +110,7 @@ def snapshot_of(row: Opportunity) -> OpportunitySnapshot:
 def need_public_of(row: TrainingNeed) -> TrainingNeedPublic:
     return TrainingNeedPublic(
         id=row.id,
+        owner=row.owner,
         enterprise=row.enterprise,
         title=row.title,
         skills=list(row.skills),

@@ -1,4 +1,4 @@
-"""Tables of the jobs service: opportunities, training needs and the outbox."""
+"""Tables of the jobs service: opportunities, training needs, the outbox and the audit log."""
 
 from __future__ import annotations
 
@@ -8,7 +8,12 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from shared.audit import AuditMixin
 from shared.outbox import OutboxMixin
+
+# The account (token subject) that created a record; NULL only in rows written before accounts existed,
+# which only operators can manage.
+OWNER_CHARS = 128
 
 
 def utcnow() -> datetime:
@@ -35,6 +40,7 @@ class Opportunity(Base):
     skills: Mapped[list[str]] = mapped_column(JSON, default=list)
     level: Mapped[str | None] = mapped_column(String(16), default=None)
     version: Mapped[int] = mapped_column(Integer)
+    owner: Mapped[str | None] = mapped_column(String(OWNER_CHARS), index=True, default=None)
     open: Mapped[bool] = mapped_column(Boolean, default=True)
     closes_on: Mapped[date | None] = mapped_column(Date, default=None)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -53,6 +59,7 @@ class TrainingNeed(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     enterprise: Mapped[str] = mapped_column(String(120), index=True)
+    owner: Mapped[str | None] = mapped_column(String(OWNER_CHARS), index=True, default=None)
     title: Mapped[str] = mapped_column(String(120))
     skills: Mapped[list[str]] = mapped_column(JSON, default=list)
     headcount: Mapped[int] = mapped_column(Integer)
@@ -70,3 +77,7 @@ class TrainingNeed(Base):
 
 class OutboxMessage(OutboxMixin, Base):
     __tablename__ = "outbox"
+
+
+class AuditEntry(AuditMixin, Base):
+    __tablename__ = "audit_log"

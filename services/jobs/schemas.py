@@ -129,6 +129,7 @@ CREATE_MODELS: dict[OpportunityKind, type[OpportunityBase]] = {
 class RecordFields(Strict):
     id: int
     version: int
+    owner: str | None = Field(description="The enterprise account that posted it (its token subject)")
     created_at: datetime
     updated_at: datetime
 
@@ -232,6 +233,7 @@ class TrainingNeedCreate(Strict):
 
 class TrainingNeedPublic(BaseModel):
     id: int
+    owner: str | None = Field(description="The enterprise account that posted it (its token subject)")
     enterprise: str
     title: str
     skills: list[str]

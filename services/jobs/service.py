@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Protocol
+from typing import Any, Protocol
 
 from pydantic import ValidationError
 from sqlalchemy.orm import Session, sessionmaker
@@ -22,7 +22,7 @@ from services.jobs.mapping import (
     unprocessable,
     validate_opportunity,
 )
-from services.jobs.models import Opportunity, OutboxMessage
+from services.jobs.models import AuditEntry, Opportunity, OutboxMessage, TrainingNeed
 from services.jobs.schemas import (
     OpportunitiesPublic,
     OpportunityCreate,
@@ -35,15 +35,41 @@ from services.jobs.schemas import (
     TrainingNeedCreated,
     TrainingNeedPublic,
 )
+from shared import audit
+from shared.auth import Principal
 from shared.db import iter_rows, transaction
-from shared.errors import ConflictError, NotFoundError, UnprocessableError
+from shared.errors import ConflictError, ForbiddenError, NotFoundError, UnprocessableError
 from shared.events.contracts import EventBase, OpportunityDeletedV1, OpportunityUpsertedV1
 from shared.events.vocabulary import TRAINING_MODE_LABELS, OpportunityKind
 from shared.outbox import enqueue
 
+OPPORTUNITY = "opportunity"
+TRAINING_NEED = "training_need"
+
 
 class Notifier(Protocol):
     def notify(self) -> None: ...
+
+
+def check_enterprise(actor: Principal) -> None:
+    if actor.role != "enterprise":
+        raise ForbiddenError("only an enterprise account posts opportunities and training needs")
+
+
+def check_writable(actor: Principal, row: Opportunity, *, deleting: bool = False) -> None:
+    """The posting enterprise changes its opportunity; an operator may also delete one."""
+    if deleting and actor.role == "operator":
+        return
+    if actor.role != "enterprise" or not actor.owns(row.owner):
+        raise ForbiddenError(f"opportunity {row.id} belongs to another account")
+
+
+def check_need_readable(viewer: Principal, row: TrainingNeed) -> None:
+    """The posting enterprise, operators and services read a training need."""
+    if viewer.role in ("operator", "service"):
+        return
+    if viewer.role != "enterprise" or not viewer.owns(row.owner):
+        raise ForbiddenError(f"training need {row.id} belongs to another account")
 
 
 class OpportunityService:
@@ -69,7 +95,11 @@ class OpportunityService:
 
     def _emit_upsert(self, session: Session, row: Opportunity) -> None:
         self._emit(session, OpportunityUpsertedV1(record_id=row.id, record_version=row.version,
-                                                  opportunity=snapshot_of(row)))
+                                                  owner_id=row.owner or "", opportunity=snapshot_of(row)))
+
+    @staticmethod
+    def _audit(session: Session, actor: Principal, action: str, record_type: str, record_id: int | None) -> None:
+        audit.record(session, AuditEntry, actor, action=action, record_type=record_type, record_id=record_id)
 
     @staticmethod
     def _existing(session: Session, opportunity_id: int, *, for_update: bool = False) -> Opportunity:
@@ -83,21 +113,35 @@ class OpportunityService:
         if expected is not None and expected != row.version:
             raise ConflictError(f"If-Match: opportunity {row.id} is at version {row.version}, not {expected}")
 
-    def create(self, data: OpportunityCreate) -> OpportunityPublic:
-        """Store a new opportunity at version 1."""
+    def create(self, data: OpportunityCreate, *, owner: Principal) -> OpportunityPublic:
+        """Store a new opportunity of ``owner`` (an enterprise) at version 1."""
+        check_enterprise(owner)
         with self._write() as session:
-            row = repo.add_opportunity(session, columns_of(data))
+            row = repo.add_opportunity(session, {**columns_of(data), "owner": owner.subject})
             self._emit_upsert(session, row)
+            self._audit(session, owner, "create", OPPORTUNITY, row.id)
         return public_of(row)
 
-    def republish(self) -> int:
+    def republish(self, *, actor: Principal) -> int:
         """Enqueue the current state of every opportunity again, so a consumer that lost the log converges."""
+        if actor.role not in ("operator", "service"):
+            raise ForbiddenError("only operators and services re-publish")
         count = 0
         with self._write() as session:
             for row in iter_rows(session, Opportunity):
                 self._emit_upsert(session, row)
                 count += 1
+            self._audit(session, actor, "republish", OPPORTUNITY, None)
         return count
+
+    def audit_log(self, *, viewer: Principal, record_type: str | None = None, record_id: int | None = None,
+                  actor: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        """The newest audit rows, for operators."""
+        if viewer.role != "operator":
+            raise ForbiddenError("only operators read the audit log")
+        with self._sessions() as session:
+            return audit.recent(session, AuditEntry, record_type=record_type, record_id=record_id, actor=actor,
+                                limit=limit)
 
     def get(self, opportunity_id: int) -> OpportunityPublic:
         with self._sessions() as session:
@@ -109,12 +153,13 @@ class OpportunityService:
             return OpportunitiesPublic(items=[public_of(r) for r in rows], total=total,
                                        offset=query.offset, limit=query.limit)
 
-    def update(self, opportunity_id: int, patch: OpportunityUpdate, *,
+    def update(self, opportunity_id: int, patch: OpportunityUpdate, *, actor: Principal,
                expected_version: int | None = None) -> OpportunityPublic:
         """Apply the sent fields; the merged record is validated as a whole against its stored kind."""
         changes = patch.changes()
         with self._write() as session:
             row = self._existing(session, opportunity_id, for_update=True)
+            check_writable(actor, row)
             self._check_version(row, expected_version)
             kind = OpportunityKind(row.kind)
             sent_kind = changes.pop("kind", None)
@@ -130,19 +175,23 @@ class OpportunityService:
                 return public_of(row)  # nothing changed: no new version, no event
             repo.update_opportunity(session, row, columns_of(merged))
             self._emit_upsert(session, row)
+            self._audit(session, actor, "update", OPPORTUNITY, row.id)
         return public_of(row)
 
-    def delete(self, opportunity_id: int, *, expected_version: int | None = None) -> None:
+    def delete(self, opportunity_id: int, *, actor: Principal, expected_version: int | None = None) -> None:
         """Remove the row; its delete event carries the next version so it wins over every upsert."""
         with self._write() as session:
             row = self._existing(session, opportunity_id, for_update=True)
+            check_writable(actor, row, deleting=True)
             self._check_version(row, expected_version)
-            event = OpportunityDeletedV1(record_id=row.id, record_version=row.version + 1)
+            event = OpportunityDeletedV1(record_id=row.id, record_version=row.version + 1, owner_id=row.owner or "")
             repo.delete_opportunity(session, row)
             self._emit(session, event)
+            self._audit(session, actor, "delete", OPPORTUNITY, event.record_id)
 
-    def create_training_need(self, need: TrainingNeedCreate) -> TrainingNeedCreated:
+    def create_training_need(self, need: TrainingNeedCreate, *, owner: Principal) -> TrainingNeedCreated:
         """Store the need and open a training class for it (seats = headcount) in one transaction."""
+        check_enterprise(owner)
         label = TRAINING_MODE_LABELS[need.training_mode]
         title = need.title or f"{need.enterprise[:110]}数字技能{label}"
         description = need.description or (
@@ -159,21 +208,24 @@ class OpportunityService:
         except ValidationError as exc:
             raise unprocessable(exc) from exc
         with self._write() as session:
-            class_row = repo.add_opportunity(session, columns_of(training_class))
+            class_row = repo.add_opportunity(session, {**columns_of(training_class), "owner": owner.subject})
             need_row = repo.add_training_need(session, {
                 **need.model_dump(mode="json", exclude={"title", "deadline"}),
                 "title": title, "deadline": need.deadline, "status": "open",
-                "training_class_id": class_row.id,
+                "training_class_id": class_row.id, "owner": owner.subject,
             })
             self._emit_upsert(session, class_row)
+            self._audit(session, owner, "create", OPPORTUNITY, class_row.id)
+            self._audit(session, owner, "create", TRAINING_NEED, need_row.id)
         created_class = public_of(class_row)
         if not isinstance(created_class, TrainingClassPublic):
             raise TypeError(f"opportunity {class_row.id} is not a training class")
         return TrainingNeedCreated(need=need_public_of(need_row), training_class=created_class)
 
-    def get_training_need(self, need_id: int) -> TrainingNeedPublic:
+    def get_training_need(self, need_id: int, *, viewer: Principal) -> TrainingNeedPublic:
         with self._sessions() as session:
             row = repo.get_training_need(session, need_id)
             if row is None:
                 raise NotFoundError(f"training need {need_id} not found")
+            check_need_readable(viewer, row)
             return need_public_of(row)

@@ -1,4 +1,4 @@
-"""Typed dependencies that hand out what the lifespan created."""
+"""Typed dependencies that hand out what the lifespan created, and who is calling."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 
 from services.profiles.service import ProfileService
+from shared.auth import CurrentPrincipal, Principal, require_role
 
 IF_MATCH_PATTERN = r'^(\*|"?[0-9]{1,18}"?)$'
 
@@ -28,3 +29,8 @@ def get_expected_version(
 
 ServiceDep = Annotated[ProfileService, Depends(get_service)]
 ExpectedVersionDep = Annotated[int | None, Depends(get_expected_version)]
+AnyRole = CurrentPrincipal
+Seeker = Annotated[Principal, Depends(require_role("seeker"))]
+SeekerOrOperator = Annotated[Principal, Depends(require_role("seeker", "operator"))]
+OperatorOrService = Annotated[Principal, Depends(require_role("operator", "service"))]
+Operator = Annotated[Principal, Depends(require_role("operator"))]

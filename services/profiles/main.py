@@ -12,7 +12,9 @@ from services.profiles.crypto import ContactCipher
 from services.profiles.models import Base, OutboxMessage
 from services.profiles.service import ProfileService
 from services.profiles.settings import ProfilesSettings
-from shared.db import make_engine, make_session_factory
+from shared.auth import install_auth
+from shared.cache import connect_redis
+from shared.db import create_schema, make_engine, make_session_factory
 from shared.events.topics import PROFILES, topic_name
 from shared.metrics import install_metrics
 from shared.outbox import OutboxRelay
@@ -27,7 +29,9 @@ def create_app(settings: ProfilesSettings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = make_engine(settings.database_url)
-        Base.metadata.create_all(engine)
+        create_schema(engine, Base.metadata)
+        limiter_redis = connect_redis(settings.redis_url) if settings.rate_limit_per_minute > 0 else None
+        install_auth(app, settings, service="profiles", redis_client=limiter_redis)
         sessions = make_session_factory(engine)
         relay = OutboxRelay(session_factory=sessions, model=OutboxMessage,
                             bootstrap=settings.kafka_bootstrap_servers, client_id=settings.client_id)
@@ -46,6 +50,8 @@ def create_app(settings: ProfilesSettings | None = None) -> FastAPI:
         finally:
             launcher.stop()
             engine.dispose()
+            if limiter_redis is not None:
+                limiter_redis.close()
 
     app = FastAPI(title="Digital Talent Match: profiles", version="1.0.0", lifespan=lifespan,
                   description="Talent profiles of job seekers; changes are published to Kafka via an outbox.")

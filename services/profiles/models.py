@@ -1,4 +1,4 @@
-"""Tables of the profiles service: the profiles and the transactional outbox."""
+"""Tables of the profiles service: the profiles, the transactional outbox and the audit log."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+from shared.audit import AuditMixin
 from shared.outbox import OutboxMixin
 
 RecordId = BigInteger().with_variant(Integer, "sqlite")  # SQLite autoincrement needs INTEGER
@@ -43,6 +44,9 @@ class Profile(Base):
 
     id: Mapped[int] = mapped_column(RecordId, primary_key=True, autoincrement=True)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
+    # The seeker account (token subject) that created it: one profile per account. NULL only in rows
+    # written before accounts existed, which only operators can manage.
+    owner: Mapped[str | None] = mapped_column(String(128), unique=True, index=True, default=None)
     display_name: Mapped[str] = mapped_column(String(60))
     # Contact data, encrypted at rest (services.profiles.crypto): the columns hold ciphertext.
     phone: Mapped[str | None] = mapped_column(String(200))
@@ -66,3 +70,7 @@ class Profile(Base):
 
 class OutboxMessage(OutboxMixin, Base):
     __tablename__ = "outbox"
+
+
+class AuditEntry(AuditMixin, Base):
+    __tablename__ = "audit_log"

@@ -26,6 +26,11 @@ def get(session: Session, profile_id: int, *, for_update: bool = False) -> Profi
     return session.scalars(statement).one_or_none()
 
 
+def get_by_owner(session: Session, owner: str) -> Profile | None:
+    """The profile of the account ``owner``, if it has one."""
+    return session.scalars(select(Profile).where(Profile.owner == owner)).one_or_none()
+
+
 def remove(session: Session, profile: Profile) -> None:
     session.delete(profile)
     session.flush()

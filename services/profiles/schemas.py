@@ -1,4 +1,5 @@
-"""API models of the profiles service (``ProfileCreate / ProfileUpdate / ProfilePublic / ProfilesPublic``)."""
+"""API models of the profiles service: ``ProfileCreate / ProfileUpdate``, ``ProfilePublic`` (with contact
+fields) and ``ProfileCard`` (without), ``ProfilesPublic``."""
 
 from __future__ import annotations
 
@@ -111,15 +112,14 @@ class CertificatePublic(BaseModel):
     level: SkillLevel | None = None
 
 
-class ProfilePublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+class ProfileCard(BaseModel):
+    """A profile without its contact fields and owner: what enterprises and services read."""
+
+    model_config = ConfigDict(from_attributes=True, extra="forbid")
 
     id: int
     version: int
     display_name: str
-    phone: str | None
-    email: str | None
-    id_number: str | None
     city: str
     desired_cities: list[str]
     education: Education | None
@@ -134,8 +134,19 @@ class ProfilePublic(BaseModel):
     updated_at: datetime
 
 
+class ProfilePublic(ProfileCard):
+    """A whole profile with its contact fields: what its owner and operators read."""
+
+    owner: str | None = Field(description="The seeker account that owns it (its token subject)")
+    phone: str | None
+    email: str | None
+    id_number: str | None
+
+
 class ProfilesPublic(BaseModel):
-    items: list[ProfilePublic]
+    """A page of profiles; operators get whole profiles, services get cards without contact fields."""
+
+    items: list[ProfilePublic | ProfileCard]
     total: int
     offset: int
     limit: int

@@ -2,29 +2,34 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from services.profiles import repository
 from services.profiles.crypto import ContactCipher
-from services.profiles.models import OutboxMessage, Profile
+from services.profiles.models import AuditEntry, OutboxMessage, Profile
 from services.profiles.schemas import (
+    ProfileCard,
     ProfileCreate,
     ProfilePublic,
     ProfileQuery,
     ProfilesPublic,
     ProfileUpdate,
 )
+from shared import audit
+from shared.auth import Principal
 from shared.db import iter_rows, transaction
-from shared.errors import ConflictError, NotFoundError
+from shared.errors import ConflictError, ForbiddenError, NotFoundError
 from shared.events.contracts import EventBase, ProfileDeletedV1, ProfileSnapshot, ProfileUpsertedV1
 from shared.outbox import enqueue
 
 CONCURRENT_WRITE_ATTEMPTS = 5  # SQLite has no row locks: writers racing on one row retry instead
+RECORD_TYPE = "profile"
 T = TypeVar("T")
 
 
@@ -49,8 +54,29 @@ def to_snapshot(profile: Profile) -> ProfileSnapshot:
     )
 
 
+def sees_contact_fields(viewer: Principal, profile: Profile) -> bool:
+    """Contact data goes to the profile's owner and to operators only."""
+    return viewer.role == "operator" or (viewer.role == "seeker" and viewer.owns(profile.owner))
+
+
+def check_readable(viewer: Principal, profile: Profile) -> None:
+    """Seekers read their own profile; enterprises read profiles open to work; operators and services all."""
+    if viewer.role == "seeker" and not viewer.owns(profile.owner):
+        raise ForbiddenError(f"profile {profile.id} belongs to another account")
+    if viewer.role == "enterprise" and not profile.open_to_work:
+        raise ForbiddenError(f"profile {profile.id} is not open to work")
+
+
+def check_writable(actor: Principal, profile: Profile, *, erasure: bool = False) -> None:
+    """Only the owner changes a profile; an operator may also delete one (erasure on request)."""
+    if erasure and actor.role == "operator":
+        return
+    if actor.role != "seeker" or not actor.owns(profile.owner):
+        raise ForbiddenError(f"profile {profile.id} belongs to another account")
+
+
 class ProfileService:
-    """Creates, reads, changes and deletes profiles; raises ``shared.errors`` for the HTTP layer."""
+    """Creates, reads, changes and deletes profiles on behalf of a principal; raises ``shared.errors``."""
 
     def __init__(self, *, session_factory: sessionmaker[Session], topic: str,
                  notify: Callable[[], None], cipher: ContactCipher) -> None:
@@ -59,65 +85,92 @@ class ProfileService:
         self._topic = topic
         self._notify = notify
 
-    def create(self, data: ProfileCreate) -> ProfilePublic:
-        """Store a new profile at version 1 and enqueue its upserted event."""
+    def create(self, data: ProfileCreate, *, owner: Principal) -> ProfilePublic:
+        """Store ``owner``'s profile at version 1 and enqueue its upserted event; one per account (409)."""
+        if owner.role != "seeker":
+            raise ForbiddenError("only a seeker account creates a profile")
         now = _now()
-        with transaction(self._sessions) as session:
-            values = self._cipher.encrypt_fields(data.model_dump(mode="json"))
-            profile = repository.add(session, Profile(**values, created_at=now, updated_at=now))
-            self._enqueue_upserted(session, profile)
-            result = self._public(profile)
+        try:
+            with transaction(self._sessions) as session:
+                existing = repository.get_by_owner(session, owner.subject)
+                if existing is not None:
+                    raise ConflictError(f"this account already has profile {existing.id}; change it with PATCH")
+                values = self._cipher.encrypt_fields(data.model_dump(mode="json"))
+                profile = repository.add(session, Profile(**values, owner=owner.subject, created_at=now,
+                                                          updated_at=now))
+                self._enqueue_upserted(session, profile)
+                self._audit(session, owner, "create", profile.id)
+                result = self._public(profile)
+        except IntegrityError as exc:  # a concurrent first create of the same account
+            raise ConflictError("this account already has a profile; change it with PATCH") from exc
         self._notify()
         return result
 
-    def get(self, profile_id: int) -> ProfilePublic:
+    def get(self, profile_id: int, *, viewer: Principal) -> ProfilePublic | ProfileCard:
+        """One profile as ``viewer`` may see it (404 unknown, 403 not visible to this account)."""
         with self._sessions() as session:
             profile = repository.get(session, profile_id)
             if profile is None:
                 raise NotFoundError(f"profile {profile_id} not found")
-            return self._public(profile)
+            check_readable(viewer, profile)
+            return self._view(profile, viewer)
 
-    def list(self, query: ProfileQuery) -> ProfilesPublic:
+    def list(self, query: ProfileQuery, *, viewer: Principal) -> ProfilesPublic:
+        """A page of profiles for operators (whole) and services (cards); other roles get 403."""
+        if viewer.role not in ("operator", "service"):
+            raise ForbiddenError("only operators and services list profiles")
         with self._sessions() as session:
             rows, total = repository.page(
                 session, offset=query.offset, limit=query.limit, city=query.city, skill=query.skill,
                 wanted_kind=query.wanted_kind, open_to_work=query.open_to_work,
             )
-            items = [self._public(row) for row in rows]
+            items = [self._view(row, viewer) for row in rows]
         return ProfilesPublic(items=items, total=total, offset=query.offset, limit=query.limit)
 
-    def update(self, profile_id: int, changes: ProfileUpdate, *,
+    def update(self, profile_id: int, changes: ProfileUpdate, *, actor: Principal,
                expected_version: int | None = None) -> ProfilePublic:
         """Apply the fields sent; a change bumps the version and enqueues an event, a no-op does neither."""
         values = self._cipher.encrypt_fields(changes.model_dump(mode="json", exclude_unset=True))
         result, changed = self._write(
-            profile_id, lambda: self._update_once(profile_id, values, expected_version),
+            profile_id, lambda: self._update_once(profile_id, values, actor, expected_version),
             retry=expected_version is None,
         )
         if changed:
             self._notify()
         return result
 
-    def delete(self, profile_id: int, *, expected_version: int | None = None) -> None:
+    def delete(self, profile_id: int, *, actor: Principal, expected_version: int | None = None) -> None:
         """Remove the profile and enqueue its deleted event at the next version."""
-        self._write(profile_id, lambda: self._delete_once(profile_id, expected_version),
+        self._write(profile_id, lambda: self._delete_once(profile_id, actor, expected_version),
                     retry=expected_version is None)
         self._notify()
 
-    def republish(self) -> int:
+    def republish(self, *, actor: Principal) -> int:
         """Enqueue the current state of every profile again, so a consumer that lost the log converges."""
+        if actor.role not in ("operator", "service"):
+            raise ForbiddenError("only operators and services re-publish")
         count = 0
         with transaction(self._sessions) as session:
             for profile in iter_rows(session, Profile):
                 self._enqueue_upserted(session, profile)
                 count += 1
+            self._audit(session, actor, "republish", None)
         self._notify()
         return count
 
-    def _update_once(self, profile_id: int, values: dict[str, Any],
+    def audit_log(self, *, viewer: Principal, record_type: str | None = None, record_id: int | None = None,
+                  actor: str | None = None, limit: int = 100) -> Sequence[dict[str, Any]]:
+        """The newest audit rows, for operators."""
+        if viewer.role != "operator":
+            raise ForbiddenError("only operators read the audit log")
+        with self._sessions() as session:
+            return audit.recent(session, AuditEntry, record_type=record_type, record_id=record_id, actor=actor,
+                                limit=limit)
+
+    def _update_once(self, profile_id: int, values: dict[str, Any], actor: Principal,
                      expected_version: int | None) -> tuple[ProfilePublic, bool]:
         with transaction(self._sessions) as session:
-            profile = self._get_for_write(session, profile_id, expected_version)
+            profile = self._get_for_write(session, profile_id, actor, expected_version)
             changed = {name: value for name, value in values.items() if getattr(profile, name) != value}
             if changed:
                 for name, value in changed.items():
@@ -125,14 +178,17 @@ class ProfileService:
                 profile.updated_at = _now()
                 session.flush()  # the UPDATE checks and bumps the version
                 self._enqueue_upserted(session, profile)
+                self._audit(session, actor, "update", profile.id)
             return self._public(profile), bool(changed)
 
-    def _delete_once(self, profile_id: int, expected_version: int | None) -> None:
+    def _delete_once(self, profile_id: int, actor: Principal, expected_version: int | None) -> None:
         with transaction(self._sessions) as session:
-            profile = self._get_for_write(session, profile_id, expected_version)
-            last_version = profile.version
+            profile = self._get_for_write(session, profile_id, actor, expected_version, erasure=True)
+            last_version, owner = profile.version, profile.owner
             repository.remove(session, profile)
-            self._enqueue(session, ProfileDeletedV1(record_id=profile_id, record_version=last_version + 1))
+            self._enqueue(session, ProfileDeletedV1(record_id=profile_id, record_version=last_version + 1,
+                                                    owner_id=owner or ""))
+            self._audit(session, actor, "delete", profile_id)
 
     @staticmethod
     def _write(profile_id: int, unit: Callable[[], T], *, retry: bool) -> T:
@@ -147,23 +203,35 @@ class ProfileService:
                                         "read it and retry") from exc
                 attempt += 1
 
-    def _get_for_write(self, session: Session, profile_id: int, expected_version: int | None) -> Profile:
+    @staticmethod
+    def _get_for_write(session: Session, profile_id: int, actor: Principal, expected_version: int | None, *,
+                       erasure: bool = False) -> Profile:
         profile = repository.get(session, profile_id, for_update=True)
         if profile is None:
             raise NotFoundError(f"profile {profile_id} not found")
+        check_writable(actor, profile, erasure=erasure)
         if expected_version is not None and profile.version != expected_version:
             raise ConflictError(f"profile {profile_id} is at version {profile.version}, "
                                 f"not the version {expected_version} named in If-Match")
         return profile
 
+    def _view(self, profile: Profile, viewer: Principal) -> ProfilePublic | ProfileCard:
+        if sees_contact_fields(viewer, profile):
+            return self._public(profile)
+        return ProfileCard.model_validate(profile)
+
     def _public(self, profile: Profile) -> ProfilePublic:
-        """The API view of a stored profile, its contact fields decrypted."""
+        """The owner's view of a stored profile, its contact fields decrypted."""
         columns = {column.key: getattr(profile, column.key) for column in Profile.__table__.columns}
         return ProfilePublic.model_validate(self._cipher.decrypt_fields(columns))
 
+    @staticmethod
+    def _audit(session: Session, actor: Principal, action: str, profile_id: int | None) -> None:
+        audit.record(session, AuditEntry, actor, action=action, record_type=RECORD_TYPE, record_id=profile_id)
+
     def _enqueue_upserted(self, session: Session, profile: Profile) -> None:
         self._enqueue(session, ProfileUpsertedV1(record_id=profile.id, record_version=profile.version,
-                                                 profile=to_snapshot(profile)))
+                                                 owner_id=profile.owner or "", profile=to_snapshot(profile)))
 
     def _enqueue(self, session: Session, event: EventBase) -> None:
         enqueue(session, OutboxMessage, topic=self._topic, event=event)

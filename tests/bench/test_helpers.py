@@ -10,7 +10,7 @@ import pytest
 
 from bench import _common, _load
 from bench.embedding import recall_at_10
-from bench.ingest import _events
+from bench.ingest import profile_events
 from bench.search_scale import synthetic
 
 
@@ -54,7 +54,7 @@ def test_recall_is_one_against_itself_and_drops_for_noise() -> None:
 
 
 def test_ingest_events_bump_versions_per_record() -> None:
-    events = _events(60, updates=0.3, seed=5)
+    events = profile_events(60, updates=0.3, seed=5)
     latest: dict[int, int] = {}
     for event in events:
         assert event.record_version == latest.get(event.record_id, 0) + 1

@@ -5,22 +5,23 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from fastapi.testclient import TestClient
 
 from services.jobs.main import create_app
 from services.jobs.settings import JobsSettings
 from shared.events.topics import OPPORTUNITIES, topic_name
+from tests.auth import SECRET, JobsClient
 
 
 @pytest.fixture
-def settings(database_url: str, bootstrap: str, topic_suffix: str) -> JobsSettings:
-    return JobsSettings(database_url=database_url, kafka_bootstrap_servers=bootstrap,
-                        topic_namespace=topic_suffix)
+def settings(database_url: str, bootstrap: str, redis_url: str, topic_suffix: str) -> JobsSettings:
+    return JobsSettings(database_url=database_url, kafka_bootstrap_servers=bootstrap, redis_url=redis_url,
+                        topic_namespace=topic_suffix, auth_secret=SECRET)
 
 
 @pytest.fixture
-def client(settings: JobsSettings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings)) as test_client:
+def client(settings: JobsSettings) -> Iterator[JobsClient]:
+    """The app, each request sent as one enterprise account (admin routes as an operator)."""
+    with JobsClient(create_app(settings)) as test_client:
         yield test_client
 
 

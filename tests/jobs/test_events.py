@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from shared.events.contracts import OpportunityDeletedV1, OpportunityUpsertedV1
+from tests.auth import JobsClient
 from tests.jobs import factories
 from tests.jobs.helpers import created
 from tests.jobs.topic_reader import Received, read_events
@@ -39,6 +40,7 @@ def test_every_write_emits_one_event_in_order(client: TestClient, bootstrap: str
     posting_events = grouped[posting_key]
     assert len({item.partition for item in posting_events}) == 1
     assert [item.event.record_version for item in posting_events] == [1, 2, 3, 4]
+    assert {item.event.owner_id for item in posting_events} == {JobsClient.ENTERPRISE}, "events name the owner"
     kinds = [type(item.event) for item in posting_events]
     assert kinds == [OpportunityUpsertedV1] * 3 + [OpportunityDeletedV1]
     first, latest = posting_events[0].event, posting_events[2].event

@@ -5,27 +5,27 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from fastapi.testclient import TestClient
-
 from services.jobs.main import create_app
 from services.jobs.settings import JobsSettings
 from shared.events.contracts import OpportunityUpsertedV1
 from shared.events.topics import OPPORTUNITIES, topic_name
 from talentmatch.embedded import free_port, start_broker
+from tests.auth import SECRET, JobsClient
 from tests.jobs import factories
 from tests.jobs.helpers import created
 from tests.jobs.topic_reader import read_events
 
 
-def test_writes_succeed_while_the_broker_is_down_and_events_follow(tmp_path: Path, topic_suffix: str) -> None:
+def test_writes_succeed_while_the_broker_is_down_and_events_follow(tmp_path: Path, topic_suffix: str,
+                                                                    redis_url: str) -> None:
     port = free_port()
     bootstrap = f"127.0.0.1:{port}"
     settings = JobsSettings(database_url=f"sqlite:///{tmp_path / 'jobs.db'}",
                             kafka_bootstrap_servers=bootstrap, topic_namespace=topic_suffix,
-                            topic_retry_seconds=0.2)
+                            topic_retry_seconds=0.2, redis_url=redis_url, auth_secret=SECRET)
     broker = None
     try:
-        with TestClient(create_app(settings)) as client:
+        with JobsClient(create_app(settings)) as client:
             posting = created(client.post("/v1/opportunities", json=factories.job_posting()))
             url = f"/v1/opportunities/{posting['id']}"
             assert client.patch(url, json={"openings": 8}).status_code == 200
@@ -51,16 +51,17 @@ def test_writes_succeed_while_the_broker_is_down_and_events_follow(tmp_path: Pat
             broker.stop()
 
 
-def test_records_survive_a_restart(tmp_path: Path, bootstrap: str, topic_suffix: str) -> None:
+def test_records_survive_a_restart(tmp_path: Path, bootstrap: str, topic_suffix: str, redis_url: str) -> None:
     settings = JobsSettings(database_url=f"sqlite:///{tmp_path / 'jobs.db'}",
-                            kafka_bootstrap_servers=bootstrap, topic_namespace=topic_suffix)
-    with TestClient(create_app(settings)) as client:
+                            kafka_bootstrap_servers=bootstrap, topic_namespace=topic_suffix,
+                            redis_url=redis_url, auth_secret=SECRET)
+    with JobsClient(create_app(settings)) as client:
         kept = created(client.post("/v1/opportunities", json=factories.industrial_park()))
         dropped = created(client.post("/v1/opportunities", json=factories.incubator_program()))
         need = created(client.post("/v1/training-needs", json=factories.training_need()))["need"]
         assert client.delete(f"/v1/opportunities/{dropped['id']}").status_code == 204
 
-    with TestClient(create_app(settings)) as client:
+    with JobsClient(create_app(settings)) as client:
         assert client.get(f"/v1/opportunities/{kept['id']}").json() == kept
         assert client.get(f"/v1/training-needs/{need['id']}").json() == need
         assert client.get("/v1/opportunities").json()["total"] == 2

@@ -5,24 +5,25 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from services.profiles.main import create_app
 from services.profiles.models import OutboxMessage
 from services.profiles.settings import ProfilesSettings
 from shared.db import make_engine
+from tests.auth import SECRET, ProfilesClient
 
 
 @pytest.fixture
-def settings(database_url: str, bootstrap: str, topic_suffix: str) -> ProfilesSettings:
-    return ProfilesSettings(database_url=database_url, kafka_bootstrap_servers=bootstrap,
-                            topic_namespace=topic_suffix)
+def settings(database_url: str, bootstrap: str, redis_url: str, topic_suffix: str) -> ProfilesSettings:
+    return ProfilesSettings(database_url=database_url, kafka_bootstrap_servers=bootstrap, redis_url=redis_url,
+                            topic_namespace=topic_suffix, auth_secret=SECRET)
 
 
 @pytest.fixture
-def client(settings: ProfilesSettings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings)) as test_client:
+def client(settings: ProfilesSettings) -> Iterator[ProfilesClient]:
+    """The app, each request sent as the identity the route expects (see ``tests.auth.ProfilesClient``)."""
+    with ProfilesClient(create_app(settings)) as test_client:
         yield test_client
 
 

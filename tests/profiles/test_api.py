@@ -222,7 +222,13 @@ def test_health_and_openapi(client: TestClient) -> None:
     assert ready.json()["database"] == "ok" and isinstance(ready.json()["outbox_pending"], int)
     assert client.get("/healthz").json() == {"status": "ok"}
     paths = client.get("/openapi.json").json()["paths"]
-    assert paths["/v1/profiles"]["post"]["description"] == "Create a talent profile at version 1."
+    assert paths["/v1/profiles"]["post"]["description"] == (
+        "Create the calling seeker's profile at version 1 (one per account: 409 for a second).")
+    for operation in (paths["/v1/profiles"]["post"], paths["/v1/profiles/{profile_id}"]["get"]):
+        assert {"401", "403", "429"} <= set(operation["responses"]), operation["responses"]
+        assert operation["security"] == [{"bearer": []}]
+    read = paths["/v1/profiles/{profile_id}"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert {ref["$ref"].rsplit("/", 1)[1] for ref in read["anyOf"]} == {"ProfilePublic", "ProfileCard"}
     assert set(paths["/v1/profiles/{profile_id}"]) == {"get", "patch", "delete"}
 
 

@@ -6,13 +6,13 @@ import logging
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 from kafka.consumer.fetcher import ConsumerRecord
 
 from services.profiles.main import create_app
 from services.profiles.settings import ProfilesSettings
 from shared.events.contracts import ProfileDeletedV1, ProfileUpsertedV1, decode_event
 from talentmatch.embedded import free_port, start_broker
+from tests.auth import SECRET, ProfilesClient
 from tests.profiles.helpers import CONTACT, profile_body, profiles_topic, read_topic, wait_for
 
 
@@ -20,7 +20,7 @@ def _keyed(records: list[ConsumerRecord], key: int) -> list[ConsumerRecord]:
     return [r for r in records if r.key == str(key).encode()]
 
 
-def test_each_write_publishes_one_event_in_order(client: TestClient, settings: ProfilesSettings,
+def test_each_write_publishes_one_event_in_order(client: ProfilesClient, settings: ProfilesSettings,
                                                   bootstrap: str, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     other = client.post("/v1/profiles", json=profile_body(display_name="李雷")).json()
@@ -39,6 +39,7 @@ def test_each_write_publishes_one_event_in_order(client: TestClient, settings: P
     assert [type(e) for e in events] == [ProfileUpsertedV1] * 3 + [ProfileDeletedV1]
     assert [e.record_version for e in events] == [1, 2, 3, 4]
     assert {e.record_id for e in events} == {created["id"]}
+    assert {e.owner_id for e in events} == {client.owners[created["id"]]}, "every event names the owner"
     assert len({r.partition for r in mine}) == 1, "one key, one partition: the order holds"
     first, second, third = (e for e in events if isinstance(e, ProfileUpsertedV1))
     assert first.profile.city == "杭州市" and first.profile.skills == ["Python", "机器学习", "数据治理"]
@@ -54,12 +55,12 @@ def test_each_write_publishes_one_event_in_order(client: TestClient, settings: P
     wait_for(lambda: client.get("/readyz").json()["outbox_pending"] == 0, what="outbox drained")
 
 
-def test_writes_succeed_while_the_broker_is_down(database_url: str, topic_suffix: str,
+def test_writes_succeed_while_the_broker_is_down(database_url: str, topic_suffix: str, redis_url: str,
                                                  tmp_path: Path) -> None:
     port = free_port()
     settings = ProfilesSettings(database_url=database_url, kafka_bootstrap_servers=f"127.0.0.1:{port}",
-                                topic_namespace=topic_suffix)
-    with TestClient(create_app(settings)) as client:
+                                topic_namespace=topic_suffix, redis_url=redis_url, auth_secret=SECRET)
+    with ProfilesClient(create_app(settings)) as client:
         response = client.post("/v1/profiles", json=profile_body())
         assert response.status_code == 201, response.text
         profile_id = response.json()["id"]
@@ -78,7 +79,7 @@ def test_writes_succeed_while_the_broker_is_down(database_url: str, topic_suffix
 
 
 def test_republish_enqueues_the_current_version_of_every_stored_profile(
-        client: TestClient, settings: ProfilesSettings, bootstrap: str) -> None:
+        client: ProfilesClient, settings: ProfilesSettings, bootstrap: str) -> None:
     kept = client.post("/v1/profiles", json=profile_body()).json()
     assert client.patch(f"/v1/profiles/{kept['id']}", json={"years_experience": 4}).status_code == 200
     gone = client.post("/v1/profiles", json=profile_body(display_name="李雷")).json()
