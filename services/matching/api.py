@@ -1,4 +1,4 @@
-"""HTTP routes of the matching service."""
+"""HTTP routes of the matching service; who may call what is in ``docs/security.md``."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from services.matching.deps import RuntimeDep, ServiceDep
+from services.matching.deps import AnyRole, OperatorOrService, RuntimeDep, ServiceDep, ShortlistReader, TalentReader
 from services.matching.schemas import (
     NormalizePublic,
     NormalizeRequest,
@@ -18,51 +18,59 @@ from services.matching.schemas import (
     StatusPublic,
 )
 from shared.events.vocabulary import OpportunityKind, TrainingMode
+from shared.web import error_responses
 
-router = APIRouter(prefix="/v1", tags=["matching"])
+router = APIRouter(prefix="/v1", tags=["matching"], responses=error_responses(401, 403, 429))
 
 K = Annotated[int, Query(ge=1, le=100, description="number of results")]
 City = Annotated[str | None, Query(max_length=60, description="city filter, e.g. 杭州市 or 杭州")]
 
 
-@router.get("/talents/{talent_id}/recommendations", response_model=RecommendationsPublic)
-def recommendations(talent_id: int, service: ServiceDep, k: K = 10, kind: OpportunityKind | None = None,
-                    city: City = None, training_mode: TrainingMode | None = None) -> dict[str, Any]:
-    """Open opportunities recommended to a talent, best first, with the reasons."""
-    return service.recommend_for_talent(talent_id, k=k, kind=kind, city=city, training_mode=training_mode)
+@router.get("/talents/{talent_id}/recommendations", response_model=RecommendationsPublic,
+            responses=error_responses(404))
+def recommendations(talent_id: int, principal: TalentReader, service: ServiceDep, k: K = 10,
+                    kind: OpportunityKind | None = None, city: City = None,
+                    training_mode: TrainingMode | None = None) -> dict[str, Any]:
+    """Open opportunities recommended to a talent, best first, with the reasons (its seeker, operators, services)."""
+    return service.recommend_for_talent(talent_id, k=k, kind=kind, city=city, training_mode=training_mode,
+                                        principal=principal)
 
 
-@router.get("/opportunities/{opportunity_id}/shortlist", response_model=ShortlistPublic)
-def shortlist(opportunity_id: int, service: ServiceDep, k: K = 10, city: City = None) -> dict[str, Any]:
-    """Talents open to work shortlisted for an opportunity, best first, with the reasons."""
-    return service.shortlist_for_opportunity(opportunity_id, k=k, city=city)
+@router.get("/opportunities/{opportunity_id}/shortlist", response_model=ShortlistPublic,
+            responses=error_responses(404))
+def shortlist(opportunity_id: int, principal: ShortlistReader, service: ServiceDep, k: K = 10,
+              city: City = None) -> dict[str, Any]:
+    """Talents open to work shortlisted for an opportunity, best first (its enterprise, operators, services)."""
+    return service.shortlist_for_opportunity(opportunity_id, k=k, city=city, principal=principal)
 
 
-@router.get("/talents/{talent_id}/skill-gap", response_model=SkillGapPublic)
-def skill_gap(talent_id: int, service: ServiceDep,
+@router.get("/talents/{talent_id}/skill-gap", response_model=SkillGapPublic, responses=error_responses(404))
+def skill_gap(talent_id: int, principal: TalentReader, service: ServiceDep,
               opportunity_id: Annotated[int | None, Query(description="target opportunity")] = None,
               occupation: Annotated[str | None, Query(max_length=20, description="target CSCO 2022 code, "
                                                       "e.g. 2-02-38-03")] = None,
               k: Annotated[int, Query(ge=1, le=50, description="training classes to list")] = 10) -> dict[str, Any]:
     """A talent's missing skills for an opportunity or an occupation, and the open classes that teach them."""
-    return service.skill_gap(talent_id, opportunity_id=opportunity_id, occupation=occupation, k=k)
+    return service.skill_gap(talent_id, opportunity_id=opportunity_id, occupation=occupation, k=k,
+                             principal=principal)
 
 
-@router.post("/occupations/normalize", response_model=NormalizePublic)
-def normalize_occupations(body: NormalizeRequest, service: ServiceDep) -> dict[str, Any]:
+@router.post("/occupations/normalize", response_model=NormalizePublic, responses=error_responses(413))
+def normalize_occupations(body: NormalizeRequest, principal: AnyRole, service: ServiceDep) -> dict[str, Any]:
     """CSCO 2022 leaf occupations for up to 1,000 job titles, in input order."""
     return service.normalize_titles(body.titles, top=body.top)
 
 
-@router.post("/search", response_model=SearchPublic)
-def search(body: SearchRequest, service: ServiceDep) -> dict[str, Any]:
-    """Opportunities or talents matching free text."""
-    return service.search_text(body.text, target=body.target, k=body.k, kind=body.kind, city=body.city)
+@router.post("/search", response_model=SearchPublic, responses=error_responses(413))
+def search(body: SearchRequest, principal: AnyRole, service: ServiceDep) -> dict[str, Any]:
+    """Opportunities (any role) or talents (not seekers) matching free text."""
+    return service.search_text(body.text, target=body.target, k=body.k, kind=body.kind, city=body.city,
+                               principal=principal)
 
 
 @router.get("/status", response_model=StatusPublic)
-def status(runtime: RuntimeDep) -> dict[str, Any]:
-    """Index sizes, generation, consumer offsets and lag, dead letters, cache counters, model."""
+def status(principal: OperatorOrService, runtime: RuntimeDep) -> dict[str, Any]:
+    """Index sizes, generation, consumer offsets and lag, dead letters, cache counters, model (operators, services)."""
     state, cache = runtime.state, runtime.cache
     with state.reading():
         index = {"talents": len(state.talents.index), "opportunities": len(state.opportunities.index)}

@@ -1,4 +1,4 @@
-"""What the lifespan builds once, handed to the routes by small typed dependencies."""
+"""What the lifespan builds once, handed to the routes by small typed dependencies, and who is calling."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from services.matching.domain.encoders import HybridEncoder
 from services.matching.domain.state import MatchingState
 from services.matching.service import MatchingService
 from services.matching.settings import MatchingSettings
+from shared.auth import CurrentPrincipal, Principal, require_role
 from shared.cache import JsonCache
 
 
@@ -38,3 +39,11 @@ def get_service(runtime: RuntimeDep) -> MatchingService:
 
 
 ServiceDep = Annotated[MatchingService, Depends(get_service)]
+
+
+AnyRole = CurrentPrincipal
+TalentReader = Annotated[Principal, Depends(require_role("seeker", "operator", "service"))]
+ShortlistReader = Annotated[Principal, Depends(require_role("enterprise", "operator", "service"))]
+FeedbackWriter = Annotated[Principal, Depends(require_role("seeker", "enterprise", "service"))]
+OperatorOrService = Annotated[Principal, Depends(require_role("operator", "service"))]
+Operator = Annotated[Principal, Depends(require_role("operator"))]

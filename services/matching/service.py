@@ -5,6 +5,11 @@ Results are cached under a key that names the state they were computed from (``c
 a new batch of events changes the token, so older results are never served again (TTL expires them).
 The token, the query vector and the search are read under one lock, so a result is never stored
 under a token of a different state.
+
+Every use case receives the caller (``Principal``) and checks it against the record's owner
+(``domain/access.py``) before the cache is read: a cached result is keyed by its talent or opportunity,
+never by the caller, so it is only ever served to a caller allowed to read that record. Unknown ids are
+404, another identity's record 403.
 """
 
 from __future__ import annotations
@@ -16,6 +21,12 @@ from datetime import date
 from functools import cache
 from typing import Any, Literal
 
+from services.matching.domain.access import (
+    check_feedback_actor,
+    check_opportunity_access,
+    check_search_access,
+    check_talent_access,
+)
 from services.matching.domain.documents import (
     OpportunityDoc,
     TalentDoc,
@@ -35,6 +46,7 @@ from services.matching.domain.ranking import (
 from services.matching.domain.skill_gap import occupation_demand, training_paths
 from services.matching.domain.state import MatchingState, SideState
 from services.matching.settings import MatchingSettings
+from shared.auth import Principal
 from shared.cache import JsonCache
 from shared.errors import NotFoundError, UnprocessableError
 from shared.events.vocabulary import OpportunityKind, TrainingMode
@@ -43,6 +55,8 @@ from shared.reference.skills import extract_skills, skill_label
 
 Target = Literal["opportunities", "talents"]
 Result = dict[str, Any]
+# In-process callers (benchmarks, tools): the HTTP routes always pass the token's principal.
+INTERNAL = Principal(subject="svc-matching-internal", role="service")
 
 
 def _city(city: str | None) -> str | None:
@@ -73,6 +87,25 @@ def _not_found(what: str, record_id: int, side: SideState[Any]) -> NotFoundError
         return NotFoundError(f"{what} {record_id} was deleted")
     return NotFoundError(f"{what} {record_id} is not indexed: unknown id, or its event has not been "
                          f"consumed yet (try again shortly)")
+
+
+def _talent(state: MatchingState, talent_id: int, principal: Principal) -> TalentDoc:
+    """The talent, if indexed (404) and ``principal`` may read what is about it (403)."""
+    talent = state.talents.docs.get(talent_id)
+    if talent is None:
+        raise _not_found("talent", talent_id, state.talents)
+    check_talent_access(principal, talent)
+    return talent
+
+
+def _opportunity(state: MatchingState, opportunity_id: int, principal: Principal | None) -> OpportunityDoc:
+    """The opportunity, if indexed (404) and ``principal`` (when given) may read its shortlist (403)."""
+    opportunity = state.opportunities.docs.get(opportunity_id)
+    if opportunity is None:
+        raise _not_found("opportunity", opportunity_id, state.opportunities)
+    if principal is not None:
+        check_opportunity_access(principal, opportunity)
+    return opportunity
 
 
 def ranking_weights(settings: MatchingSettings) -> RankingWeights:
@@ -123,10 +156,15 @@ class MatchingService:
         """
         return max(10 * k, 100)
 
-    def _cached(self, key: str, compute: Callable[[], tuple[Result, str]]) -> Result:
+    def _cached(self, key: str, compute: Callable[[], tuple[Result, str]],
+                authorize: Callable[[MatchingState], object] | None = None) -> Result:
+        """The cached result of ``key`` for this state, else ``compute``'s; ``authorize`` runs first, under
+        the same lock as the state's token is read (``compute`` checks again for the state it reads)."""
+        with self._state.reading() as state:
+            if authorize is not None:
+                authorize(state)
+            token = state.cache_token()
         if self._cache is not None:
-            with self._state.reading() as state:
-                token = state.cache_token()
             hit = self._cache.get(f"{key}@{token}")
             if hit is not None:
                 return {**hit, "cached": True}
@@ -136,18 +174,18 @@ class MatchingService:
         return {**result, "cached": False}
 
     def recommend_for_talent(self, talent_id: int, *, k: int = 10, kind: OpportunityKind | None = None,
-                             city: str | None = None,
-                             training_mode: TrainingMode | None = None) -> Result:
-        """Open opportunities for a talent, best first, optionally filtered."""
+                             city: str | None = None, training_mode: TrainingMode | None = None,
+                             principal: Principal = INTERNAL) -> Result:
+        """Open opportunities for a talent, best first, optionally filtered (its seeker, operators, services)."""
         city = _city(city)
         key = f"talent:{talent_id}:k={k}:kind={kind or ''}:city={city or ''}:mode={training_mode or ''}"
 
         def compute() -> tuple[Result, str]:
             today = date.today()
             with self._state.reading() as state:
-                talent = state.talents.docs.get(talent_id)
+                talent = _talent(state, talent_id, principal)
                 vector = state.talents.index.vector(talent_id)
-                if talent is None or vector is None:
+                if vector is None:
                     raise _not_found("talent", talent_id, state.talents)
                 docs = state.opportunities.docs
 
@@ -163,19 +201,20 @@ class MatchingService:
             items = rank_opportunities(talent, hits, found, self._weights, k)
             return {"talent_id": talent_id, "generation": generation, "items": items}, token
 
-        return self._cached(key, compute)
+        return self._cached(key, compute, lambda state: _talent(state, talent_id, principal))
 
-    def shortlist_for_opportunity(self, opportunity_id: int, *, k: int = 10,
-                                  city: str | None = None) -> Result:
-        """Talents open to work for an opportunity, best first; ``city``: lives in or wants to work there."""
+    def shortlist_for_opportunity(self, opportunity_id: int, *, k: int = 10, city: str | None = None,
+                                  principal: Principal = INTERNAL) -> Result:
+        """Talents open to work for an opportunity, best first; ``city``: lives in or wants to work there
+        (the enterprise that posted it, operators, services)."""
         city = _city(city)
         key = f"opportunity:{opportunity_id}:k={k}:city={city or ''}"
 
         def compute() -> tuple[Result, str]:
             with self._state.reading() as state:
-                opportunity = state.opportunities.docs.get(opportunity_id)
+                opportunity = _opportunity(state, opportunity_id, principal)
                 vector = state.opportunities.index.vector(opportunity_id)
-                if opportunity is None or vector is None:
+                if vector is None:
                     raise _not_found("opportunity", opportunity_id, state.opportunities)
                 docs = state.talents.docs
 
@@ -189,11 +228,12 @@ class MatchingService:
             items = rank_talents(opportunity, hits, found, self._weights, k)
             return {"opportunity_id": opportunity_id, "generation": generation, "items": items}, token
 
-        return self._cached(key, compute)
+        return self._cached(key, compute, lambda state: _opportunity(state, opportunity_id, principal))
 
     def search_text(self, text: str, *, target: Target, k: int = 10, kind: OpportunityKind | None = None,
-                    city: str | None = None) -> Result:
+                    city: str | None = None, principal: Principal = INTERNAL) -> Result:
         """Opportunities or talents for free text; the query's canonical skills earn the overlap bonus."""
+        check_search_access(principal, target)
         text = text.strip()
         if not text:
             raise UnprocessableError("text must not be blank", field="text")
@@ -253,8 +293,9 @@ class MatchingService:
         return rank_talents(posting, hits, found, weights, k), generation, token
 
     def skill_gap(self, talent_id: int, *, opportunity_id: int | None = None, occupation: str | None = None,
-                  k: int = 10) -> Result:
-        """What a target requires, what the talent misses, and the open classes that teach it."""
+                  k: int = 10, principal: Principal = INTERNAL) -> Result:
+        """What a target requires, what the talent misses, and the open classes that teach it (the talent's
+        seeker, operators, services)."""
         if (opportunity_id is None) == (occupation is None):
             raise UnprocessableError("give exactly one of opportunity_id or occupation",
                                      field="opportunity_id" if opportunity_id is not None else "occupation")
@@ -266,14 +307,10 @@ class MatchingService:
 
         def compute() -> tuple[Result, str]:
             with self._state.reading() as state:
-                talent = state.talents.docs.get(talent_id)
-                if talent is None:
-                    raise _not_found("talent", talent_id, state.talents)
+                talent = _talent(state, talent_id, principal)
                 target_doc = None
-                if opportunity_id is not None:
-                    target_doc = state.opportunities.docs.get(opportunity_id)
-                    if target_doc is None:
-                        raise _not_found("opportunity", opportunity_id, state.opportunities)
+                if opportunity_id is not None:  # any opportunity: every role reads opportunities
+                    target_doc = _opportunity(state, opportunity_id, None)
                 opportunities = list(state.opportunities.docs.values())  # frozen documents: read them unlocked
                 generation, token = state.generation, state.cache_token()
             if target_doc is not None:
@@ -304,7 +341,20 @@ class MatchingService:
                 "classes": training_paths(talent, missing, opportunities, today=date.today(), k=k),
             }, token
 
-        return self._cached(key, compute)
+        return self._cached(key, compute, lambda state: _talent(state, talent_id, principal))
+
+    def authorize_feedback(self, *, talent_id: int, opportunity_id: int, actor_role: str,
+                           principal: Principal) -> None:
+        """A seeker reports about its own profile, an enterprise about its own opportunity; services relay
+        any (the ids need not be indexed yet); operators record none."""
+        check_feedback_actor(principal, actor_role)
+        if principal.role == "service":
+            return
+        with self._state.reading() as state:
+            if principal.role == "seeker":
+                _talent(state, talent_id, principal)
+            else:
+                _opportunity(state, opportunity_id, principal)
 
     @staticmethod
     def normalize_titles(titles: Sequence[str], *, top: int = 3) -> Result:

@@ -1,10 +1,23 @@
-"""One real model per test session, shared by every encoder and app of these tests."""
+"""One real model per test session, shared by every encoder and app of these tests; bearer tokens that an
+app accepts, signed with its settings' secret."""
 
 from __future__ import annotations
 
 import pytest
 
 from services.matching.domain.encoders import DenseEncoder, HybridEncoder, LexicalEncoder
+from shared.auth import Role, issue_token
+from shared.settings import ServiceSettings
+
+SUBJECTS: dict[Role, str] = {"seeker": "seeker-1", "enterprise": "ent-10", "operator": "op-tests",
+                             "service": "svc-tests"}
+
+
+def auth_headers(settings: ServiceSettings, role: Role, subject: str | None = None) -> dict[str, str]:
+    """``Authorization`` for ``subject`` (default: ``SUBJECTS[role]``) acting as ``role``, for an app built
+    from ``settings``. ``seeker-<id>`` owns profile ``<id>``, ``ent-<id>`` opportunity ``<id>`` (factories)."""
+    token = issue_token(settings.auth_secret.get_secret_value(), subject=subject or SUBJECTS[role], role=role)
+    return {"Authorization": f"Bearer {token}"}
 
 
 @pytest.fixture(scope="session")

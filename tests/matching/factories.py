@@ -1,4 +1,8 @@
-"""Test data: events as the profiles and jobs services would publish them."""
+"""Test data: events as the profiles and jobs services would publish them.
+
+Each record has an owner (the event's ``owner_id``): by default ``seeker-<id>`` for profile ``<id>`` and
+``ent-<id>`` for opportunity ``<id>``; ``owner=`` names another.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +19,15 @@ from shared.events.contracts import (
 from shared.events.vocabulary import OpportunityKind, SkillLevel, TrainingMode
 
 
-def profile(record_id: int, version: int = 1, **fields: Any) -> ProfileUpsertedV1:
+def seeker_of(record_id: int) -> str:
+    return f"seeker-{record_id}"
+
+
+def enterprise_of(record_id: int) -> str:
+    return f"ent-{record_id}"
+
+
+def profile(record_id: int, version: int = 1, *, owner: str | None = None, **fields: Any) -> ProfileUpsertedV1:
     snapshot: dict[str, Any] = {
         "display_name": "王敏",
         "city": "杭州市",
@@ -26,15 +38,21 @@ def profile(record_id: int, version: int = 1, **fields: Any) -> ProfileUpsertedV
         "wanted_kinds": [OpportunityKind.JOB_POSTING],
     }
     snapshot.update(fields)
-    return ProfileUpsertedV1(record_id=record_id, record_version=version,
+    return ProfileUpsertedV1(record_id=record_id, record_version=version, owner_id=owner or seeker_of(record_id),
                              profile=ProfileSnapshot(**snapshot))
 
 
 def profile_deleted(record_id: int, version: int) -> ProfileDeletedV1:
-    return ProfileDeletedV1(record_id=record_id, record_version=version)
+    return ProfileDeletedV1(record_id=record_id, record_version=version, owner_id=seeker_of(record_id))
 
 
-def ai_posting(record_id: int, version: int = 1, **fields: Any) -> OpportunityUpsertedV1:
+def _opportunity(record_id: int, version: int, owner: str | None, snapshot: dict[str, Any]) -> OpportunityUpsertedV1:
+    return OpportunityUpsertedV1(record_id=record_id, record_version=version,
+                                 owner_id=owner or enterprise_of(record_id),
+                                 opportunity=OpportunitySnapshot(**snapshot))
+
+
+def ai_posting(record_id: int, version: int = 1, *, owner: str | None = None, **fields: Any) -> OpportunityUpsertedV1:
     snapshot: dict[str, Any] = {
         "kind": OpportunityKind.JOB_POSTING,
         "title": "机器学习算法工程师",
@@ -45,11 +63,11 @@ def ai_posting(record_id: int, version: int = 1, **fields: Any) -> OpportunityUp
         "level": SkillLevel.INTERMEDIATE,
     }
     snapshot.update(fields)
-    return OpportunityUpsertedV1(record_id=record_id, record_version=version,
-                                 opportunity=OpportunitySnapshot(**snapshot))
+    return _opportunity(record_id, version, owner, snapshot)
 
 
-def nursing_posting(record_id: int, version: int = 1, **fields: Any) -> OpportunityUpsertedV1:
+def nursing_posting(record_id: int, version: int = 1, *, owner: str | None = None,
+                    **fields: Any) -> OpportunityUpsertedV1:
     snapshot: dict[str, Any] = {
         "kind": OpportunityKind.JOB_POSTING,
         "title": "护理人员",
@@ -58,11 +76,11 @@ def nursing_posting(record_id: int, version: int = 1, **fields: Any) -> Opportun
         "description": "负责病房护理与老人照护，持有护士执业证书。",
     }
     snapshot.update(fields)
-    return OpportunityUpsertedV1(record_id=record_id, record_version=version,
-                                 opportunity=OpportunitySnapshot(**snapshot))
+    return _opportunity(record_id, version, owner, snapshot)
 
 
-def order_class(record_id: int, version: int = 1, **fields: Any) -> OpportunityUpsertedV1:
+def order_class(record_id: int, version: int = 1, *, owner: str | None = None,
+                **fields: Any) -> OpportunityUpsertedV1:
     snapshot: dict[str, Any] = {
         "kind": OpportunityKind.TRAINING_CLASS,
         "title": "人工智能训练师订单班",
@@ -74,9 +92,8 @@ def order_class(record_id: int, version: int = 1, **fields: Any) -> OpportunityU
         "seats": 40,
     }
     snapshot.update(fields)
-    return OpportunityUpsertedV1(record_id=record_id, record_version=version,
-                                 opportunity=OpportunitySnapshot(**snapshot))
+    return _opportunity(record_id, version, owner, snapshot)
 
 
 def opportunity_deleted(record_id: int, version: int) -> OpportunityDeletedV1:
-    return OpportunityDeletedV1(record_id=record_id, record_version=version)
+    return OpportunityDeletedV1(record_id=record_id, record_version=version, owner_id=enterprise_of(record_id))

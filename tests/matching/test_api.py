@@ -19,6 +19,7 @@ from shared.events.contracts import MAX_EVENT_BYTES
 from shared.events.topics import DEAD_LETTER, OPPORTUNITIES, PROFILES, topic_name
 from shared.kafka import ensure_topics
 from talentmatch.embedded import free_port, start_broker
+from tests.matching.conftest import auth_headers
 from tests.matching.factories import ai_posting, nursing_posting, opportunity_deleted, order_class, profile
 from tests.matching.kafka_helpers import produce, read_all, wait_for
 
@@ -37,7 +38,9 @@ def settings(bootstrap: str, redis_url: str, topic_suffix: str) -> MatchingSetti
 
 @pytest.fixture
 def client(settings: MatchingSettings, hybrid_encoder: HybridEncoder) -> Iterator[TestClient]:
-    with TestClient(create_app(settings, encoder=hybrid_encoder)) as test_client:
+    """As a service, which reads every record (``test_access.py`` walks the rules)."""
+    with TestClient(create_app(settings, encoder=hybrid_encoder), headers=auth_headers(settings, "service")) \
+            as test_client:
         yield test_client
 
 
@@ -158,7 +161,8 @@ def test_redis_down_still_answers_uncached(bootstrap: str, topics: dict[str, str
                                 redis_url=f"redis://127.0.0.1:{free_port()}/0")
     produce(bootstrap, topics[OPPORTUNITIES.name], [ai_posting(10), nursing_posting(11)])
     produce(bootstrap, topics[PROFILES.name], [profile(1)])
-    with TestClient(create_app(settings, encoder=hybrid_encoder)) as client:
+    with TestClient(create_app(settings, encoder=hybrid_encoder), headers=auth_headers(settings, "service")) \
+            as client:
         first = wait_for(_recommendations_when(client, 1, lambda b: len(b["items"]) == 2),
                          what="recommendations without redis")
         second = _recommendations(client, 1)
@@ -177,7 +181,8 @@ def test_starts_without_a_broker_and_catches_up_when_it_appears(
                                 retry_max_seconds=0.5)
     broker = None
     try:
-        with TestClient(create_app(settings, encoder=hybrid_encoder)) as client:
+        with TestClient(create_app(settings, encoder=hybrid_encoder), headers=auth_headers(settings, "service")) \
+            as client:
             waiting = client.get("/readyz")
             assert waiting.status_code == 503 and waiting.json()["broker"].startswith("unreachable")
             assert client.get("/v1/status").json()["consumer"]["running"] is True

@@ -14,6 +14,7 @@ from services.matching.settings import MatchingSettings
 from shared.events.topics import OPPORTUNITIES, PROFILES, topic_name
 from shared.events.vocabulary import TrainingMode
 from shared.kafka import ensure_topics
+from tests.matching.conftest import auth_headers
 from tests.matching.factories import ai_posting, order_class, profile
 from tests.matching.kafka_helpers import produce, wait_for
 
@@ -24,7 +25,8 @@ def client(bootstrap: str, redis_url: str, topic_suffix: str,
     ensure_topics(bootstrap, partitions=1, namespace=topic_suffix)
     settings = MatchingSettings(kafka_bootstrap_servers=bootstrap, redis_url=redis_url,
                                 topic_namespace=topic_suffix)
-    with TestClient(create_app(settings, encoder=lexical_encoder)) as test_client:
+    with TestClient(create_app(settings, encoder=lexical_encoder), headers=auth_headers(settings, "service")) \
+            as test_client:
         yield test_client
 
 

@@ -8,7 +8,8 @@ from services.matching.domain.encoders import HybridEncoder
 from services.matching.domain.ranking import RankingWeights
 from services.matching.domain.state import MatchingState
 from services.matching.service import MatchingService
-from shared.errors import NotFoundError, UnprocessableError
+from shared.auth import Principal
+from shared.errors import ForbiddenError, NotFoundError, UnprocessableError
 from shared.events.vocabulary import OpportunityKind, TrainingMode
 from tests.matching.factories import (
     ai_posting,
@@ -88,3 +89,45 @@ def test_bad_city_and_blank_text_are_unprocessable(service: MatchingService) -> 
     assert err.value.field == "city"
     with pytest.raises(UnprocessableError):
         service.search_text("   ", target="talents")
+
+
+def test_each_use_case_checks_the_caller_against_the_owner(service: MatchingService) -> None:
+    seeker, stranger = Principal("seeker-1", "seeker"), Principal("seeker-2", "seeker")
+    enterprise, operator = Principal("ent-10", "enterprise"), Principal("op-1", "operator")
+    assert service.recommend_for_talent(1, principal=seeker)["items"]
+    assert service.skill_gap(1, opportunity_id=11, principal=seeker)["talent_id"] == 1
+    for caller in (stranger, enterprise):
+        with pytest.raises(ForbiddenError):
+            service.recommend_for_talent(1, principal=caller)
+        with pytest.raises(ForbiddenError):
+            service.skill_gap(1, opportunity_id=11, principal=caller)
+    with pytest.raises(NotFoundError):  # unknown stays 404 for everyone
+        service.recommend_for_talent(999, principal=seeker)
+    assert service.shortlist_for_opportunity(10, principal=enterprise)["items"]
+    assert service.shortlist_for_opportunity(11, principal=operator)["opportunity_id"] == 11
+    for caller in (Principal("ent-11", "enterprise"), seeker):
+        with pytest.raises(ForbiddenError):
+            service.shortlist_for_opportunity(10, principal=caller)
+    assert service.search_text("护理", target="opportunities", principal=seeker)["items"]
+    with pytest.raises(ForbiddenError):
+        service.search_text("护理", target="talents", principal=seeker)
+    assert service.search_text("护理", target="talents", principal=enterprise)["target"] == "talents"
+
+
+def test_feedback_is_about_the_callers_own_record(service: MatchingService) -> None:
+    def authorize(principal: Principal, talent: int, opportunity: int, actor: str) -> None:
+        service.authorize_feedback(talent_id=talent, opportunity_id=opportunity, actor_role=actor,
+                                   principal=principal)
+
+    authorize(Principal("seeker-1", "seeker"), 1, 11, "seeker")
+    authorize(Principal("ent-11", "enterprise"), 2, 11, "enterprise")
+    authorize(Principal("svc-1", "service"), 999, 999, "enterprise")  # relayed; not checked against the index
+    refused = [(Principal("seeker-2", "seeker"), 1, 11, "seeker"),
+               (Principal("seeker-1", "seeker"), 1, 11, "enterprise"),
+               (Principal("ent-10", "enterprise"), 1, 11, "enterprise"),
+               (Principal("op-1", "operator"), 1, 11, "seeker")]
+    for principal, talent, opportunity, actor in refused:
+        with pytest.raises(ForbiddenError):
+            authorize(principal, talent, opportunity, actor)
+    with pytest.raises(NotFoundError):
+        authorize(Principal("seeker-999", "seeker"), 999, 11, "seeker")

@@ -1,4 +1,5 @@
-"""Fixtures of the metrics tests: one real model per session, the matching app on the real broker."""
+"""Fixtures of the metrics tests: one real model per session, the matching app on the real broker, and the
+bearer tokens of its callers (signed with the app's settings secret)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ from services.matching.main import create_app
 from services.matching.settings import MatchingSettings
 from shared.events.topics import ALL_TOPICS, topic_name
 from shared.kafka import ensure_topics
-
-OPERATOR_TOKEN = "operator-token-for-tests-0123456789"
+from tests.matching.conftest import auth_headers
+from tests.metrics.market import Tokens
 
 
 @pytest.fixture(scope="session")
@@ -32,12 +33,18 @@ def topics(bootstrap: str, topic_suffix: str) -> dict[str, str]:
 @pytest.fixture
 def settings(bootstrap: str, redis_url: str, topic_suffix: str) -> MatchingSettings:
     return MatchingSettings(kafka_bootstrap_servers=bootstrap, redis_url=redis_url, topic_namespace=topic_suffix,
-                            operator_token=OPERATOR_TOKEN, coverage_threshold=0.5)
+                            coverage_threshold=0.5)
 
 
 @pytest.fixture
-def operator() -> dict[str, str]:
-    return {"Authorization": f"Bearer {OPERATOR_TOKEN}"}
+def tokens(settings: MatchingSettings) -> Tokens:
+    """``tokens(role, subject)``: the ``Authorization`` header the app accepts."""
+    return lambda role, subject=None: auth_headers(settings, role, subject)
+
+
+@pytest.fixture
+def operator(tokens: Tokens) -> dict[str, str]:
+    return tokens("operator")
 
 
 @pytest.fixture

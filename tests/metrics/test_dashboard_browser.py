@@ -1,5 +1,6 @@
 """The dashboard in headless Chromium, served by a real matching server after real events flowed:
-it shows the numbers the events imply, a filter changes them, it refreshes on its own."""
+it signs in with an operator JWT only, shows the numbers the events imply, a filter changes them, it
+refreshes on its own."""
 
 from __future__ import annotations
 
@@ -15,8 +16,7 @@ import pytest
 from services.matching.domain.encoders import HybridEncoder
 from services.matching.main import create_app
 from services.matching.settings import MatchingSettings
-from tests.metrics.conftest import OPERATOR_TOKEN
-from tests.metrics.market import Served, load_market
+from tests.metrics.market import Served, Tokens, load_market
 from tests.metrics.server import serve
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
@@ -35,21 +35,28 @@ def rate(value: float) -> str:
     return f"{value * 100:.1f}%"
 
 
+def bare(headers: dict[str, str]) -> str:
+    """The token of an ``Authorization: Bearer`` header."""
+    return headers["Authorization"].removeprefix("Bearer ")
+
+
 @pytest.fixture
 def served_dashboard(settings: MatchingSettings, hybrid_encoder: HybridEncoder, bootstrap: str,
-                     topics: dict[str, str]) -> Iterator[tuple[str, Served]]:
+                     topics: dict[str, str], tokens: Tokens) -> Iterator[tuple[str, Served]]:
     with serve(create_app(settings, encoder=hybrid_encoder)) as base, httpx.Client(base_url=base, timeout=15) as http:
-        served = load_market(http, bootstrap, topics, {"Authorization": f"Bearer {OPERATOR_TOKEN}"})
+        served = load_market(http, bootstrap, topics, tokens)
         yield base, served
 
 
-def test_dashboard_shows_the_figures_and_follows_the_filters(served_dashboard: tuple[str, Served]) -> None:
+def test_dashboard_shows_the_figures_and_follows_the_filters(served_dashboard: tuple[str, Served],
+                                                             tokens: Tokens) -> None:
     executable = chromium_path()
     if executable is None:
         pytest.skip("no Chromium found (/usr/bin/chromium or CHROMIUM_PATH): apt-get install chromium chromium-driver")
     from playwright.sync_api import expect, sync_playwright
 
     base, served = served_dashboard
+    operator_token = bare(tokens("operator", "op-browser"))
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
@@ -59,13 +66,17 @@ def test_dashboard_shows_the_figures_and_follows_the_filters(served_dashboard: t
             page.on("request", lambda request: foreign.append(request.url)
                     if not request.url.startswith(base) else None)
 
-            response = page.goto(f"{base}/operator/dashboard")
-            assert response is not None and response.status == 401
+            response = page.goto(f"{base}/operator/dashboard")  # the page itself holds no data
+            assert response is not None and response.status == 200
             expect(page.get_by_test_id("login")).to_be_visible()
-            page.get_by_test_id("token-input").fill("not-the-operator-token")
+            expect(page.get_by_test_id("fig-profiles")).to_be_hidden()
+            page.get_by_test_id("token-input").fill("not-a-token")
             page.get_by_test_id("login-submit").click()
             expect(page.get_by_test_id("login-error")).to_have_text("The token was refused.")
-            page.get_by_test_id("token-input").fill(OPERATOR_TOKEN)
+            page.get_by_test_id("token-input").fill(bare(tokens("seeker", "seeker-1")))  # valid, but no operator
+            page.get_by_test_id("login-submit").click()
+            expect(page.get_by_test_id("login-error")).to_have_text("This is not an operator token.")
+            page.get_by_test_id("token-input").fill(operator_token)  # pasted
             page.get_by_test_id("login-submit").click()
 
             figure = page.get_by_test_id
@@ -99,15 +110,21 @@ def test_dashboard_shows_the_figures_and_follows_the_filters(served_dashboard: t
             page.get_by_test_id("filter-refresh").select_option("3")  # auto-refresh picks up new feedback
             posted = httpx.post(f"{base}/v1/feedback", json={"talent_id": 2, "opportunity_id": 12,
                                                               "action": "clicked", "actor_role": "seeker",
-                                                              "position": 1})
+                                                              "position": 1}, headers=tokens("seeker", "seeker-2"))
             assert posted.status_code == 202
             expect(figure("fig-feedback-events")).to_have_text("4", timeout=15_000)
             page.screenshot(path=str(SCREENSHOTS / "operator-dashboard-shanghai.png"), full_page=True)
 
-            other = browser.new_page()  # ?token= is taken once, kept in sessionStorage, removed from the URL
-            other.goto(f"{base}/operator/dashboard?token={OPERATOR_TOKEN}")
-            expect(other.get_by_test_id("fig-profiles")).to_have_text("3")
-            assert "token" not in other.url
+            linked = browser.new_page()  # #token= is taken once, kept in sessionStorage, removed from the URL
+            linked.goto(f"{base}/operator/dashboard#token={operator_token}")
+            expect(linked.get_by_test_id("fig-profiles")).to_have_text("3")
+            assert "token" not in linked.url
+            linked.reload()  # the tab keeps its token
+            expect(linked.get_by_test_id("fig-profiles")).to_have_text("3")
+            queried = browser.new_page()  # so is ?token=, as `talentmatch up` may print it
+            queried.goto(f"{base}/operator/dashboard?token={operator_token}")
+            expect(queried.get_by_test_id("fig-profiles")).to_have_text("3")
+            assert "token" not in queried.url
             assert foreign == [], f"the dashboard reached outside its server: {foreign}"
         finally:
             browser.close()

@@ -12,10 +12,10 @@ from services.matching.main import create_app
 from services.matching.settings import MatchingSettings
 from shared.events.topics import DEAD_LETTER, FEEDBACK
 from talentmatch.embedded import free_port
+from tests.matching.conftest import auth_headers
 from tests.matching.factories import profile
 from tests.matching.kafka_helpers import produce, read_all, wait_for
-from tests.metrics.conftest import OPERATOR_TOKEN
-from tests.metrics.market import load_market
+from tests.metrics.market import Tokens, load_market
 from tests.metrics.scenario import (
     EXPECTED_FUNNEL,
     EXPECTED_SHANGHAI,
@@ -34,9 +34,9 @@ def _metrics(client: TestClient, operator: dict[str, str], **params: Any) -> dic
     return body
 
 
-def test_operator_metrics_equal_what_the_events_imply(client: TestClient, bootstrap: str,
-                                                      topics: dict[str, str], operator: dict[str, str]) -> None:
-    served = load_market(client, bootstrap, topics, operator)
+def test_operator_metrics_equal_what_the_events_imply(client: TestClient, bootstrap: str, topics: dict[str, str],
+                                                      operator: dict[str, str], tokens: Tokens) -> None:
+    served = load_market(client, bootstrap, topics, tokens)
     # a poison message and a record event on the feedback topic: both dead-lettered
     produce(bootstrap, topics[FEEDBACK.name], [(b"bad", b"{not json"), profile(99)])
     wait_for(lambda: _metrics(client, operator)["pipeline"]["dead_lettered"] == 2, what="two dead letters")
@@ -81,9 +81,9 @@ def test_operator_metrics_equal_what_the_events_imply(client: TestClient, bootst
 
 
 def test_a_replica_replaying_the_topics_rebuilds_the_same_figures(
-        client: TestClient, bootstrap: str, topics: dict[str, str], operator: dict[str, str],
+        client: TestClient, bootstrap: str, topics: dict[str, str], operator: dict[str, str], tokens: Tokens,
         settings: MatchingSettings, hybrid_encoder: HybridEncoder) -> None:
-    load_market(client, bootstrap, topics, operator)
+    load_market(client, bootstrap, topics, tokens)
     first = _metrics(client, operator, window="7d")
     with TestClient(create_app(settings, encoder=hybrid_encoder)) as replica:
         wait_for(lambda: replica.get("/readyz").status_code == 200, what="the replica caught up")
@@ -97,38 +97,42 @@ def test_a_replica_replaying_the_topics_rebuilds_the_same_figures(
     assert {k: again["quality"][k] for k in funnel} == {k: first["quality"][k] for k in funnel}
 
 
-def test_operator_endpoints_need_the_token(client: TestClient) -> None:
+def test_operator_endpoints_need_an_operator_token(client: TestClient, operator: dict[str, str],
+                                                   tokens: Tokens) -> None:
     for path in ("/v1/operator/metrics", "/v1/operator/feedback"):
         assert client.get(path).status_code == 401
         refused = client.get(path, headers={"Authorization": "Bearer wrong-token-0123456789"})
         assert refused.status_code == 401 and refused.headers["www-authenticate"] == "Bearer"
-    page = client.get("/operator/dashboard")
-    assert page.status_code == 401 and 'data-testid="login"' in page.text
+        for role in ("seeker", "enterprise", "service"):
+            assert client.get(path, headers=tokens(role)).status_code == 403, (path, role)
+        assert client.get(path, headers=operator).status_code == 200
+    page = client.get("/operator/dashboard")  # the page holds no data: anyone may load it, its script asks
+    assert page.status_code == 200 and 'data-testid="login"' in page.text and "data-value" not in page.text
     assert "Content-Security-Policy" in page.headers and "https://" not in page.text
-    assert client.get("/operator/dashboard", params={"token": OPERATOR_TOKEN}).status_code == 200
-    assert client.get("/operator/dashboard", headers={"Authorization": f"Bearer {OPERATOR_TOKEN}"}).status_code == 200
+    assert page.headers["referrer-policy"] == "no-referrer" and page.headers["cache-control"] == "no-store"
     script = client.get("/operator/assets/dashboard.js")
     assert script.status_code == 200 and "http://" not in script.text.replace("http://www.w3.org/2000/svg", "")
     assert client.get("/operator/assets/secrets.txt").status_code == 404
     assert client.get("/metrics").status_code == 200  # open for Prometheus
 
 
-def test_feedback_is_validated(client: TestClient) -> None:
+def test_feedback_is_validated(client: TestClient, tokens: Tokens) -> None:
     good = {"talent_id": 1, "opportunity_id": 2, "action": "clicked", "actor_role": "seeker"}
-    assert client.post("/v1/feedback", json={**good, "action": "liked"}).status_code == 422
-    assert client.post("/v1/feedback", json={**good, "talent_id": 0}).status_code == 422
-    assert client.post("/v1/feedback", json={**good, "phone": "13800138000"}).status_code == 422
-    future = client.post("/v1/feedback", json={**good, "occurred_at": "2999-01-01T00:00:00Z"})
+    service = tokens("service")
+    assert client.post("/v1/feedback", json=good).status_code == 401
+    assert client.post("/v1/feedback", json={**good, "action": "liked"}, headers=service).status_code == 422
+    assert client.post("/v1/feedback", json={**good, "talent_id": 0}, headers=service).status_code == 422
+    assert client.post("/v1/feedback", json={**good, "phone": "13800138000"}, headers=service).status_code == 422
+    future = client.post("/v1/feedback", json={**good, "occurred_at": "2999-01-01T00:00:00Z"}, headers=service)
     assert future.status_code == 422 and future.json()["detail"][0]["loc"] == ["body", "occurred_at"]
-    naive = client.post("/v1/feedback", json={**good, "occurred_at": "2026-01-01T00:00:00"})
+    naive = client.post("/v1/feedback", json={**good, "occurred_at": "2026-01-01T00:00:00"}, headers=service)
     assert naive.status_code == 422
 
 
 def test_feedback_answers_503_when_no_broker_acknowledges(redis_url: str, hybrid_encoder: HybridEncoder) -> None:
     settings = MatchingSettings(kafka_bootstrap_servers=f"127.0.0.1:{free_port()}", redis_url=redis_url,
-                                topic_namespace="nobroker", operator_token=OPERATOR_TOKEN,
-                                feedback_timeout_seconds=1, retry_max_seconds=0.5)
+                                topic_namespace="nobroker", feedback_timeout_seconds=1, retry_max_seconds=0.5)
     with TestClient(create_app(settings, encoder=hybrid_encoder)) as client:
-        response = client.post("/v1/feedback", json={"talent_id": 1, "opportunity_id": 2, "action": "clicked",
-                                                      "actor_role": "seeker"})
+        body = {"talent_id": 1, "opportunity_id": 2, "action": "clicked", "actor_role": "seeker"}
+        response = client.post("/v1/feedback", json=body, headers=auth_headers(settings, "service"))
         assert response.status_code == 503 and "retry" in response.json()["detail"][0]["msg"]

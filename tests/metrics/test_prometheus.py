@@ -15,6 +15,8 @@ from services.jobs.main import create_app as jobs_app
 from services.jobs.settings import JobsSettings
 from services.profiles.main import create_app as profiles_app
 from services.profiles.settings import ProfilesSettings
+from shared.settings import ServiceSettings
+from tests.matching.conftest import auth_headers
 from tests.matching.factories import profile
 from tests.matching.kafka_helpers import produce, wait_for
 
@@ -43,9 +45,10 @@ def value(families: dict[str, Any], family: str, sample: str, **labels: str) -> 
 ])
 def test_profiles_and_jobs_are_scrapeable(service: str, make: Callable[[str, str, str], FastAPI], missing: str,
                                           tmp_path: Path, bootstrap: str, topic_suffix: str) -> None:
+    operator = auth_headers(ServiceSettings(), "operator")  # the apps sign with the default (development) secret
     with TestClient(make(f"sqlite:///{tmp_path / 'db.sqlite'}", bootstrap, topic_suffix)) as client:
         assert client.get("/healthz").status_code == 200
-        assert client.get(missing).status_code == 404
+        assert client.get(missing, headers=operator).status_code == 404
         families = scrape(client)
     assert value(families, "http_requests", "http_requests_total", service=service, route="/healthz",
                  status="200") == 1
@@ -55,10 +58,13 @@ def test_profiles_and_jobs_are_scrapeable(service: str, make: Callable[[str, str
     assert families["http_request_duration_seconds"].type == "histogram"
 
 
-def test_matching_exposes_pipeline_health(client: TestClient, bootstrap: str, topics: dict[str, str]) -> None:
+def test_matching_exposes_pipeline_health(client: TestClient, bootstrap: str, topics: dict[str, str],
+                                          tokens: Callable[..., dict[str, str]]) -> None:
+    seeker = tokens("seeker", "seeker-1")
     produce(bootstrap, topics["talentmatch.profiles"], [profile(1)])
-    wait_for(lambda: client.get("/v1/talents/1/recommendations").status_code == 200, what="profile indexed")
-    client.get("/v1/talents/1/recommendations")
+    wait_for(lambda: client.get("/v1/talents/1/recommendations", headers=seeker).status_code == 200,
+             what="profile indexed")
+    client.get("/v1/talents/1/recommendations", headers=seeker)
     families = scrape(client)
     assert value(families, "http_requests", "http_requests_total", service="matching",
                  route="/v1/talents/{talent_id}/recommendations", status="200") == 2

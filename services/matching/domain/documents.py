@@ -55,6 +55,7 @@ class TalentDoc:
     open_to_work: bool
     occupations: tuple[Occupation, ...] = ()  # best first
     field: str | None = None  # digital field, e.g. "大数据"
+    owner: str = ""  # the seeker account that owns the profile (its token subject); "" when unknown
 
     @property
     def occupation(self) -> Occupation | None:
@@ -76,6 +77,7 @@ class OpportunityDoc:
     closes_on: date | None
     occupations: tuple[Occupation, ...] = ()  # explicit codes first, then tags; best first
     field: str | None = None  # digital field, e.g. "大数据"
+    owner: str = ""  # the enterprise account that posted it (its token subject); "" when unknown
 
     @property
     def occupation(self) -> Occupation | None:
@@ -176,9 +178,10 @@ def explicit_codes(opportunity: OpportunitySnapshot) -> list[str]:
     return [*_codes(details.get("occupation_code")), *_codes(details.get("target_occupations"))]
 
 
-def talent_document(record_id: int, profile: ProfileSnapshot, *,
-                    max_chars: int) -> tuple[TalentDoc, str]:
-    """The talent's metadata and its text (skills, certificates, free text; not the name)."""
+def talent_document(record_id: int, profile: ProfileSnapshot, *, max_chars: int,
+                    owner: str = "") -> tuple[TalentDoc, str]:
+    """The talent's metadata and its text (skills, certificates, free text; not the name); ``owner``: the
+    event's ``owner_id``, which decides who may read the talent's recommendations."""
     certificates = [c.name for c in profile.certificates]
     skills = tuple(extract_skills(profile.skills, certificates, profile.skills_text))
     occupations = occupations_for(lead=profile.skills_text, more=certificates)
@@ -194,15 +197,17 @@ def talent_document(record_id: int, profile: ProfileSnapshot, *,
         open_to_work=profile.open_to_work,
         occupations=occupations,
         field=digital_field_of(occupations, skills),
+        owner=owner,
     )
     text = _join("、".join(profile.skills), "、".join(certificates), _english_skills(skills),
                  profile.skills_text)
     return doc, text[:max_chars]
 
 
-def opportunity_document(record_id: int, opportunity: OpportunitySnapshot, *,
-                         max_chars: int) -> tuple[OpportunityDoc, str]:
-    """The opportunity's metadata and its text (title, skills, description)."""
+def opportunity_document(record_id: int, opportunity: OpportunitySnapshot, *, max_chars: int,
+                         owner: str = "") -> tuple[OpportunityDoc, str]:
+    """The opportunity's metadata and its text (title, skills, description); ``owner``: the event's
+    ``owner_id``, which decides who may read the opportunity's shortlist."""
     skills = tuple(extract_skills(opportunity.skills, opportunity.title, opportunity.description))
     occupations = occupations_for(lead=opportunity.title, more=[opportunity.description],
                                   explicit=explicit_codes(opportunity))
@@ -220,6 +225,7 @@ def opportunity_document(record_id: int, opportunity: OpportunitySnapshot, *,
         closes_on=opportunity.closes_on,
         occupations=occupations,
         field=digital_field_of(occupations, skills),
+        owner=owner,
     )
     text = _join(opportunity.title, "、".join(opportunity.skills), _english_skills(skills),
                  opportunity.description)

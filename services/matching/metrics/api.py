@@ -1,4 +1,5 @@
-"""HTTP routes: feedback (open to seekers and enterprises) and the operator API (bearer token)."""
+"""HTTP routes: feedback (seekers about their profile, enterprises about their opportunities, services) and
+the operator API (operator tokens only)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, status
 
-from services.matching.deps import RuntimeDep
-from services.matching.metrics.auth import Operator
+from services.matching.deps import FeedbackWriter, Operator, RuntimeDep, ServiceDep
 from services.matching.metrics.deps import MetricsDep
 from services.matching.metrics.figures import compute_figures, options
 from services.matching.metrics.filters import BadWindowError, Filters, parse_window
@@ -19,21 +19,25 @@ from shared.events.contracts import FeedbackRecordedV1
 from shared.events.vocabulary import FeedbackAction, OpportunityKind
 from shared.reference.cities import UnknownCityError, normalize_city
 from shared.reference.occupations import occupation_by_code
+from shared.web import error_responses
 
 FUTURE_SLACK = timedelta(minutes=5)
 
 ERROR = {"description": "", "content": {"application/json": {"schema": {"type": "object"}}}}
 feedback_router = APIRouter(prefix="/v1", tags=["feedback"], responses={
+    **error_responses(401, 403, 404, 413, 429),
     503: {**ERROR, "description": "the broker did not acknowledge the event: retry with the same event_id"}})
-operator_router = APIRouter(prefix="/v1/operator", tags=["operator"], dependencies=[Operator], responses={
-    401: {**ERROR, "description": "no or a wrong operator bearer token (MATCHING_OPERATOR_TOKEN)"}})
+operator_router = APIRouter(prefix="/v1/operator", tags=["operator"], responses=error_responses(401, 403, 429))
 
 Text = Annotated[str | None, Query(max_length=60)]
 
 
 @feedback_router.post("/feedback", status_code=status.HTTP_202_ACCEPTED, response_model=FeedbackAccepted)
-def record_feedback(body: FeedbackCreate, metrics: MetricsDep) -> dict[str, Any]:
-    """Record what a seeker or an enterprise did with a recommendation (written to Kafka, acks=all)."""
+def record_feedback(body: FeedbackCreate, principal: FeedbackWriter, service: ServiceDep,
+                    metrics: MetricsDep) -> dict[str, Any]:
+    """Record what a seeker (own profile) or an enterprise (own opportunity) did with a recommendation."""
+    service.authorize_feedback(talent_id=body.talent_id, opportunity_id=body.opportunity_id,
+                               actor_role=body.actor_role, principal=principal)
     now = datetime.now(UTC)
     if body.occurred_at is not None and body.occurred_at > now + FUTURE_SLACK:
         raise UnprocessableError("occurred_at is in the future", field="occurred_at")
@@ -67,8 +71,9 @@ def _filters(window: str, field: str | None, city: str | None, kind: Opportunity
 
 
 @operator_router.get("/metrics")
-def operator_metrics(metrics: MetricsDep, runtime: RuntimeDep, window: Annotated[str, Query(max_length=8)] = "24h",
-                     field: Text = None, city: Text = None, kind: OpportunityKind | None = None,
+def operator_metrics(principal: Operator, metrics: MetricsDep, runtime: RuntimeDep,
+                     window: Annotated[str, Query(max_length=8)] = "24h", field: Text = None,
+                     city: Text = None, kind: OpportunityKind | None = None,
                      occupation: Text = None) -> dict[str, Any]:
     """Volumes, quality, training, supply and demand, pipeline health: figures for the filters."""
     filters = _filters(window, field, city, kind, occupation)
@@ -83,7 +88,7 @@ def operator_metrics(metrics: MetricsDep, runtime: RuntimeDep, window: Annotated
 
 
 @operator_router.get("/feedback", response_model=FeedbacksPublic)
-def recent_feedback(metrics: MetricsDep, limit: Annotated[int, Query(ge=1, le=500)] = 50,
+def recent_feedback(principal: Operator, metrics: MetricsDep, limit: Annotated[int, Query(ge=1, le=500)] = 50,
                     action: FeedbackAction | None = None) -> dict[str, Any]:
     """The latest feedback consumed, newest first."""
     feedback = [f for f in metrics.figures.snapshot().feedback if action is None or f.action == action]

@@ -1,9 +1,10 @@
 """The operator dashboard: one HTML page, its script and stylesheet, all served from this package.
 
-Without the operator token the page answers 401 and shows its login form (the same document: the
-script keeps the token in ``sessionStorage`` and sends it as ``Authorization: Bearer`` to the operator
-API, so a reload needs no token in the URL). ``?token=`` is accepted once and removed from the
-address bar; ``Referrer-Policy: no-referrer`` keeps it from leaking. The Content-Security-Policy
+The page and its assets carry no data, so they are served to anyone; the figures come from the operator
+API, which needs an operator JWT. The script takes the token from the URL fragment (``#token=…``, never
+sent to a server) or ``?token=`` once, or from its paste box, keeps it in ``sessionStorage`` (this tab
+only), removes it from the address bar and sends it as ``Authorization: Bearer``.
+``Referrer-Policy: no-referrer`` keeps a token in the URL from leaking; the Content-Security-Policy
 allows this origin only: no CDN, no external font, no inline script.
 """
 
@@ -11,13 +12,9 @@ from __future__ import annotations
 
 from functools import cache
 from importlib.resources import files
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from fastapi import APIRouter, HTTPException, status
 from fastapi.responses import HTMLResponse, Response
-from fastapi.security import HTTPAuthorizationCredentials
-
-from services.matching.metrics.auth import bearer, token_matches
 
 router = APIRouter(prefix="/operator", tags=["operator"], include_in_schema=False)
 
@@ -38,17 +35,9 @@ def _static(name: str) -> bytes:
 
 
 @router.get("/dashboard", response_class=HTMLResponse)
-def dashboard(request: Request,
-              credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-              token: Annotated[str | None, Query(max_length=200)] = None) -> Response:
-    """The operator dashboard (401 with its login form until a valid token is presented)."""
-    presented = credentials.credentials if credentials is not None else token
-    allowed = token_matches(request, presented)
-    headers = {**SECURITY_HEADERS, "Cache-Control": "no-store"}
-    if not allowed:
-        headers["WWW-Authenticate"] = "Bearer"
-    return HTMLResponse(_static("dashboard.html"), headers=headers,
-                        status_code=status.HTTP_200_OK if allowed else status.HTTP_401_UNAUTHORIZED)
+def dashboard() -> Response:
+    """The operator dashboard page (no data in it: its script asks the operator API with the token)."""
+    return HTMLResponse(_static("dashboard.html"), headers={**SECURITY_HEADERS, "Cache-Control": "no-store"})
 
 
 @router.get("/assets/{name}")

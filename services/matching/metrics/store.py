@@ -4,12 +4,17 @@ Applying follows the index's rules: a record version not newer than the one held
 replay or a duplicate changes nothing) and a delete keeps the last facts for attribution (a click on
 an opportunity deleted since still counts under its kind and city). Feedback is keyed by ``event_id``:
 a repeated one is ignored. Hence the event-derived figures are a pure function of the set of events.
+
+A deleted profile is erased: its facts, its feedback facts and the served lists about it go (a
+shortlist loses its match), and feedback or lists about it arriving later are dropped on arrival, so
+the result does not depend on the order a replay reads the topics in. Only counts of what was erased
+stay (``erased``), and the version tombstone, a bare id, so a replayed old version stays ignored.
 """
 
 from __future__ import annotations
 
 import threading
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
@@ -92,6 +97,9 @@ class FiguresStore:
         self._feedback: list[FeedbackFacts] = []
         self._feedback_ids: set[str] = set()
         self._served: deque[ServedList] = deque(maxlen=max_served)
+        self._feedback_per_talent: Counter[int] = Counter()  # so erasing a talent without any costs nothing
+        self._served_per_talent: Counter[int] = Counter()
+        self.erased: Counter[str] = Counter()  # talents, feedback, served: aggregate counts only
 
     def apply(self, events: Iterable[FigureEvent], *, tags: Tags | None = None) -> int:
         """Apply a batch (``tags``: occupation codes per upserted record); returns how many changed something."""
@@ -106,7 +114,11 @@ class FiguresStore:
             if event.event_id in self._feedback_ids:
                 return False
             self._feedback_ids.add(event.event_id)
+            if self._erased(event.talent_id):
+                self.erased["feedback"] += 1
+                return True
             self._feedback.append(FeedbackFacts.of(event))
+            self._feedback_per_talent[event.talent_id] += 1
             return True
         if isinstance(event, ProfileUpsertedV1 | ProfileDeletedV1):
             return self._apply_talent(event, tags)
@@ -123,7 +135,52 @@ class FiguresStore:
             if held is not None and held.first_seen < facts.first_seen:
                 facts = replace(facts, first_seen=held.first_seen)
             self._talents[event.record_id] = facts
+        else:
+            self._erase_talent(event.record_id)
         return True
+
+    def _erased(self, talent_id: int) -> bool:
+        return talent_id in self._talent_versions and talent_id not in self._talents
+
+    def _erase_talent(self, talent_id: int) -> None:
+        """Drop a deleted profile's raw data: its feedback facts and the served lists about it."""
+        self.erased["talents"] += 1
+        if self._feedback_per_talent.pop(talent_id, 0):
+            kept = [f for f in self._feedback if f.talent_id != talent_id]
+            self.erased["feedback"] += len(self._feedback) - len(kept)
+            self._feedback = kept
+        if self._served_per_talent.pop(talent_id, 0):
+            lists = list(self._served)
+            self._served.clear()
+            self._served_per_talent.clear()
+            for served in lists:
+                self._append_served(served)
+
+    def _without_erased(self, served: ServedList) -> ServedList | None:
+        """``served`` without the talents erased since; None when it was served to one."""
+        if served.operation == "recommendations" and self._erased(served.subject_id):
+            self.erased["served"] += 1
+            return None
+        matches = tuple(m for m in served.matches if not self._erased(m.talent_id))
+        return served if len(matches) == len(served.matches) else replace(served, matches=matches)
+
+    def _append_served(self, served: ServedList) -> None:
+        kept = self._without_erased(served)
+        if kept is None:
+            return
+        if len(self._served) == self._served.maxlen:
+            self._count_served(self._served[0], -1)
+        self._served.append(kept)
+        self._count_served(kept, 1)
+
+    def _count_served(self, served: ServedList, delta: int) -> None:
+        talents = {m.talent_id for m in served.matches}
+        if served.operation == "recommendations":
+            talents.add(served.subject_id)
+        for talent in talents:
+            self._served_per_talent[talent] += delta
+            if self._served_per_talent[talent] <= 0:
+                del self._served_per_talent[talent]
 
     def _apply_opportunity(self, event: OpportunityUpsertedV1 | OpportunityDeletedV1, tags: Tags) -> bool:
         if event.record_version <= self._opportunity_versions.get(event.record_id, 0):
@@ -145,7 +202,30 @@ class FiguresStore:
 
     def record_served(self, served: ServedList) -> None:
         with self._lock:
-            self._served.append(replace(served, at=as_utc(served.at)))
+            self._append_served(replace(served, at=as_utc(served.at)))
+
+    def export(self) -> dict[str, Any]:
+        """The event-derived part, for a checkpoint (served lists are a per-process sample: not kept)."""
+        with self._lock:
+            return {"talents": dict(self._talents), "talent_versions": dict(self._talent_versions),
+                    "opportunities": dict(self._opportunities),
+                    "deleted_opportunities": dict(self._deleted_opportunities),
+                    "opportunity_versions": dict(self._opportunity_versions), "feedback": list(self._feedback),
+                    "feedback_ids": set(self._feedback_ids), "erased": Counter(self.erased)}
+
+    def restore(self, data: Mapping[str, Any] | None) -> None:
+        """Replace the event-derived part by an ``export()`` (None: empty, before a rebuild)."""
+        data = data or {}
+        with self._lock:
+            self._talents = dict(data.get("talents", {}))
+            self._talent_versions = dict(data.get("talent_versions", {}))
+            self._opportunities = dict(data.get("opportunities", {}))
+            self._deleted_opportunities = dict(data.get("deleted_opportunities", {}))
+            self._opportunity_versions = dict(data.get("opportunity_versions", {}))
+            self._feedback = list(data.get("feedback", []))
+            self._feedback_ids = set(data.get("feedback_ids", set()))
+            self.erased = Counter(data.get("erased", {}))
+            self._feedback_per_talent = Counter(f.talent_id for f in self._feedback)
 
     def snapshot(self) -> FiguresSnapshot:
         with self._lock:

@@ -1,5 +1,7 @@
-// Operator dashboard: fetches /v1/operator/metrics with the bearer token kept in sessionStorage,
+// Operator dashboard: fetches /v1/operator/metrics with an operator JWT kept in sessionStorage (this tab only),
 // renders figures as text and inline SVG charts, refreshes every few seconds. No external assets.
+// The token comes from the URL fragment (#token=…, never sent to a server), ?token= or the paste box, and is
+// removed from the address bar at once.
 (function () {
   "use strict";
 
@@ -38,13 +40,13 @@
 
   function adoptUrlToken() {
     var params = new URLSearchParams(window.location.search);
-    var given = params.get("token");
-    if (given) {
-      sessionStorage.setItem(TOKEN_KEY, given);
-      params.delete("token");
-      var rest = params.toString();
-      history.replaceState(null, "", window.location.pathname + (rest ? "?" + rest : ""));
-    }
+    var fragment = new URLSearchParams(window.location.hash.replace(/^#/, ""));
+    var given = fragment.get("token") || params.get("token");
+    if (!given) { return; }
+    sessionStorage.setItem(TOKEN_KEY, given.trim());
+    params.delete("token");
+    var rest = params.toString();
+    history.replaceState(null, "", window.location.pathname + (rest ? "?" + rest : ""));
   }
 
   function showLogin(message) {
@@ -82,9 +84,9 @@
       headers: { Authorization: "Bearer " + token(), Accept: "application/json" },
       cache: "no-store"
     }).then(function (response) {
-      if (response.status === 401) {
+      if (response.status === 401 || response.status === 403) {
         sessionStorage.removeItem(TOKEN_KEY);
-        showLogin("The token was refused.");
+        showLogin(response.status === 401 ? "The token was refused." : "This is not an operator token.");
         return null;
       }
       if (!response.ok) { throw new Error("HTTP " + response.status); }
