@@ -21,6 +21,8 @@ from talentmatch.embedded import ManagedProcess, spawn, start_broker, start_redi
 log = logging.getLogger(__name__)
 
 SERVICES = ("profiles", "jobs", "matching")
+STACK_SUBJECT = "svc-stack"  # the stack's own service account: republish, status polls, totals
+OPERATOR_SUBJECT = "op-local"  # the operator account `talentmatch up` prints a token for
 
 
 @dataclass
@@ -82,6 +84,7 @@ class LocalStack:
         }
         if service == "matching":
             env["MATCHING_OPERATOR_TOKEN"] = cfg.operator_token
+            env["MATCHING_CHECKPOINT_DIR"] = str((cfg.var_dir / "matching-checkpoint").resolve())
         if service in ("profiles", "jobs"):
             env["DATABASE_URL"] = f"sqlite:///{(cfg.var_dir / f'{service}.db').resolve()}"
         return env
@@ -136,8 +139,9 @@ class LocalStack:
         make the replay harmless for matching.
         """
         enqueued = {}
+        headers = self.headers("service", STACK_SUBJECT)
         for service in ("profiles", "jobs"):
-            response = httpx.post(f"{self.config.url(service)}/v1/admin/republish", timeout=60)
+            response = httpx.post(f"{self.config.url(service)}/v1/admin/republish", headers=headers, timeout=60)
             response.raise_for_status()
             enqueued[service] = int(response.json()["enqueued"])
         return enqueued

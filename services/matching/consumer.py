@@ -9,6 +9,12 @@ goes on; so does a feedback event on a record topic or a record event on the fee
 events go to the index; every event also goes to the operators' figures (``FiguresStore``), which
 ignore what they already hold, so a retried batch counts nothing twice. Broker outages are retried
 with back-off; the thread never dies of them.
+
+With a ``Checkpointer`` the replica starts from its last checkpoint and resumes at the offsets it covers;
+it saves periodically and once more when stopped (after the batch in hand). Every (re)connect checks that
+the broker still holds the log those offsets point into (in range, and the last record applied is still
+the same record); if not (the embedded broker lost its log, a topic was recreated) it empties the state
+and reads from the beginning, as a replica without a checkpoint does.
 """
 
 from __future__ import annotations
@@ -25,6 +31,8 @@ from typing import Any
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
 
+from services.matching.checkpointing import Checkpointer
+from services.matching.domain.checkpoint import LastRecord, record_crc
 from services.matching.domain.encoders import TextEncoder
 from services.matching.domain.state import AnyEvent, MatchingState
 from services.matching.metrics.pipeline import PipelineMetrics
@@ -37,6 +45,7 @@ from shared.kafka import ensure_topics, make_consumer, make_producer
 log = logging.getLogger(__name__)
 
 LAG_REFRESH_SECONDS = 1.0
+VERIFY_SECONDS = 5.0  # to read back the last record applied of each partition
 
 
 class BrokerUnreachableError(ConnectionError):
@@ -59,6 +68,11 @@ def _key(tp: TopicPartition) -> str:
     return f"{tp.topic}:{tp.partition}"
 
 
+def _partition(key: str) -> TopicPartition:
+    topic, _, partition = key.rpartition(":")
+    return TopicPartition(topic, int(partition))
+
+
 def _misplaced(topic: str, event: Event, feedback_topic: str) -> str | None:
     """Why ``event`` does not belong on ``topic``, if it does not (vectors never come this way)."""
     if isinstance(event, RecordEmbeddedV1) or (topic == feedback_topic) != isinstance(event, FeedbackRecordedV1):
@@ -70,12 +84,14 @@ class EventConsumer:
     """A daemon thread that polls the topics and applies each poll as one micro-batch."""
 
     def __init__(self, *, settings: MatchingSettings, state: MatchingState, encoder: TextEncoder,
-                 figures: FiguresStore | None = None, metrics: PipelineMetrics | None = None) -> None:
+                 figures: FiguresStore | None = None, metrics: PipelineMetrics | None = None,
+                 checkpointer: Checkpointer | None = None) -> None:
         self._settings = settings
         self._state = state
         self._encoder = encoder
         self._figures = figures
         self._metrics = metrics
+        self._checkpointer = checkpointer
         namespace = settings.topic_namespace
         self.feedback_topic = topic_name(FEEDBACK, namespace)
         self._topics = [topic_name(PROFILES, namespace), topic_name(OPPORTUNITIES, namespace),
@@ -88,6 +104,7 @@ class EventConsumer:
         self._lock = threading.Lock()  # guards the stats read by request threads
         self._positions: dict[TopicPartition, int] = {}  # next offset to read, as applied
         self._ends: dict[TopicPartition, int] = {}
+        self._last_records: dict[TopicPartition, LastRecord] = {}
         self._lag_checked_at = 0.0
         self.broker_reachable = False
         self.caught_up = False  # lag reached 0 at least once: the replica has read the backlog
@@ -105,7 +122,8 @@ class EventConsumer:
         self._thread = threading.Thread(target=self._run, name="matching-consumer", daemon=True)
         self._thread.start()
 
-    def stop(self, timeout: float = 10.0) -> None:
+    def stop(self, timeout: float = 60.0) -> None:
+        """Finish the batch in hand, write the last checkpoint, disconnect."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout)
@@ -127,6 +145,7 @@ class EventConsumer:
             "tombstones_skipped": self.tombstones_skipped,
             "last_applied_at": self.last_applied_at.isoformat() if self.last_applied_at else None,
             "last_error": self.last_error,
+            "checkpoint": self._checkpointer.status() if self._checkpointer is not None else None,
         }
 
     @property
@@ -149,12 +168,14 @@ class EventConsumer:
     def _run(self) -> None:
         backoff = 0.2
         try:
+            self._resume()
             while not self._stop.is_set():
                 try:
                     if self._consumer is None:
                         self._connect()
                     self._poll_once()
                     self._refresh_lag()
+                    self._checkpoint(final=False)
                     backoff = 0.2
                 except Exception as exc:  # broker down, DLQ send failed, ...: retry, never die
                     self.broker_reachable = False
@@ -164,7 +185,90 @@ class EventConsumer:
                     self._stop.wait(backoff)
                     backoff = min(backoff * 2, self._settings.retry_max_seconds)
         finally:
+            self._checkpoint(final=True)
             self._disconnect()
+
+    def _resume(self) -> None:
+        """Restore the last checkpoint, if any, and continue from the offsets it covers."""
+        if self._checkpointer is None:
+            return
+        try:
+            checkpoint = self._checkpointer.load()
+        except Exception:
+            log.exception("loading the checkpoint failed; rebuilding from the topics")
+            self._checkpointer.discard("the checkpoint could not be loaded")
+            return
+        if checkpoint is None:
+            return
+        foreign = sorted({_partition(k).topic for k in checkpoint.positions} - set(self._topics))
+        if foreign:
+            self._checkpointer.discard(f"the checkpoint covers other topics: {', '.join(foreign)}")
+        else:
+            with self._lock:
+                self._positions = {_partition(k): v for k, v in checkpoint.positions.items()}
+                self._last_records = {_partition(k): r for k, r in checkpoint.last_records.items()}
+
+    def _checkpoint(self, *, final: bool) -> None:
+        checkpointer = self._checkpointer
+        if checkpointer is None:
+            return
+        with self._lock:
+            positions = {_key(tp): pos for tp, pos in self._positions.items()}
+            last = {_key(tp): record for tp, record in self._last_records.items()}
+        if not positions or not (final or checkpointer.due(positions)):
+            return
+        if final and positions == checkpointer.saved_positions:
+            return
+        try:
+            checkpointer.save(positions, last, wait=final)
+        except Exception:
+            log.exception("capturing the checkpoint failed")
+
+    def _log_replaced(self, consumer: KafkaConsumer, assigned: list[TopicPartition]) -> str | None:
+        """Why the offsets applied so far do not point into the broker's log any more, or None.
+
+        The end offset alone cannot tell: Tansu reports the base offset of the last batch + 1. So the last
+        record applied of each partition is read again and must be the same record (or, under
+        compaction, have been replaced by a later one of its key: a later offset comes back).
+        """
+        known = [tp for tp in assigned if tp in self._positions]
+        if not known:
+            return None
+        beginnings = consumer.beginning_offsets(known, timeout_ms=10_000)
+        ends = consumer.end_offsets(known, timeout_ms=10_000)
+        check: dict[TopicPartition, LastRecord] = {}
+        for tp in known:
+            position, last = self._positions[tp], self._last_records.get(tp)
+            if position < beginnings[tp]:
+                return f"{_key(tp)}: applied up to offset {position}, the log begins at {beginnings[tp]}"
+            if last is not None and last.offset >= beginnings[tp]:
+                check[tp] = last
+            elif position > ends[tp]:
+                return f"{_key(tp)}: applied up to offset {position}, the log ends at {ends[tp]}"
+        if not check:
+            return None
+        others = [tp for tp in assigned if tp not in check]
+        for tp, record in check.items():
+            consumer.seek(tp, record.offset)
+        consumer.pause(*others)
+        found: dict[TopicPartition, ConsumerRecord] = {}
+        deadline = time.monotonic() + VERIFY_SECONDS
+        try:
+            while len(found) < len(check) and time.monotonic() < deadline:
+                for tp, records in consumer.poll(timeout_ms=200).items():
+                    if tp in check and records:
+                        found.setdefault(tp, records[0])
+        finally:
+            consumer.resume(*others)
+        for tp, record in check.items():
+            got = found.get(tp)
+            if got is None:
+                return (f"{_key(tp)}: the last record applied (offset {record.offset}) is not in the log "
+                        f"(it ends at {ends[tp]})")
+            if got.offset < record.offset or (got.offset == record.offset
+                                               and record_crc(got.key, got.value) != record.crc):
+                return f"{_key(tp)}: offset {record.offset} holds another record than the one applied"
+        return None
 
     def _connect(self) -> None:
         bootstrap = self._settings.kafka_bootstrap_servers
@@ -182,6 +286,9 @@ class EventConsumer:
                     raise RuntimeError(f"topic {topic} has no partitions (yet)")
                 assigned += [TopicPartition(topic, p) for p in sorted(partitions)]
             consumer.assign(assigned)
+            replaced = self._log_replaced(consumer, assigned)
+            if replaced is not None:
+                self._start_over(replaced)
             new = [tp for tp in assigned if tp not in self._positions]
             beginnings = consumer.beginning_offsets(new, timeout_ms=10_000) if new else {}
             with self._lock:
@@ -194,6 +301,21 @@ class EventConsumer:
         self._consumer = consumer
         self.broker_reachable, self.last_error = True, None
         log.info("matching consumer reading %d partitions of %s", len(assigned), ", ".join(self._topics))
+
+    def _start_over(self, reason: str) -> None:
+        """Forget what was applied: empty state (and figures), every partition from its beginning."""
+        if self._checkpointer is not None:
+            self._checkpointer.discard(reason)
+        else:
+            log.warning("the broker's log was replaced (%s): rebuilding from the beginning", reason)
+            self._state.reset()
+            if self._figures is not None:
+                self._figures.restore(None)
+        with self._lock:
+            self._positions.clear()
+            self._last_records.clear()
+            self._ends.clear()
+            self.caught_up = False
 
     def _disconnect(self) -> None:
         consumer, producer = self._consumer, self._producer
@@ -220,7 +342,11 @@ class EventConsumer:
         poison: list[tuple[ConsumerRecord, str]] = []
         positions: dict[TopicPartition, int] = {}
         tombstones = 0
+        last: dict[TopicPartition, LastRecord] = {}
         for tp, records in polled.items():
+            if records:
+                tail = records[-1]
+                last[tp] = LastRecord(offset=tail.offset, crc=record_crc(tail.key, tail.value))
             for record in records:
                 positions[tp] = record.offset + 1
                 if record.value is None:  # a compaction tombstone: not an event, nothing to apply
@@ -250,11 +376,14 @@ class EventConsumer:
         applied_at = datetime.now(UTC)
         with self._lock:
             self._positions.update(positions)
+            self._last_records.update(last)
             self.events_applied += len(decoded)
             self.dead_lettered += len(poison)
             self.tombstones_skipped += tombstones
             if decoded:
                 self.last_applied_at = applied_at
+        if self._checkpointer is not None:
+            self._checkpointer.applied(len(decoded) + len(poison) + tombstones)
         if self._metrics is not None:
             self._metrics.dead_lettered.inc(len(poison))
             for topic, event in decoded:

@@ -5,19 +5,21 @@ from __future__ import annotations
 import zlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
 
 from services.matching.api import router
+from services.matching.checkpointing import Checkpointer
 from services.matching.consumer import EventConsumer
 from services.matching.deps import MatchingRuntime
 from services.matching.domain.encoders import DenseEncoder, HybridEncoder, LexicalEncoder
 from services.matching.domain.index import IndexConfig
 from services.matching.domain.state import MatchingState
+from services.matching.index_api import router as index_router
 from services.matching.metrics import dashboard
 from services.matching.metrics.api import feedback_router, operator_router
-from services.matching.metrics.auth import operator_token
 from services.matching.metrics.deps import MetricsRuntime
 from services.matching.metrics.feedback import FeedbackPublisher
 from services.matching.metrics.pipeline import PipelineMetrics, TimedEncoder
@@ -25,10 +27,11 @@ from services.matching.metrics.served import ServedListsMiddleware
 from services.matching.metrics.store import FiguresStore
 from services.matching.service import MatchingService, ranking_weights
 from services.matching.settings import MatchingSettings
+from shared.auth import install_auth
 from shared.cache import JsonCache, connect_redis
 from shared.events.topics import FEEDBACK, topic_name
 from shared.metrics import install_metrics, metrics_registry
-from shared.web import install_body_limit, install_error_handlers, install_health
+from shared.web import error_responses, install_body_limit, install_error_handlers, install_health
 
 
 def build_dense_encoder(settings: MatchingSettings) -> DenseEncoder | None:
@@ -63,14 +66,20 @@ def create_app(settings: MatchingSettings | None = None, *, encoder: HybridEncod
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         enc = encoder or build_encoder(settings)
         redis_client = connect_redis(settings.redis_url)
+        install_auth(app, settings, service="matching", redis_client=redis_client)  # now with the rate limit
         cache = JsonCache(redis_client, prefix=cache_prefix(settings, enc),
                           ttl_seconds=settings.cache_ttl_seconds)
         state = MatchingState(enc.dim, max_text_chars=settings.max_text_chars,
                               index=IndexConfig(approx_threshold=settings.index_approx_threshold,
                                                 nprobe=settings.index_nprobe))
         metrics: MetricsRuntime = app.state.metrics
+        checkpointer = (Checkpointer(directory=Path(settings.checkpoint_dir), state=state, encoder=enc,
+                                     max_text_chars=settings.max_text_chars, figures=metrics.figures,
+                                     interval_seconds=settings.checkpoint_interval_seconds,
+                                     every_events=settings.checkpoint_every_events)
+                        if settings.checkpoint_dir else None)
         consumer = EventConsumer(settings=settings, state=state, encoder=TimedEncoder(enc, metrics.pipeline),
-                                 figures=metrics.figures, metrics=metrics.pipeline)
+                                 figures=metrics.figures, metrics=metrics.pipeline, checkpointer=checkpointer)
         metrics.pipeline.attach(consumer=consumer, cache=cache, state=state)
         metrics.publisher = FeedbackPublisher(
             bootstrap=settings.kafka_bootstrap_servers, topic=topic_name(FEEDBACK, settings.topic_namespace),
@@ -91,6 +100,7 @@ def create_app(settings: MatchingSettings | None = None, *, encoder: HybridEncod
     install_error_handlers(app)
     install_body_limit(app, max_bytes=settings.max_request_bytes)
     install_metrics(app, service="matching")
+    install_auth(app, settings, service="matching")  # tokens are checked before the lifespan has Redis too
     install_figures(app, settings)
 
     def ready() -> tuple[bool, dict[str, Any]]:
@@ -114,13 +124,13 @@ def create_app(settings: MatchingSettings | None = None, *, encoder: HybridEncod
     app.include_router(feedback_router)
     app.include_router(operator_router)
     app.include_router(dashboard.router)
+    app.include_router(index_router, responses=error_responses(401, 403, 429))  # its role check, documented
     return app
 
 
 def install_figures(app: FastAPI, settings: MatchingSettings) -> None:
-    """The operators' figures: their store, the pipeline metrics, the served-lists middleware, the token."""
+    """The operators' figures: their store, the pipeline metrics, the served-lists middleware."""
     pipeline = PipelineMetrics(metrics_registry(app))
     figures = FiguresStore()
     app.state.metrics = MetricsRuntime(settings=settings, figures=figures, pipeline=pipeline)
-    app.state.operator_token = operator_token(settings)
     app.add_middleware(ServedListsMiddleware, figures=figures, metrics=pipeline)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
+from pydantic import AliasChoices, Field, model_validator
 
 from services.matching.domain.embedding_backends import Backend
 from shared.settings import ServiceSettings
@@ -70,10 +70,14 @@ class MatchingSettings(ServiceSettings):
     dead_letter_payload_bytes: int = _matching(64 * 1024, "dead_letter_payload_bytes", ge=0)
     retry_max_seconds: float = _matching(5.0, "retry_max_seconds", gt=0)  # consumer back-off ceiling
     client_id: str = _matching("matching", "client_id")
+    # Checkpoints (domain/checkpoint.py): written every interval or every N applied events, whichever comes
+    # first, and at shutdown; a start resumes from the offsets they cover. Empty dir: no checkpoints.
+    checkpoint_dir: str = _matching("var/matching-checkpoint", "checkpoint_dir")
+    checkpoint_interval_seconds: float = _matching(30.0, "checkpoint_interval_seconds", gt=0)
+    checkpoint_every_events: int = _matching(10_000, "checkpoint_every_events", ge=0)  # 0: by time only
 
-    # Operators' figures (services/matching/metrics/). The bearer token of the operator API and dashboard;
-    # empty: a random one per process, logged at startup (development only: set it in production).
-    operator_token: SecretStr = _matching(SecretStr(""), "operator_token")
+    # Operators' figures (services/matching/metrics/); the operator API and dashboard take an operator JWT
+    # (AUTH_SECRET, docs/security.md).
     coverage_threshold: float = _matching(0.5, "coverage_threshold")  # score a match needs to cover a talent
     feedback_timeout_seconds: float = _matching(10.0, "feedback_timeout_seconds", gt=0)  # broker ack wait
 
@@ -82,10 +86,3 @@ class MatchingSettings(ServiceSettings):
         if self.dense_weight + self.lexical_weight <= 0:
             raise ValueError("dense_weight + lexical_weight must be > 0")
         return self
-
-    @field_validator("operator_token")
-    @classmethod
-    def _token_long_enough(cls, token: SecretStr) -> SecretStr:
-        if 0 < len(token.get_secret_value()) < 16:
-            raise ValueError("operator_token must be at least 16 characters")
-        return token

@@ -15,22 +15,34 @@ import redis
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 
 from talentmatch.demo.generate import DemoGenerator
+from talentmatch.demo.load import enterprise_subject
 from talentmatch.stack import LocalStack
 from tests.e2e.conftest import eventually
 
 pytestmark = pytest.mark.e2e
 
 
+def _service(stack: LocalStack) -> dict[str, str]:
+    return stack.headers("service", "svc-e2e")
+
+
+def _create_profile(stack: LocalStack, http: httpx.Client, body: dict[str, Any], subject: str) -> httpx.Response:
+    return http.post(f"{stack.config.url('profiles')}/v1/profiles", json=body,
+                     headers=stack.headers("seeker", subject))
+
+
 def _totals(stack: LocalStack, http: httpx.Client) -> tuple[int, int]:
     cfg = stack.config
-    profiles = http.get(f"{cfg.url('profiles')}/v1/profiles", params={"limit": 1}).json()["total"]
-    jobs = http.get(f"{cfg.url('jobs')}/v1/opportunities", params={"limit": 1}).json()["total"]
+    profiles = http.get(f"{cfg.url('profiles')}/v1/profiles", params={"limit": 1},
+                        headers=_service(stack)).json()["total"]
+    jobs = http.get(f"{cfg.url('jobs')}/v1/opportunities", params={"limit": 1},
+                    headers=_service(stack)).json()["total"]
     return profiles, jobs
 
 
 def _indexed(stack: LocalStack, http: httpx.Client) -> tuple[int, int]:
     try:
-        index = http.get(f"{stack.config.url('matching')}/v1/status").json()["index"]
+        index = http.get(f"{stack.config.url('matching')}/v1/status", headers=_service(stack)).json()["index"]
     except (httpx.HTTPError, KeyError, ValueError):
         return -1, -1
     return index["talents"], index["opportunities"]
@@ -40,15 +52,16 @@ def _converged(stack: LocalStack, http: httpx.Client) -> bool:
     return _indexed(stack, http) == _totals(stack, http)
 
 
-def _all_ids(http: httpx.Client, url: str) -> set[int]:
-    ids: set[int] = set()
+def _all_owners(http: httpx.Client, url: str, headers: dict[str, str]) -> dict[int, str | None]:
+    """Every profile's id and owner, paged as an operator."""
+    owners: dict[int, str | None] = {}
     offset = 0
     while True:
-        page = http.get(url, params={"offset": offset, "limit": 100}).json()
-        ids |= {item["id"] for item in page["items"]}
+        page = http.get(url, params={"offset": offset, "limit": 100}, headers=headers).json()
+        owners |= {item["id"]: item["owner"] for item in page["items"]}
         offset += 100
         if offset >= page["total"]:
-            return ids
+            return owners
 
 
 @pytest.fixture(scope="module")
@@ -57,12 +70,15 @@ def seeded(local_stack: LocalStack) -> dict[str, list[dict[str, Any]]]:
     generator = DemoGenerator(seed=7)
     cfg = local_stack.config
     with httpx.Client(timeout=20) as http:
-        opportunities = [http.post(f"{cfg.url('jobs')}/v1/opportunities", json=body).json()
-                         for body in generator.opportunities(15)]
+        opportunities = [
+            http.post(f"{cfg.url('jobs')}/v1/opportunities", json=body,
+                      headers=local_stack.headers("enterprise", enterprise_subject(body["organization"]))).json()
+            for body in generator.opportunities(15)]
         bodies = generator.profiles(20)
         for n, body in enumerate(bodies):
             body["id_number"] = f"33010619900307{n:03d}X"
-        profiles = [http.post(f"{cfg.url('profiles')}/v1/profiles", json=body).json() for body in bodies]
+        profiles = [_create_profile(local_stack, http, body, f"seeker-e2e-seed-{n}").json()
+                    for n, body in enumerate(bodies)]
         eventually(lambda: _converged(local_stack, http), timeout=120, what="the seed data to be indexed")
     return {"profiles": profiles, "opportunities": opportunities, "bodies": bodies}
 
@@ -72,23 +88,25 @@ def test_writes_during_a_broker_outage_arrive_after_it_restarts(local_stack: Loc
     with httpx.Client(timeout=20) as http:
         local_stack.processes["broker"].stop()
         body = DemoGenerator(seed=99).profile()
-        response = http.post(f"{cfg.url('profiles')}/v1/profiles", json=body)
+        response = _create_profile(local_stack, http, body, "seeker-e2e-outage")
         assert response.status_code == 201, "a write succeeds while the broker is down"
         new_id = response.json()["id"]
+        owner = local_stack.headers("seeker", "seeker-e2e-outage")
         assert http.get(f"{cfg.url('profiles')}/readyz").json()["outbox_pending"] >= 1
 
         local_stack.start_component("broker")  # a fresh in-memory log
         local_stack.recover_from_broker_loss()
         eventually(lambda: _converged(local_stack, http), timeout=120, what="matching to converge")
-        eventually(lambda: http.get(f"{cfg.url('matching')}/v1/talents/{new_id}/recommendations").status_code
-                   == 200, what="the profile written during the outage to be matched")
+        eventually(lambda: http.get(f"{cfg.url('matching')}/v1/talents/{new_id}/recommendations",
+                                    headers=owner).status_code == 200,
+                   what="the profile written during the outage to be matched")
 
 
 def test_recommendations_answer_while_redis_is_down(local_stack: LocalStack, seeded) -> None:
     cfg = local_stack.config
-    talent = seeded["profiles"][0]["id"]
-    url = f"{cfg.url('matching')}/v1/talents/{talent}/recommendations"
-    with httpx.Client(timeout=20) as http:
+    talent = seeded["profiles"][0]
+    url = f"{cfg.url('matching')}/v1/talents/{talent['id']}/recommendations"
+    with httpx.Client(timeout=20, headers=local_stack.headers("seeker", talent["owner"])) as http:
         local_stack.processes["redis"].stop()
         for _ in range(3):
             response = http.get(url)
@@ -108,22 +126,26 @@ def test_matching_killed_mid_stream_converges_to_the_stores(local_stack: LocalSt
 
     def churn() -> None:
         with httpx.Client(timeout=20) as http:
-            live: list[int] = []
+            live: list[tuple[int, dict[str, str]]] = []
             for step in range(600):
                 roll = rng.random()
                 if roll < 0.5 or not live:
-                    response = http.post(f"{cfg.url('profiles')}/v1/profiles", json=generator.profile())
-                    live.append(response.json()["id"]) if response.status_code == 201 else errors.append(
-                        response.text)
+                    subject = f"seeker-e2e-churn-{step}"
+                    response = _create_profile(local_stack, http, generator.profile(), subject)
+                    if response.status_code == 201:
+                        live.append((response.json()["id"], local_stack.headers("seeker", subject)))
+                    else:
+                        errors.append(response.text)
                 elif roll < 0.8:
-                    target = rng.choice(live)
+                    target, owner = rng.choice(live)
                     response = http.patch(f"{cfg.url('profiles')}/v1/profiles/{target}",
-                                          json={"years_experience": step % 40})
+                                          json={"years_experience": step % 40}, headers=owner)
                     if response.status_code != 200:
                         errors.append(response.text)
                 else:
-                    target = live.pop(rng.randrange(len(live)))
-                    if http.delete(f"{cfg.url('profiles')}/v1/profiles/{target}").status_code != 204:
+                    target, owner = live.pop(rng.randrange(len(live)))
+                    if http.delete(f"{cfg.url('profiles')}/v1/profiles/{target}",
+                                   headers=owner).status_code != 204:
                         errors.append(f"delete {target}")
                 time.sleep(0.02)  # a steady stream, so the kills land in the middle of it
         done.set()
@@ -140,9 +162,13 @@ def test_matching_killed_mid_stream_converges_to_the_stores(local_stack: LocalSt
     assert not errors
     with httpx.Client(timeout=20) as http:
         eventually(lambda: _converged(local_stack, http), timeout=180, what="matching to converge after kills")
-        stored = _all_ids(http, f"{cfg.url('profiles')}/v1/profiles")
+        stored = _all_owners(http, f"{cfg.url('profiles')}/v1/profiles",
+                             local_stack.headers("operator", "op-e2e"))
         for profile_id in sorted(stored)[-40:]:
-            assert http.get(f"{cfg.url('matching')}/v1/talents/{profile_id}/recommendations").status_code == 200
+            owner = stored[profile_id]
+            assert owner is not None
+            assert http.get(f"{cfg.url('matching')}/v1/talents/{profile_id}/recommendations",
+                            headers=local_stack.headers("seeker", owner)).status_code == 200
 
 
 def _topic_payloads(bootstrap: str) -> list[bytes]:
@@ -176,12 +202,14 @@ def test_personal_data_never_leaves_the_profiles_service(local_stack: LocalStack
     assert cached, "the cache holds served results"
     logs = {path.name: path.read_bytes() for path in local_stack.log_dir.glob("*.log")}
     assert "matching.log" in logs
+    checkpoints = {path.name: path.read_bytes() for path in (cfg.var_dir / "matching-checkpoint").glob("*")}
     hits = [
         (where, secret)
         for secret in secrets
         for variant in (secret.encode(), base64.b64encode(secret.encode()))
         for where, blob in [*(("kafka", p) for p in payloads), *(("redis", c) for c in cached),
-                            *((f"log {name}", text) for name, text in logs.items())]
+                            *((f"log {name}", text) for name, text in logs.items()),
+                            *((f"checkpoint {name}", blob) for name, blob in checkpoints.items())]
         if variant in blob
     ]
     assert hits == []

@@ -107,6 +107,11 @@ class VectorIndex:
     def __len__(self) -> int:
         return len(self._ids)
 
+    @property
+    def stored(self) -> int:
+        """Vectors FAISS holds: ``len(self)`` unless an id was added twice."""
+        return int(self._index.ntotal)
+
     def __contains__(self, record_id: object) -> bool:
         return record_id in self._ids
 

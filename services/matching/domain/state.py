@@ -13,7 +13,7 @@ import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Generic, Literal, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 import numpy as np
 
@@ -142,10 +142,11 @@ class MatchingState:
         doc: TalentDoc | OpportunityDoc | None = None
         text = ""
         if isinstance(event, ProfileUpsertedV1):
-            doc, text = talent_document(event.record_id, event.profile, max_chars=self.max_text_chars)
+            doc, text = talent_document(event.record_id, event.profile, max_chars=self.max_text_chars,
+                                        owner=event.owner_id)
         elif isinstance(event, OpportunityUpsertedV1):
             doc, text = opportunity_document(event.record_id, event.opportunity,
-                                             max_chars=self.max_text_chars)
+                                             max_chars=self.max_text_chars, owner=event.owner_id)
         return Change(side=side, record_id=event.record_id, version=event.record_version, doc=doc, text=text)
 
     def commit(self, plan: Plan, vectors: Vectors, *,
@@ -199,6 +200,28 @@ class MatchingState:
                     state.index = fresh
                 self.rebuilds += 1
 
+    def copy_out(self) -> StateCopy:
+        """A consistent copy for a checkpoint; holds only the writers' lock, so searches go on meanwhile."""
+        with self._write_lock:
+            sides = {side: _copy_side(self._side(side)) for side in ("talents", "opportunities")}
+            return StateCopy(generation=self.generation, offsets=dict(self.offsets),
+                             talents=sides["talents"], opportunities=sides["opportunities"])
+
+    def restore(self, copy: StateCopy) -> None:
+        """Replace everything by ``copy`` (indexes of the kind their sizes call for)."""
+        with self._write_lock:
+            talents = _side_from(copy.talents, self.dim, self.index_config)
+            opportunities = _side_from(copy.opportunities, self.dim, self.index_config)
+            with self._lock:
+                self.talents = talents
+                self.opportunities = opportunities
+                self.generation, self.offsets = copy.generation, dict(copy.offsets)
+
+    def reset(self) -> None:
+        """Back to empty: the start of a rebuild from the beginning of the topics."""
+        self.restore(StateCopy(generation=0, offsets={}, talents=SideCopy.empty(self.dim),
+                               opportunities=SideCopy.empty(self.dim)))
+
     def apply(self, events: Sequence[AnyEvent], encoder: TextEncoder, *,
               offsets: Mapping[str, int] | None = None) -> AppliedBatch:
         """Plan, encode all upserts in one batched call, commit."""
@@ -206,6 +229,40 @@ class MatchingState:
         texts = plan.texts
         vectors = encoder.encode(texts) if texts else _empty(self.dim)
         return self.commit(plan, vectors, offsets=offsets)
+
+
+@dataclass(frozen=True)
+class SideCopy:
+    """One side, detached from the live state: rows of ``vectors`` belong to ``ids``."""
+
+    ids: list[int]
+    vectors: Vectors
+    docs: dict[int, TalentDoc] | dict[int, OpportunityDoc]
+    versions: dict[int, int]  # deleted records keep theirs (tombstones)
+
+    @classmethod
+    def empty(cls, dim: int) -> SideCopy:
+        return cls(ids=[], vectors=_empty(dim), docs={}, versions={})
+
+
+@dataclass(frozen=True)
+class StateCopy:
+    generation: int
+    offsets: dict[str, int]
+    talents: SideCopy
+    opportunities: SideCopy
+
+
+def _copy_side(state: SideState[TalentDoc] | SideState[OpportunityDoc]) -> SideCopy:
+    ids, vectors = state.index.export()
+    return SideCopy(ids=ids, vectors=vectors, docs=state.docs.copy(), versions=dict(state.versions))
+
+
+def _side_from(copy: SideCopy, dim: int, config: IndexConfig) -> SideState[Any]:
+    if len(copy.ids) != len(copy.vectors) or set(copy.ids) != set(copy.docs):
+        raise ValueError("a side's ids, vectors and documents disagree")
+    index = VectorIndex.build(dim, copy.ids, copy.vectors, config=config)
+    return SideState(index, docs=dict(copy.docs), versions=dict(copy.versions))
 
 
 def _record(state: SideState[TalentDoc] | SideState[OpportunityDoc], changes: list[Change]) -> None:

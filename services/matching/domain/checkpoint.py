@@ -1,0 +1,199 @@
+"""A replica's state on disk, so a restart resumes from the offsets it covers instead of re-reading the topics.
+
+One file, ``matching.ckpt``: an uncompressed zip of ``meta.json`` (format version, the encoder/config
+fingerprint, generation, and per partition the next offset and the last record applied), the vectors and
+versions of each side as ``.npy`` arrays, the documents and the operators' figures as pickles. It is written
+to a temporary file, fsynced and renamed over the previous one, so a crash leaves the old checkpoint or the
+new one, never half of one.
+
+A checkpoint is only used by the code and model that wrote it: the config string (encoder name, widths,
+weights, text limit, document fields) must match, and so must the vector of a probe text (same weights).
+Anything else is ignored with a log line and the replica rebuilds from the topics. Pickles are read only
+from the service's own checkpoint directory. Nothing in it is contact data: events never carry any.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import pickle
+import time
+import uuid
+import zipfile
+import zlib
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+
+from services.matching.domain.documents import OpportunityDoc, TalentDoc
+from services.matching.domain.encoders import TextEncoder, Vectors
+from services.matching.domain.state import SideCopy, StateCopy
+
+log = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+FILE_NAME = "matching.ckpt"
+PROBE_TEXT = "checkpoint probe: 大数据开发工程师 Python Spark Flink data engineer"
+PROBE_MIN_COSINE = 0.999
+SIDES = ("talents", "opportunities")
+
+
+@dataclass(frozen=True)
+class LastRecord:
+    """The last record applied from a partition: enough to tell that the log is still the same log."""
+
+    offset: int
+    crc: int  # of key and value
+
+    @classmethod
+    def of(cls, offset: int, key: bytes | None, value: bytes | None) -> LastRecord:
+        return cls(offset=offset, crc=record_crc(key, value))
+
+
+def record_crc(key: bytes | None, value: bytes | None) -> int:
+    return zlib.crc32(value or b"", zlib.crc32(key or b"\0"))
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    config: str
+    probe: Vectors  # the encoder's vector of PROBE_TEXT
+
+    @classmethod
+    def of(cls, encoder: TextEncoder, *, max_text_chars: int) -> Fingerprint:
+        doc_fields = ",".join(f.name for cls_ in (TalentDoc, OpportunityDoc) for f in fields(cls_))
+        config = f"{encoder.name}|dim={encoder.dim}|chars={max_text_chars}|docs={doc_fields}"
+        return cls(config=config, probe=np.asarray(encoder.encode([PROBE_TEXT])[0], dtype=np.float32))
+
+    def mismatch(self, config: str, probe: Vectors) -> str | None:
+        """Why a checkpoint written under ``config``/``probe`` does not fit this encoder, if it does not."""
+        if config != self.config:
+            return f"written for {config!r}, running {self.config!r}"
+        if probe.shape != self.probe.shape or float(np.dot(probe, self.probe)) < PROBE_MIN_COSINE:
+            return "written by other model weights (the probe text embeds differently)"
+        return None
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    state: StateCopy
+    positions: dict[str, int]  # "topic:partition" → next offset, every topic read (feedback too)
+    last_records: dict[str, LastRecord]
+    figures: Any  # the figures store's export, or None
+    saved_at: datetime
+
+
+@dataclass(frozen=True)
+class Written:
+    path: Path
+    bytes: int
+    seconds: float
+
+
+def _npy(zf: zipfile.ZipFile, name: str, array: np.ndarray[Any, Any]) -> None:
+    with zf.open(name, "w", force_zip64=True) as out:
+        np.lib.format.write_array(out, np.ascontiguousarray(array), allow_pickle=False)
+
+
+def _blob(zf: zipfile.ZipFile, name: str, data: bytes) -> None:
+    with zf.open(name, "w", force_zip64=True) as out:
+        out.write(data)
+
+
+def _write_zip(out: IO[bytes], checkpoint: Checkpoint, fingerprint: Fingerprint) -> None:
+    state = checkpoint.state
+    meta = {
+        "format": FORMAT_VERSION,
+        "config": fingerprint.config,
+        "saved_at": checkpoint.saved_at.isoformat(),
+        "generation": state.generation,
+        "offsets": state.offsets,
+        "positions": checkpoint.positions,
+        "last_records": {k: [r.offset, r.crc] for k, r in checkpoint.last_records.items()},
+        "counts": {side: len(getattr(state, side).ids) for side in SIDES},
+    }
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as zf:
+        _blob(zf, "meta.json", json.dumps(meta).encode())
+        _npy(zf, "probe.npy", fingerprint.probe)
+        for side in SIDES:
+            copy: SideCopy = getattr(state, side)
+            _npy(zf, f"{side}.ids.npy", np.asarray(copy.ids, dtype=np.int64))
+            _npy(zf, f"{side}.vectors.npy", np.asarray(copy.vectors, dtype=np.float32))
+            _npy(zf, f"{side}.versions.npy",
+                 np.asarray(sorted(copy.versions.items()), dtype=np.int64).reshape(-1, 2))
+            _blob(zf, f"{side}.docs.pickle", pickle.dumps(copy.docs, protocol=pickle.HIGHEST_PROTOCOL))
+        if checkpoint.figures is not None:
+            _blob(zf, "figures.pickle", pickle.dumps(checkpoint.figures, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def write(directory: Path, checkpoint: Checkpoint, fingerprint: Fingerprint) -> Written:
+    """Write atomically: a temporary file in ``directory``, fsync, rename over the old one, fsync the folder."""
+    started = time.perf_counter()
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / FILE_NAME
+    temporary = directory / f".{FILE_NAME}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp"
+    try:
+        with open(temporary, "wb") as out:
+            _write_zip(out, checkpoint, fingerprint)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+    folder = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)
+    return Written(path=path, bytes=path.stat().st_size, seconds=time.perf_counter() - started)
+
+
+def _array(zf: zipfile.ZipFile, name: str) -> np.ndarray[Any, Any]:
+    with zf.open(name) as data:
+        return np.lib.format.read_array(data, allow_pickle=False)
+
+
+def _side(zf: zipfile.ZipFile, side: str) -> SideCopy:
+    ids = _array(zf, f"{side}.ids.npy")
+    versions = _array(zf, f"{side}.versions.npy")
+    docs = pickle.loads(zf.read(f"{side}.docs.pickle"))  # our own file: see the module doc
+    return SideCopy(ids=[int(i) for i in ids], vectors=_array(zf, f"{side}.vectors.npy"), docs=docs,
+                    versions={int(i): int(v) for i, v in versions})
+
+
+def read(directory: Path, fingerprint: Fingerprint) -> Checkpoint | None:
+    """The checkpoint in ``directory`` if there is one this encoder can use; None (and a log line) otherwise."""
+    path = directory / FILE_NAME
+    if not path.exists():
+        log.info("no checkpoint at %s: reading the topics from the beginning", path)
+        return None
+    try:
+        with zipfile.ZipFile(path) as zf:
+            meta = json.loads(zf.read("meta.json"))
+            if meta.get("format") != FORMAT_VERSION:
+                log.warning("ignoring checkpoint %s: format %r, this code reads %d", path, meta.get("format"),
+                            FORMAT_VERSION)
+                return None
+            reason = fingerprint.mismatch(str(meta.get("config")), _array(zf, "probe.npy"))
+            if reason is not None:
+                log.warning("ignoring checkpoint %s: %s", path, reason)
+                return None
+            talents, opportunities = _side(zf, "talents"), _side(zf, "opportunities")
+            names = zf.namelist()
+            figures = pickle.loads(zf.read("figures.pickle")) if "figures.pickle" in names else None
+    except Exception as exc:  # a damaged or foreign file: rebuild rather than refuse to start
+        log.warning("ignoring unreadable checkpoint %s: %s: %s", path, type(exc).__name__, exc)
+        return None
+    state = StateCopy(generation=int(meta["generation"]), offsets={k: int(v) for k, v in meta["offsets"].items()},
+                      talents=talents, opportunities=opportunities)
+    return Checkpoint(state=state, positions={k: int(v) for k, v in meta["positions"].items()},
+                      last_records={k: LastRecord(int(o), int(c)) for k, (o, c) in meta["last_records"].items()},
+                      figures=figures, saved_at=datetime.fromisoformat(meta["saved_at"]))
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
