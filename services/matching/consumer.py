@@ -33,13 +33,14 @@ from kafka.consumer.fetcher import ConsumerRecord
 
 from services.matching.checkpointing import Checkpointer
 from services.matching.domain.checkpoint import LastRecord, record_crc
-from services.matching.domain.encoders import TextEncoder
+from services.matching.domain.embedded_vectors import EmbeddedBatchError, apply_embedded, check_embedded
+from services.matching.domain.encoders import HybridEncoder, TextEncoder
 from services.matching.domain.state import AnyEvent, MatchingState
 from services.matching.metrics.pipeline import PipelineMetrics
 from services.matching.metrics.store import FigureEvent, FiguresStore, document_tags
 from services.matching.settings import MatchingSettings
 from shared.events.contracts import Event, EventDecodeError, FeedbackRecordedV1, RecordEmbeddedV1, decode_event
-from shared.events.topics import DEAD_LETTER, FEEDBACK, OPPORTUNITIES, PROFILES, topic_name
+from shared.events.topics import DEAD_LETTER, FEEDBACK, OPPORTUNITIES, PROFILES, VECTORS, topic_name
 from shared.kafka import ensure_topics, make_consumer, make_producer
 
 log = logging.getLogger(__name__)
@@ -73,11 +74,16 @@ def _partition(key: str) -> TopicPartition:
     return TopicPartition(topic, int(partition))
 
 
-def _misplaced(topic: str, event: Event, feedback_topic: str) -> str | None:
-    """Why ``event`` does not belong on ``topic``, if it does not (vectors never come this way)."""
-    if isinstance(event, RecordEmbeddedV1) or (topic == feedback_topic) != isinstance(event, FeedbackRecordedV1):
-        return f"event type {event.type!r} does not belong on topic {topic}"
-    return None
+def _misplaced(topic: str, event: Event, *, feedback_topic: str, vectors_topic: str) -> str | None:
+    """Why ``event`` does not belong on ``topic``, if it does not: feedback only on the feedback topic,
+    embedded records only on the vectors topic, plain record events only on the record topics."""
+    if topic == feedback_topic:
+        fits = isinstance(event, FeedbackRecordedV1)
+    elif topic == vectors_topic:
+        fits = isinstance(event, RecordEmbeddedV1)
+    else:
+        fits = not isinstance(event, FeedbackRecordedV1 | RecordEmbeddedV1)
+    return None if fits else f"event type {event.type!r} does not belong on topic {topic}"
 
 
 class EventConsumer:
@@ -85,7 +91,8 @@ class EventConsumer:
 
     def __init__(self, *, settings: MatchingSettings, state: MatchingState, encoder: TextEncoder,
                  figures: FiguresStore | None = None, metrics: PipelineMetrics | None = None,
-                 checkpointer: Checkpointer | None = None) -> None:
+                 checkpointer: Checkpointer | None = None, hybrid: HybridEncoder | None = None) -> None:
+        """``hybrid``: the blend replicas apply precomputed dense vectors with (``MATCHING_ROLE=replica``)."""
         self._settings = settings
         self._state = state
         self._encoder = encoder
@@ -94,8 +101,14 @@ class EventConsumer:
         self._checkpointer = checkpointer
         namespace = settings.topic_namespace
         self.feedback_topic = topic_name(FEEDBACK, namespace)
-        self._topics = [topic_name(PROFILES, namespace), topic_name(OPPORTUNITIES, namespace),
-                        self.feedback_topic]
+        self.vectors_topic = topic_name(VECTORS, namespace)
+        self._hybrid = hybrid
+        self.replica = settings.role == "replica"  # reads vectors, never runs the model on the stream
+        if self.replica and hybrid is None:
+            raise ValueError("a replica needs the hybrid encoder to blend the vectors it reads")
+        records = [self.vectors_topic] if self.replica else [topic_name(PROFILES, namespace),
+                                                             topic_name(OPPORTUNITIES, namespace)]
+        self._topics = [*records, self.feedback_topic]
         self.dead_letter_topic = topic_name(DEAD_LETTER, namespace)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -338,6 +351,7 @@ class EventConsumer:
             self._adopt_client_positions()
             return
         events: list[AnyEvent] = []
+        embedded: list[RecordEmbeddedV1] = []
         decoded: list[tuple[str, FigureEvent]] = []  # every event with its topic, records and feedback
         poison: list[tuple[ConsumerRecord, str]] = []
         positions: dict[TopicPartition, int] = {}
@@ -357,20 +371,28 @@ class EventConsumer:
                 except EventDecodeError as exc:
                     poison.append((record, str(exc)))
                     continue
-                reason = _misplaced(tp.topic, event, self.feedback_topic)
+                reason = _misplaced(tp.topic, event, feedback_topic=self.feedback_topic,
+                                    vectors_topic=self.vectors_topic)
+                if reason is None and isinstance(event, RecordEmbeddedV1):
+                    reason = self._unusable(event)
                 if reason is not None:
                     poison.append((record, reason))
                     continue
-                assert not isinstance(event, RecordEmbeddedV1)
+                if isinstance(event, RecordEmbeddedV1):
+                    embedded.append(event)
+                    event = event.event
                 decoded.append((tp.topic, event))
                 if not isinstance(event, FeedbackRecordedV1):
                     events.append(event)
         if poison:
             self._dead_letter(poison)
         # Feedback offsets stay out of the index's offsets: feedback must not change its cache token.
-        batch = self._state.apply(events, self._encoder,
-                                  offsets={_key(tp): pos for tp, pos in positions.items()
-                                           if tp.topic != self.feedback_topic})
+        offsets = {_key(tp): pos for tp, pos in positions.items() if tp.topic != self.feedback_topic}
+        if self.replica:
+            assert self._hybrid is not None
+            batch = apply_embedded(self._state, embedded, self._hybrid, offsets=offsets)
+        else:
+            batch = self._state.apply(events, self._encoder, offsets=offsets)
         if self._figures is not None:
             self._figures.apply((event for _, event in decoded), tags=document_tags(self._state, events))
         applied_at = datetime.now(UTC)
@@ -392,6 +414,14 @@ class EventConsumer:
         if events:
             log.info("applied %d events (%d upserted, %d deleted, %d ignored) → generation %d",
                      batch.events, batch.upserted, batch.deleted, batch.ignored, batch.generation)
+
+    def _unusable(self, message: RecordEmbeddedV1) -> str | None:
+        assert self._hybrid is not None  # only replicas read the vectors topic
+        try:
+            check_embedded(message, self._hybrid)
+        except EmbeddedBatchError as exc:
+            return str(exc)
+        return None
 
     def _adopt_client_positions(self) -> None:
         """After an empty poll everything returned was applied; the client's positions may be further

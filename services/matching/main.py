@@ -17,6 +17,7 @@ from services.matching.deps import MatchingRuntime
 from services.matching.domain.encoders import DenseEncoder, HybridEncoder, LexicalEncoder
 from services.matching.domain.index import IndexConfig
 from services.matching.domain.state import MatchingState
+from services.matching.embedder_app import create_embedder_app
 from services.matching.index_api import router as index_router
 from services.matching.metrics import dashboard
 from services.matching.metrics.api import feedback_router, operator_router
@@ -59,8 +60,10 @@ def cache_prefix(settings: MatchingSettings, encoder: HybridEncoder) -> str:
 
 
 def create_app(settings: MatchingSettings | None = None, *, encoder: HybridEncoder | None = None) -> FastAPI:
-    """The app; ``encoder`` lets tests share one loaded model across apps."""
+    """The app of ``settings.role``; ``encoder`` lets tests share one loaded model across apps."""
     settings = settings or MatchingSettings()
+    if settings.role == "embedder":
+        return create_embedder_app(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -79,7 +82,8 @@ def create_app(settings: MatchingSettings | None = None, *, encoder: HybridEncod
                                      every_events=settings.checkpoint_every_events)
                         if settings.checkpoint_dir else None)
         consumer = EventConsumer(settings=settings, state=state, encoder=TimedEncoder(enc, metrics.pipeline),
-                                 figures=metrics.figures, metrics=metrics.pipeline, checkpointer=checkpointer)
+                                 figures=metrics.figures, metrics=metrics.pipeline, checkpointer=checkpointer,
+                                 hybrid=enc)
         metrics.pipeline.attach(consumer=consumer, cache=cache, state=state)
         metrics.publisher = FeedbackPublisher(
             bootstrap=settings.kafka_bootstrap_servers, topic=topic_name(FEEDBACK, settings.topic_namespace),
