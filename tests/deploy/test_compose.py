@@ -208,3 +208,11 @@ def test_named_volumes_are_declared() -> None:
             source = volume.split(":")[0] if isinstance(volume, str) else volume.get("source", "")
             if source and not source.startswith((".", "/", "~")):
                 assert source in declared, f"{name} mounts undeclared volume {source}"
+
+
+def test_matching_runs_as_embedders_and_replicas_from_one_image() -> None:
+    embedder, replica = services()["matching-embedder"], services()["matching"]
+    assert environment(embedder)["MATCHING_ROLE"] == "embedder"
+    assert environment(replica)["MATCHING_ROLE"] == "replica"
+    assert embedder["build"] == replica["build"] and embedder["command"][:3] == replica["command"][:3]
+    assert embedder["deploy"]["replicas"] >= 2

@@ -98,7 +98,7 @@ def test_namespaced_objects_live_in_the_namespace() -> None:
 
 
 def test_one_deployment_and_service_per_app_service() -> None:
-    assert set(deployments()) == set(APP_SERVICES)
+    assert set(deployments()) == set(APP_SERVICES) | {"matching-embedder"}
     assert {s["metadata"]["name"] for s in k8s_objects("Service")} == set(APP_SERVICES)
     for name in APP_SERVICES:
         kinds = {d["kind"] for d in load_yaml_docs(K8S_DIR / f"{name}.yaml")}
@@ -275,3 +275,20 @@ def test_readme_documents_managed_infrastructure_and_topic_creation() -> None:
     for spec in ALL_TOPICS:
         assert f"--topic {spec.name}" in text
     assert text.count("cleanup.policy=compact") == sum(spec.compacted for spec in ALL_TOPICS)
+
+
+def _env(name: str) -> dict[str, str]:
+    return {e["name"]: e["value"] for e in container(deployments()[name]).get("env", []) if "value" in e}
+
+
+def test_matching_scales_out_as_embedders_by_partitions_and_replicas_by_the_autoscaler() -> None:
+    embedder, replica = deployments()["matching-embedder"], deployments()["matching"]
+    assert _env("matching-embedder")["MATCHING_ROLE"] == "embedder"
+    assert _env("matching")["MATCHING_ROLE"] == "replica"
+    assert container(embedder)["command"] == container(replica)["command"]  # one image, one app factory
+    partitions = int(config_maps()["talentmatch-config"]["data"]["TOPIC_PARTITIONS"])
+    assert 1 < embedder["spec"]["replicas"] <= partitions, "more embedders than partitions sit idle"
+    c = container(embedder)
+    assert c["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    assert c["securityContext"]["allowPrivilegeEscalation"] is False
+    assert {"MATCHING_ROLE"} <= service_env_names("matching")
