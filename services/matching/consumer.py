@@ -19,8 +19,6 @@ and reads from the beginning, as a replica without a checkpoint does.
 
 from __future__ import annotations
 
-import base64
-import json
 import logging
 import socket
 import threading
@@ -28,10 +26,11 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka import KafkaConsumer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
 
 from services.matching.checkpointing import Checkpointer
+from services.matching.dead_letter import DeadLetters
 from services.matching.domain.checkpoint import LastRecord, record_crc
 from services.matching.domain.embedded_vectors import EmbeddedBatchError, apply_embedded, check_embedded
 from services.matching.domain.encoders import HybridEncoder, TextEncoder
@@ -41,7 +40,7 @@ from services.matching.metrics.store import FigureEvent, FiguresStore, document_
 from services.matching.settings import MatchingSettings
 from shared.events.contracts import Event, EventDecodeError, FeedbackRecordedV1, RecordEmbeddedV1, decode_event
 from shared.events.topics import DEAD_LETTER, FEEDBACK, OPPORTUNITIES, PROFILES, VECTORS, topic_name
-from shared.kafka import ensure_topics, make_consumer, make_producer
+from shared.kafka import ensure_topics, make_consumer
 
 log = logging.getLogger(__name__)
 
@@ -110,10 +109,12 @@ class EventConsumer:
                                                              topic_name(OPPORTUNITIES, namespace)]
         self._topics = [*records, self.feedback_topic]
         self.dead_letter_topic = topic_name(DEAD_LETTER, namespace)
+        self._dead_letters = DeadLetters(bootstrap=settings.kafka_bootstrap_servers, topic=self.dead_letter_topic,
+                                         client_id=f"{settings.client_id}-dead-letter", consumer=settings.client_id,
+                                         payload_limit=settings.dead_letter_payload_bytes)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._consumer: KafkaConsumer | None = None
-        self._producer: KafkaProducer | None = None
         self._lock = threading.Lock()  # guards the stats read by request threads
         self._positions: dict[TopicPartition, int] = {}  # next offset to read, as applied
         self._ends: dict[TopicPartition, int] = {}
@@ -331,18 +332,13 @@ class EventConsumer:
             self.caught_up = False
 
     def _disconnect(self) -> None:
-        consumer, producer = self._consumer, self._producer
-        self._consumer = self._producer = None
+        consumer, self._consumer = self._consumer, None
         if consumer is not None:
             try:
                 consumer.close(autocommit=False, timeout_ms=1000)
             except Exception:
                 log.debug("closing the consumer failed", exc_info=True)
-        if producer is not None:
-            try:
-                producer.close(timeout=1)
-            except Exception:
-                log.debug("closing the dead-letter producer failed", exc_info=True)
+        self._dead_letters.close()
 
     def _poll_once(self) -> None:
         assert self._consumer is not None
@@ -385,7 +381,7 @@ class EventConsumer:
                 if not isinstance(event, FeedbackRecordedV1):
                     events.append(event)
         if poison:
-            self._dead_letter(poison)
+            self._dead_letters.send(poison)
         # Feedback offsets stay out of the index's offsets: feedback must not change its cache token.
         offsets = {_key(tp): pos for tp, pos in positions.items() if tp.topic != self.feedback_topic}
         if self.replica:
@@ -430,35 +426,6 @@ class EventConsumer:
         with self._lock:
             for tp, applied in self._positions.items():
                 self._positions[tp] = max(applied, int(self._consumer.position(tp, timeout_ms=1000)))
-
-    def _dead_letter(self, poison: list[tuple[ConsumerRecord, str]]) -> None:
-        """Publish each undecodable message with its origin and reason; raise unless all are acked."""
-        if self._producer is None:
-            self._producer = make_producer(self._settings.kafka_bootstrap_servers,
-                                           client_id=f"{self._settings.client_id}-dead-letter")
-        limit = self._settings.dead_letter_payload_bytes
-        futures = []
-        for record, reason in poison:
-            raw: bytes = record.value
-            origin = f"{record.topic}:{record.partition}:{record.offset}"
-            value = {
-                "source_topic": record.topic,
-                "partition": record.partition,
-                "offset": record.offset,
-                "key": record.key.decode("utf-8", "replace") if record.key is not None else None,
-                "reason": reason[:2000],
-                "consumer": self._settings.client_id,
-                "dead_lettered_at": datetime.now(UTC).isoformat(),
-                "payload_bytes": len(raw),
-                "payload_truncated": len(raw) > limit,
-                "payload_base64": base64.b64encode(raw[:limit]).decode("ascii"),
-            }
-            futures.append(self._producer.send(self.dead_letter_topic, key=origin.encode(),
-                                               value=json.dumps(value, ensure_ascii=False).encode()))
-            log.warning("dead-lettered %s (%d bytes): %s", origin, len(raw), reason[:200])
-        self._producer.flush(timeout=10)
-        for future in futures:
-            future.get(timeout=10)
 
     def _refresh_lag(self) -> None:
         """End offsets once a second; a failure only marks the broker unreachable (the client reconnects)."""

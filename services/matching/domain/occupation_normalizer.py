@@ -48,6 +48,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import sparse  # type: ignore[import-untyped]  # no scipy stubs in the venv
 
+from services.matching.domain.occupation_classifier import KernelRidgeClassifier
 from shared.reference import occupations as _occ_ref
 from shared.reference.occupations import DIGITAL_FIELDS, Occupation
 
@@ -350,6 +351,10 @@ def clean_title(title: str) -> CleanTitle:
     return CleanTitle(text=" / ".join(segments), segments=segments, extras=tuple(extras))
 
 
+def _classifier_text(cleaned: CleanTitle) -> str:
+    return " ".join((*cleaned.segments, *cleaned.extras))
+
+
 def exact_key(text: str) -> str:
     """Key for exact alias lookup: NFKC, lowercase, without spaces and punctuation."""
     return re.sub(r"[^\w+#]+", "", _nfkc(text)).replace("_", "")
@@ -385,10 +390,13 @@ class NormalizerConfig:
     definition_weight: float = 0.8
     contain_weight: float = 0.1
     prior_weight: float = 0.1
+    # Kernel ridge classifier over the labelled titles (``occupation_classifier``); 0 turns it off.
+    classifier_weight: float = 1.875
+    classifier_ridge: float = 1.0
     # Query variants.
     segment_weight: float = 0.95  # one segment of a multi-segment title
     extra_weight: float = 0.8  # bracketed text
-    use_exact: bool = True
+    use_exact: bool = True  # without a trained classifier only
 
 
 def _features(text: str, cfg: NormalizerConfig) -> dict[str, float]:
@@ -461,6 +469,7 @@ class _Query:
     weights: tuple[float, ...]
     exact: frozenset[int]  # leaf indices matched exactly
     key: str  # exact key of the whole cleaned title (for containment)
+    full: str  # segments and bracketed parts as one text (for the classifier)
 
 
 class OccupationNormalizer:
@@ -517,15 +526,25 @@ class OccupationNormalizer:
             if cfg.parent_weight > 0 and parent is not None and not parent.is_leaf:
                 entries.extend((i, t, cfg.parent_weight) for t in (parent.name, *kept(parent.code, parent.aliases)))
         labelled_exact: dict[str, Counter[int]] = defaultdict(Counter)
+        classifier_rows: list[tuple[str, Occupation]] = []  # (classifier text, labelled occupation)
         for title, code in labelled_titles:
+            labelled = by_code.get(code)
+            parsed = clean_title(title) if labelled is not None else None
+            if labelled is None or parsed is None or exact_key(parsed.text) in excluded_texts:
+                continue
+            if _has_content(text := _classifier_text(parsed)):
+                classifier_rows.append((text, labelled))
             pos = leaf_pos.get(code)
-            cleaned = clean_title(title).text if pos is not None else ""
+            cleaned = parsed.text
             key = exact_key(cleaned)
-            if pos is None or not key or key in excluded_texts:
+            if pos is None or not key:
                 continue
             entries.append((pos, cleaned, cfg.labelled_weight))
             labelled_exact[key][pos] += 1
             n_known[pos] += 1
+        self._codes = [o.code for o in self.leaves]
+        self._fields = [DIGITAL_FIELDS.get(o.code) for o in self.leaves]
+        self._classifier: tuple[_Tfidf, KernelRidgeClassifier] | None = None
         self._exact = {k: frozenset(v) for k, v in exact.items() if k}
         self._labelled_exact = {
             k: frozenset(i for i, c in cnt.items() if c == max(cnt.values())) for k, cnt in labelled_exact.items()
@@ -548,8 +567,37 @@ class OccupationNormalizer:
         self._bags_t = tfidf.matrix([dict(b) for b in bag_feats]).T.tocsr()
         log_known = np.log1p(n_known)
         self._prior: FloatArray = log_known / max(float(log_known.max()), 1e-9)
-        self._codes = [o.code for o in self.leaves]
-        self._fields = [DIGITAL_FIELDS.get(o.code) for o in self.leaves]
+        if cfg.classifier_weight > 0 and classifier_rows:
+            self._classifier = self._train_classifier(classifier_rows)
+
+    def _train_classifier(self, rows: Sequence[tuple[str, Occupation]]) -> tuple[_Tfidf, KernelRidgeClassifier]:
+        """Fit the classifier; a title labelled with a group goes to the group's best-scoring leaf."""
+        cfg = self.config
+        labels = np.full(len(rows), -1, dtype=np.int64)
+        leaf_pos = {code: i for i, code in enumerate(self._codes)}
+        grouped: list[int] = []
+        for row, (_, occ) in enumerate(rows):
+            if occ.code in leaf_pos and occ.is_leaf:
+                labels[row] = leaf_pos[occ.code]
+            else:
+                grouped.append(row)
+        codes = np.array(self._codes)
+        for start in range(0, len(grouped), 256):
+            chunk = grouped[start : start + 256]
+            queries = [self._query(rows[row][0]) for row in chunk]
+            found = [(row, q) for row, q in zip(chunk, queries, strict=True) if q is not None]
+            scores = self._score_batch([q for _, q in found]) if found else np.zeros((0, len(codes)))
+            for (row, _), leaf_scores in zip(found, scores, strict=True):
+                occ = rows[row][1]
+                prefix = occ.code[: {1: 1, 2: 4, 3: 7}.get(occ.level, len(occ.code))]
+                under = np.char.startswith(codes, prefix)
+                if under.any():
+                    labels[row] = int(np.argmax(np.where(under, leaf_scores, -1.0)))
+        keep = np.flatnonzero(labels >= 0)
+        feats = [_features(rows[i][0], cfg) for i in keep]
+        tfidf = _Tfidf(feats)
+        model = KernelRidgeClassifier(tfidf.matrix(feats), labels[keep], len(self._codes), ridge=cfg.classifier_ridge)
+        return tfidf, model
 
     # -- query side ---------------------------------------------------------------------------------------
     def _query(self, title: str) -> _Query | None:
@@ -569,13 +617,13 @@ class OccupationNormalizer:
         if not texts:
             return None
         exact: frozenset[int] = frozenset()
-        if cfg.use_exact:
+        if cfg.use_exact and self._classifier is None:  # the labels overrule a third of exact alias hits
             keys = [exact_key(title), exact_key(cleaned.text), *(exact_key(s) for s in cleaned.segments)]
             for table in (self._exact, self._labelled_exact):
                 exact = next((table[k] for k in keys if k in table), frozenset())
                 if exact:
                     break
-        return _Query(tuple(texts), tuple(weights), exact, exact_key(texts[0]))
+        return _Query(tuple(texts), tuple(weights), exact, exact_key(texts[0]), _classifier_text(cleaned))
 
     def _contain_scores(self, key: str) -> dict[int, float]:
         """Aliases found inside the title, scored by the share of the title they cover."""
@@ -609,6 +657,10 @@ class OccupationNormalizer:
                     combined[row, i] += cfg.contain_weight * v
         combined += cfg.prior_weight * self._prior
         denom = cfg.short_weight + cfg.definition_weight + cfg.bag_weight + cfg.contain_weight + cfg.prior_weight
+        if self._classifier is not None:
+            tfidf, model = self._classifier
+            combined += cfg.classifier_weight * model.scores(tfidf.matrix([_features(q.full, cfg) for q in queries]))
+            denom += cfg.classifier_weight
         result: FloatArray = np.clip(combined / denom, 0.0, 1.0)
         return result
 
