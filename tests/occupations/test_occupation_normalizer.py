@@ -156,3 +156,16 @@ def test_tag_occupations_free_text() -> None:
     assert [t.score for t in tags] == sorted((t.score for t in tags), reverse=True)
     assert tag_occupations("") == []
     assert tag_occupations("   \n ") == []
+
+
+def test_classifier_learns_labelled_titles() -> None:
+    labelled = [("奶茶店店员", "4-03-02-10"), ("奶茶小哥", "4-03-02-10"), ("茶饮店员", "4-03-02-10")]
+    normalizer = OccupationNormalizer(labelled_titles=labelled)
+    assert normalizer.normalize("奶茶店小哥")[0].code == "4-03-02-10"
+
+
+def test_group_labelled_titles_train_the_classifier() -> None:
+    # A title labelled with a unit group (non-leaf) trains the classifier on one leaf under that group.
+    normalizer = OccupationNormalizer(labelled_titles=[("奶茶小哥", "4-03-02-00")])
+    first = normalizer.normalize("奶茶小哥")[0]
+    assert first.code.startswith("4-03-02-")

@@ -19,7 +19,10 @@ alias — failing that, a labelled title — those occupations come first with s
 (2) TF-IDF (sublinear tf, L2) over Chinese character 1–3-grams and lowercase English words and word
 bigrams; an occupation's score mixes the best cosine over its short entries, the bag and definition
 cosines, a bonus for aliases contained in the title and a small prior (log number of aliases/labelled
-titles). Scores lie in [0, 1]. Only leaf occupations are returned.
+titles). (3) With labelled titles, a kernel ridge classifier trained on them (``occupation_classifier``;
+titles labelled with a group are given the group's best-scoring leaf) adds ``classifier_weight`` times its
+score; it learns the labels' conventions, which the taxonomy's aliases miss. Scores lie in [0, 1]. Only leaf
+occupations are returned.
 
 Empty input: ``normalize("")``, whitespace-only and noise-only titles (e.g. "急聘") return ``[]``; no
 exception is raised. ``normalize_many`` returns ``[]`` at such positions and keeps the input order.
@@ -391,12 +394,12 @@ class NormalizerConfig:
     contain_weight: float = 0.1
     prior_weight: float = 0.1
     # Kernel ridge classifier over the labelled titles (``occupation_classifier``); 0 turns it off.
-    classifier_weight: float = 1.875
+    classifier_weight: float = 0.6
     classifier_ridge: float = 1.0
     # Query variants.
     segment_weight: float = 0.95  # one segment of a multi-segment title
     extra_weight: float = 0.8  # bracketed text
-    use_exact: bool = True  # without a trained classifier only
+    use_exact: bool = True
 
 
 def _features(text: str, cfg: NormalizerConfig) -> dict[str, float]:
@@ -594,7 +597,7 @@ class OccupationNormalizer:
                 if under.any():
                     labels[row] = int(np.argmax(np.where(under, leaf_scores, -1.0)))
         keep = np.flatnonzero(labels >= 0)
-        feats = [_features(rows[i][0], cfg) for i in keep]
+        feats = [_features(rows[i][0], cfg) for i in keep.tolist()]
         tfidf = _Tfidf(feats)
         model = KernelRidgeClassifier(tfidf.matrix(feats), labels[keep], len(self._codes), ridge=cfg.classifier_ridge)
         return tfidf, model
@@ -617,7 +620,7 @@ class OccupationNormalizer:
         if not texts:
             return None
         exact: frozenset[int] = frozenset()
-        if cfg.use_exact and self._classifier is None:  # the labels overrule a third of exact alias hits
+        if cfg.use_exact:
             keys = [exact_key(title), exact_key(cleaned.text), *(exact_key(s) for s in cleaned.segments)]
             for table in (self._exact, self._labelled_exact):
                 exact = next((table[k] for k in keys if k in table), frozenset())
@@ -743,8 +746,8 @@ def is_hit(expected_code: str, predicted_code: str, expected_level: int | None =
 
 @cache
 def default_normalizer() -> OccupationNormalizer:
-    """Process-wide normalizer: taxonomy + English aliases + the packaged labelled titles (built once)."""
-    return OccupationNormalizer(labelled_titles=packaged_labelled_titles())
+    """Process-wide normalizer: taxonomy + English aliases + all packaged labelled titles (built once, seconds)."""
+    return OccupationNormalizer(labelled_titles=packaged_testcases())
 
 
 def tag_occupations(text: str, *, top: int = 3) -> list[OccupationMatch]:
