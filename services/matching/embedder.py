@@ -14,6 +14,7 @@ import logging
 import signal
 import threading
 from collections.abc import Sequence
+from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,12 +23,13 @@ from kafka.consumer.fetcher import ConsumerRecord
 from kafka.consumer.subscription_state import ConsumerRebalanceListener
 
 from services.matching.dead_letter import DeadLetters
-from services.matching.domain.documents import opportunity_document, talent_document
+from services.matching.domain.documents import OpportunityDoc, TalentDoc, opportunity_document, talent_document
 from services.matching.domain.embedded_vectors import pack
 from services.matching.domain.encoders import TextEncoder
 from services.matching.settings import MatchingSettings
 from shared.events.contracts import (
     EventDecodeError,
+    OccupationTag,
     OpportunityUpsertedV1,
     ProfileUpsertedV1,
     RecordEmbeddedV1,
@@ -49,13 +51,17 @@ def vector_key(event: RecordEvent) -> bytes:
     return f"{side}:{event.record_id}".encode()
 
 
-def event_text(event: RecordEvent, *, max_chars: int) -> str | None:
-    """The text the index embeds for this event (the same function replicas apply), None for deletes."""
+def derive(event: RecordEvent, *, max_chars: int) -> tuple[str, list[str], list[OccupationTag]] | None:
+    """The text the index embeds for this event and its tags (the functions replicas would apply), None
+    for deletes."""
     if isinstance(event, ProfileUpsertedV1):
-        return talent_document(event.record_id, event.profile, max_chars=max_chars)[1]
-    if isinstance(event, OpportunityUpsertedV1):
-        return opportunity_document(event.record_id, event.opportunity, max_chars=max_chars)[1]
-    return None
+        doc: TalentDoc | OpportunityDoc
+        doc, text = talent_document(event.record_id, event.profile, max_chars=max_chars)
+    elif isinstance(event, OpportunityUpsertedV1):
+        doc, text = opportunity_document(event.record_id, event.opportunity, max_chars=max_chars)
+    else:
+        return None
+    return text, list(doc.skills), [OccupationTag(**asdict(o)) for o in doc.occupations]
 
 
 def _close(consumer: KafkaConsumer | None, producer: KafkaProducer | None) -> None:
@@ -194,15 +200,17 @@ class EmbeddingWorker:
 
     def embed(self, events: Sequence[RecordEvent]) -> list[RecordEmbeddedV1]:
         """Each event with the dense vector of its text; texts repeated in the batch are encoded once."""
-        texts = [event_text(e, max_chars=self._settings.max_text_chars) for e in events]
+        derived = [derive(e, max_chars=self._settings.max_text_chars) for e in events]
+        texts = [d[0] if d is not None else None for d in derived]
         unique = sorted({t for t in texts if t is not None})
         rows: dict[str, str] = {}
         if unique and self._dense is not None:
             vectors = self._dense.encode(unique)
             rows = {text: pack(vectors[i]) for i, text in enumerate(unique)}
             self.texts_encoded += len(unique)
-        return [RecordEmbeddedV1(encoder=self.encoder_name, dense=rows.get(text, "") if text else "", event=e)
-                for e, text in zip(events, texts, strict=True)]
+        return [RecordEmbeddedV1(encoder=self.encoder_name, event=e, dense=rows.get(d[0], "") if d else "",
+                                 skills=d[1] if d else [], occupations=d[2] if d else [])
+                for e, d in zip(events, derived, strict=True)]
 
 
 def main() -> None:

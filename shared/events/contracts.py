@@ -128,6 +128,16 @@ OpportunityEvent = OpportunityUpsertedV1 | OpportunityDeletedV1
 RecordEvent = ProfileEvent | OpportunityEvent
 
 
+class OccupationTag(Contract):
+    """A CSCO 2022 occupation a text was tagged with."""
+
+    code: str = Field(max_length=20)
+    name: str = Field(max_length=100)
+    score: float
+    digital: bool
+    field: str | None = None
+
+
 class RecordEmbeddedV1(Contract):
     """A record event with the dense vector of its text, computed once by an embedding worker so that
     index replicas never run the model (scale-out, ``MATCHING_ROLE``).
@@ -142,6 +152,10 @@ class RecordEmbeddedV1(Contract):
     encoder: str = Field(max_length=200)
     dense: str = ""
     event: Annotated[RecordEvent, Field(discriminator="type")]
+    # What the worker derived from the text at ingest (canonical skills, occupations), so replicas
+    # skip the tagging as well as the model.
+    skills: list[str] = []
+    occupations: list[OccupationTag] = []
 
 
 Event = Annotated[

@@ -77,7 +77,7 @@ def test_a_worker_embeds_every_event_once_and_dead_letters_poison(
     for side in ("talents", "opportunities"):
         ours, theirs = getattr(replica, side), getattr(direct, side)
         assert ours.versions == theirs.versions
-        assert set(ours.docs) == set(theirs.docs)
+        assert ours.docs == theirs.docs  # the tags shipped with the vectors are the ones tagging derives
         for record_id in theirs.docs:
             np.testing.assert_allclose(ours.index.vector(record_id), theirs.index.vector(record_id), atol=1e-5)
 

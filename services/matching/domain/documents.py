@@ -178,13 +178,25 @@ def explicit_codes(opportunity: OpportunitySnapshot) -> list[str]:
     return [*_codes(details.get("occupation_code")), *_codes(details.get("target_occupations"))]
 
 
+@dataclass(frozen=True)
+class Tags:
+    """What tagging derived from a record's text: canonical skills and occupations (the costly part of
+    building a document; an embedding worker ships them to replicas)."""
+
+    skills: tuple[str, ...]
+    occupations: tuple[Occupation, ...]
+
+
 def talent_document(record_id: int, profile: ProfileSnapshot, *, max_chars: int,
-                    owner: str = "") -> tuple[TalentDoc, str]:
+                    owner: str = "", tags: Tags | None = None) -> tuple[TalentDoc, str]:
     """The talent's metadata and its text (skills, certificates, free text; not the name); ``owner``: the
-    event's ``owner_id``, which decides who may read the talent's recommendations."""
+    event's ``owner_id``, which decides who may read the talent's recommendations; ``tags``: already
+    derived elsewhere from the same snapshot."""
     certificates = [c.name for c in profile.certificates]
-    skills = tuple(extract_skills(profile.skills, certificates, profile.skills_text))
-    occupations = occupations_for(lead=profile.skills_text, more=certificates)
+    if tags is None:
+        tags = Tags(tuple(extract_skills(profile.skills, certificates, profile.skills_text)),
+                    occupations_for(lead=profile.skills_text, more=certificates))
+    skills, occupations = tags.skills, tags.occupations
     doc = TalentDoc(
         id=record_id,
         display_name=profile.display_name,
@@ -205,12 +217,14 @@ def talent_document(record_id: int, profile: ProfileSnapshot, *, max_chars: int,
 
 
 def opportunity_document(record_id: int, opportunity: OpportunitySnapshot, *, max_chars: int,
-                         owner: str = "") -> tuple[OpportunityDoc, str]:
+                         owner: str = "", tags: Tags | None = None) -> tuple[OpportunityDoc, str]:
     """The opportunity's metadata and its text (title, skills, description); ``owner``: the event's
-    ``owner_id``, which decides who may read the opportunity's shortlist."""
-    skills = tuple(extract_skills(opportunity.skills, opportunity.title, opportunity.description))
-    occupations = occupations_for(lead=opportunity.title, more=[opportunity.description],
-                                  explicit=explicit_codes(opportunity))
+    ``owner_id``, which decides who may read the opportunity's shortlist; ``tags``: already derived."""
+    if tags is None:
+        tags = Tags(tuple(extract_skills(opportunity.skills, opportunity.title, opportunity.description)),
+                    occupations_for(lead=opportunity.title, more=[opportunity.description],
+                                    explicit=explicit_codes(opportunity)))
+    skills, occupations = tags.skills, tags.occupations
     doc = OpportunityDoc(
         id=record_id,
         kind=opportunity.kind,

@@ -9,7 +9,9 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from services.matching.domain.documents import Tags
 from services.matching.domain.encoders import HybridEncoder, Vectors
+from services.matching.domain.occupation_normalizer import OccupationMatch
 from services.matching.domain.state import AppliedBatch, MatchingState, Side
 from shared.events.contracts import RecordEmbeddedV1
 
@@ -35,7 +37,8 @@ def apply_embedded(state: MatchingState, messages: Sequence[RecordEmbeddedV1], e
                    offsets: Mapping[str, int] | None = None) -> AppliedBatch:
     """Apply record events whose dense vectors arrived with them; check each with ``check_embedded`` first."""
     dense_of = {(_side(m), m.event.record_id, m.event.record_version): m.dense for m in messages}
-    plan = state.plan([m.event for m in messages])
+    tags = {(_side(m), m.event.record_id, m.event.record_version): _tags(m) for m in messages}
+    plan = state.plan([m.event for m in messages], tags=tags)
     upserts = plan.upserts
     dense_rows: Vectors | None = None
     if encoder.dense is not None:
@@ -58,6 +61,10 @@ def check_embedded(message: RecordEmbeddedV1, encoder: HybridEncoder) -> None:
             unpack(message.dense, encoder.dense.dim)
         except ValueError as exc:
             raise EmbeddedBatchError(f"bad dense vector: {exc}") from exc
+
+
+def _tags(message: RecordEmbeddedV1) -> Tags:
+    return Tags(tuple(message.skills), tuple(OccupationMatch(**o.model_dump()) for o in message.occupations))
 
 
 def _side(message: RecordEmbeddedV1) -> Side:

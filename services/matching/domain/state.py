@@ -19,6 +19,7 @@ import numpy as np
 
 from services.matching.domain.documents import (
     OpportunityDoc,
+    Tags,
     TalentDoc,
     opportunity_document,
     talent_document,
@@ -35,6 +36,7 @@ from shared.events.contracts import (
 
 Side = Literal["talents", "opportunities"]
 AnyEvent = ProfileEvent | OpportunityEvent
+RecordKey = tuple[Side, int, int]  # side, record id, version
 DocT = TypeVar("DocT", TalentDoc, OpportunityDoc)
 
 
@@ -124,8 +126,9 @@ class MatchingState:
     def _side(self, side: Side) -> SideState[TalentDoc] | SideState[OpportunityDoc]:
         return self.talents if side == "talents" else self.opportunities
 
-    def plan(self, events: Sequence[AnyEvent]) -> Plan:
-        """Keep the newest event per record, drop those not newer than known, build documents."""
+    def plan(self, events: Sequence[AnyEvent], *, tags: Mapping[RecordKey, Tags] | None = None) -> Plan:
+        """Keep the newest event per record, drop those not newer than known, build documents (with the
+        ``tags`` an embedding worker derived, where given)."""
         newest: dict[tuple[Side, int], AnyEvent] = {}
         for event in events:
             key = (_side_of(event), event.record_id)
@@ -135,18 +138,20 @@ class MatchingState:
         with self._lock:
             fresh = [(key, e) for key, e in newest.items()
                      if e.record_version > self._side(key[0]).versions.get(key[1], 0)]
-        changes = [self._change(side, event) for (side, _), event in fresh]
+        given = tags or {}
+        changes = [self._change(side, event, given.get((side, event.record_id, event.record_version)))
+                   for (side, _), event in fresh]
         return Plan(changes=tuple(changes), events=len(events), ignored=len(events) - len(changes))
 
-    def _change(self, side: Side, event: AnyEvent) -> Change:
+    def _change(self, side: Side, event: AnyEvent, tags: Tags | None = None) -> Change:
         doc: TalentDoc | OpportunityDoc | None = None
         text = ""
         if isinstance(event, ProfileUpsertedV1):
             doc, text = talent_document(event.record_id, event.profile, max_chars=self.max_text_chars,
-                                        owner=event.owner_id)
+                                        owner=event.owner_id, tags=tags)
         elif isinstance(event, OpportunityUpsertedV1):
             doc, text = opportunity_document(event.record_id, event.opportunity,
-                                             max_chars=self.max_text_chars, owner=event.owner_id)
+                                             max_chars=self.max_text_chars, owner=event.owner_id, tags=tags)
         return Change(side=side, record_id=event.record_id, version=event.record_version, doc=doc, text=text)
 
     def commit(self, plan: Plan, vectors: Vectors, *,
