@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from shared.errors import DomainError
 
@@ -34,6 +35,14 @@ def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
 
 
 def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(InterfaceError)
+    async def _database_unavailable(_request: Request, _exc: Exception) -> JSONResponse:
+        """The database cannot be reached (restarting, failing over): nothing was changed; retry."""
+        detail = {"loc": ["database"], "msg": "the database is unavailable; nothing was changed, retry shortly",
+                  "type": "database_unavailable"}
+        return JSONResponse(status_code=503, content={"detail": [detail]}, headers={"Retry-After": "2"})
+
     @app.exception_handler(DomainError)
     async def _domain_error(_request: Request, exc: DomainError) -> JSONResponse:
         detail = {"loc": ["body", exc.field] if exc.field else ["body"], "msg": exc.message,

@@ -23,6 +23,31 @@ def _cut_every_connection(database_url: str, admin_url: str) -> int:
     return len(rows)
 
 
+def _allow_connections(database_url: str, admin_url: str, allowed: bool) -> None:
+    name = make_url(database_url).database
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS {str(allowed).lower()}')
+
+
+def test_while_the_database_is_down_writes_get_a_clear_503_and_nothing_changes(
+        postgres_url: str, postgres_server_url: str, bootstrap: str, redis_url: str, topic_suffix: str) -> None:
+    settings = ProfilesSettings(database_url=postgres_url, kafka_bootstrap_servers=bootstrap, redis_url=redis_url,
+                                topic_namespace=topic_suffix, auth_secret=SECRET)
+    with ProfilesClient(create_app(settings)) as client:
+        created = client.post("/v1/profiles", json=profile_body()).json()
+        _allow_connections(postgres_url, postgres_server_url, False)
+        try:
+            _cut_every_connection(postgres_url, postgres_server_url)
+            refused = client.patch(f"/v1/profiles/{created['id']}", json={"years_experience": 9})
+            assert refused.status_code == 503
+            assert refused.headers["retry-after"] == "2"
+            assert refused.json()["detail"][0]["type"] == "database_unavailable"
+        finally:
+            _allow_connections(postgres_url, postgres_server_url, True)
+        after = client.get(f"/v1/profiles/{created['id']}").json()
+        assert after["version"] == 1 and after["years_experience"] == created["years_experience"]
+
+
 def test_the_service_reconnects_after_the_database_dropped_its_connections(
         postgres_url: str, postgres_server_url: str, bootstrap: str, redis_url: str, topic_suffix: str) -> None:
     settings = ProfilesSettings(database_url=postgres_url, kafka_bootstrap_servers=bootstrap, redis_url=redis_url,
