@@ -202,7 +202,9 @@ def test_personal_data_never_leaves_the_profiles_service(local_stack: LocalStack
     assert cached, "the cache holds served results"
     logs = {path.name: path.read_bytes() for path in local_stack.log_dir.glob("*.log")}
     assert "matching.log" in logs
+    local_stack.restart("matching")  # a graceful stop writes a final checkpoint: scan it too
     checkpoints = {path.name: path.read_bytes() for path in (cfg.var_dir / "matching-checkpoint").glob("*")}
+    assert checkpoints, "matching wrote a checkpoint"
     hits = [
         (where, secret)
         for secret in secrets
