@@ -14,11 +14,8 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-import schemathesis
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from hypothesis import HealthCheck, given, settings
-from schemathesis.checks import positive_data_acceptance
 
 from services.matching.domain.encoders import HybridEncoder, LexicalEncoder
 from services.matching.main import create_app
@@ -26,11 +23,10 @@ from services.matching.settings import MatchingSettings
 from shared.auth import Role
 from shared.events.topics import OPPORTUNITIES, PROFILES, topic_name
 from shared.kafka import ensure_topics
+from tests.fuzz.runner import EXAMPLES_PER_OPERATION, fuzz
 from tests.matching.conftest import auth_headers
 from tests.matching.factories import ai_posting, order_class, profile
 from tests.matching.kafka_helpers import produce, wait_for
-
-EXAMPLES_PER_OPERATION = 100
 
 
 @pytest.fixture(scope="module")
@@ -48,34 +44,12 @@ def matching_app(bootstrap: str, redis_url: str) -> Iterator[FastAPI]:
         yield app
 
 
-def _fuzz(app: FastAPI, headers: dict[str, str]) -> tuple[dict[str, str], dict[str, int]]:
-    """Run every operation of the schema as the caller of ``headers``; the failures and the request counts."""
-    schema = schemathesis.openapi.from_asgi("/openapi.json", app)
-    failures: dict[str, str] = {}
-    calls: dict[str, int] = {}
-    operations = [result.ok() for result in schema.get_all_operations()]
-    assert operations, "the schema lists operations"
-    for operation in operations:
-
-        @given(case=operation.as_strategy())
-        @settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, database=None,
-                  suppress_health_check=list(HealthCheck))
-        def run(case: schemathesis.Case) -> None:
-            calls[case.operation.label] = calls.get(case.operation.label, 0) + 1
-            case.call_and_validate(headers=headers, excluded_checks=[positive_data_acceptance])
-
-        try:
-            run()
-        except Exception as exc:  # collect every operation's failure, not only the first
-            failures[operation.label] = str(exc)[:2000]
-    return failures, calls
-
-
 @pytest.mark.parametrize(("role", "subject"), [("operator", "op-fuzz"), ("service", "svc-fuzz"),
                                                ("seeker", "seeker-1"), ("enterprise", "ent-1")])
 def test_matching_api_never_fails_on_generated_requests(matching_app: FastAPI, role: Role, subject: str) -> None:
     app_settings: MatchingSettings = matching_app.state.matching.settings
-    failures, calls = _fuzz(matching_app, auth_headers(app_settings, role, subject))
+    headers = auth_headers(app_settings, role, subject)
+    failures, calls = fuzz(matching_app, lambda _case: (headers, subject))
     print(role, {label: n for label, n in sorted(calls.items())})
     assert failures == {}
     assert len(calls) >= 10, calls

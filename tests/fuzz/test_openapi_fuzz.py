@@ -20,8 +20,6 @@ import pytest
 import schemathesis
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from hypothesis import HealthCheck, given, settings
-from schemathesis.checks import positive_data_acceptance
 
 from services.jobs.main import create_app as create_jobs
 from services.jobs.settings import JobsSettings
@@ -29,8 +27,8 @@ from services.profiles.main import create_app as create_profiles
 from services.profiles.settings import ProfilesSettings
 from talentmatch.embedded import free_port
 from tests.auth import SECRET, bearer, new_subject
+from tests.fuzz.runner import Identity, fuzz
 
-EXAMPLES_PER_OPERATION = 100
 MIN_CALLS_PER_OPERATION = 100
 TAKES_NO_INPUT = {"POST /v1/admin/republish"}  # one request is all there is to generate
 # The outbox means no broker is needed to accept writes: point the relays at a closed port.
@@ -57,7 +55,6 @@ def jobs_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
                                                  kafka_bootstrap_servers=NO_BROKER, rate_limit_per_minute=0)))
 
 
-Identity = Callable[[schemathesis.Case], tuple[dict[str, str], str]]
 
 
 def profiles_identity() -> tuple[Identity, Callable[[schemathesis.Case, str, int, object], None]]:
@@ -95,35 +92,6 @@ def jobs_identity(case: schemathesis.Case) -> tuple[dict[str, str], str]:
     return bearer("enterprise", "ent-fuzz"), "ent-fuzz"
 
 
-def _fuzz(app: FastAPI, identity: Identity,
-          created: Callable[[schemathesis.Case, str, int, object], None] | None = None,
-          ) -> tuple[dict[str, str], dict[str, int]]:
-    """Run every operation of the app's schema; return the failures and the request count by operation."""
-    schema = schemathesis.openapi.from_asgi("/openapi.json", app)
-    failures: dict[str, str] = {}
-    calls: dict[str, int] = {}
-    operations = [result.ok() for result in schema.get_all_operations()]
-    assert operations, "the schema lists operations"
-    for operation in operations:
-
-        @given(case=operation.as_strategy())
-        @settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, database=None,
-                  suppress_health_check=list(HealthCheck))
-        def run(case: schemathesis.Case) -> None:
-            calls[case.operation.label] = calls.get(case.operation.label, 0) + 1
-            headers, subject = identity(case)
-            response = case.call_and_validate(headers=headers, excluded_checks=[positive_data_acceptance])
-            if created is not None:
-                created(case, subject, response.status_code,
-                        response.json() if response.status_code == 201 else None)
-
-        try:
-            run()
-        except Exception as exc:  # collect every operation's failure, not only the first
-            failures[operation.label] = str(exc)[:2000]
-    return failures, calls
-
-
 def _assert_clean(failures: dict[str, str], calls: dict[str, int]) -> None:
     print({label: n for label, n in sorted(calls.items())})
     assert failures == {}
@@ -132,8 +100,8 @@ def _assert_clean(failures: dict[str, str], calls: dict[str, int]) -> None:
 
 def test_profiles_api_never_fails_on_generated_requests(profiles_app: FastAPI) -> None:
     identity, created = profiles_identity()
-    _assert_clean(*_fuzz(profiles_app, identity, created))
+    _assert_clean(*fuzz(profiles_app, identity, created))
 
 
 def test_jobs_api_never_fails_on_generated_requests(jobs_app: FastAPI) -> None:
-    _assert_clean(*_fuzz(jobs_app, jobs_identity))
+    _assert_clean(*fuzz(jobs_app, jobs_identity))
