@@ -11,10 +11,23 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from services.matching.domain.encoders import DenseEncoder, HybridEncoder, LexicalEncoder
 from talentmatch.embedded import ManagedProcess, start_broker, start_redis
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+@pytest.fixture(scope="session")
+def dense_encoder() -> DenseEncoder:
+    """The packaged all-MiniLM-L6-v2, offline, loaded once per session; 1 thread: a shared box."""
+    return DenseEncoder(threads=1)
+
+
+@pytest.fixture(scope="session")
+def hybrid_encoder(dense_encoder: DenseEncoder) -> HybridEncoder:
+    """The model with the lexical channel, weighted as in production."""
+    return HybridEncoder(dense=dense_encoder, lexical=LexicalEncoder(1024), dense_weight=0.5, lexical_weight=0.5)
+
 
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 

@@ -1,11 +1,11 @@
-"""One real model per test session, shared by every encoder and app of these tests; bearer tokens that an
-app accepts, signed with its settings' secret."""
+"""Bearer tokens that an app accepts, signed with its settings' secret, and a model-free encoder (the
+model fixtures, one load per session, are in ``tests/conftest.py``)."""
 
 from __future__ import annotations
 
 import pytest
 
-from services.matching.domain.encoders import DenseEncoder, HybridEncoder, LexicalEncoder
+from services.matching.domain.encoders import HybridEncoder, LexicalEncoder
 from shared.auth import Role, issue_token
 from shared.settings import ServiceSettings
 
@@ -18,17 +18,6 @@ def auth_headers(settings: ServiceSettings, role: Role, subject: str | None = No
     from ``settings``. ``seeker-<id>`` owns profile ``<id>``, ``ent-<id>`` opportunity ``<id>`` (factories)."""
     token = issue_token(settings.auth_secret.get_secret_value(), subject=subject or SUBJECTS[role], role=role)
     return {"Authorization": f"Bearer {token}"}
-
-
-@pytest.fixture(scope="session")
-def dense_encoder() -> DenseEncoder:
-    return DenseEncoder(threads=1)  # the packaged all-MiniLM-L6-v2, offline; 1 thread: a shared box
-
-
-@pytest.fixture(scope="session")
-def hybrid_encoder(dense_encoder: DenseEncoder) -> HybridEncoder:
-    return HybridEncoder(dense=dense_encoder, lexical=LexicalEncoder(1024), dense_weight=0.5,
-                         lexical_weight=0.5)
 
 
 @pytest.fixture(scope="session")

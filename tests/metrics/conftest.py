@@ -8,20 +8,13 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from services.matching.domain.encoders import DenseEncoder, HybridEncoder, LexicalEncoder
+from services.matching.domain.encoders import HybridEncoder
 from services.matching.main import create_app
 from services.matching.settings import MatchingSettings
 from shared.events.topics import ALL_TOPICS, topic_name
 from shared.kafka import ensure_topics
 from tests.matching.conftest import auth_headers
 from tests.metrics.market import Tokens
-
-
-@pytest.fixture(scope="session")
-def hybrid_encoder() -> HybridEncoder:
-    """The packaged all-MiniLM-L6-v2 with the lexical channel, as in production; 1 thread: a shared box."""
-    return HybridEncoder(dense=DenseEncoder(threads=1), lexical=LexicalEncoder(1024), dense_weight=0.5,
-                         lexical_weight=0.5)
 
 
 @pytest.fixture

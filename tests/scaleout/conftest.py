@@ -1,1 +1,0 @@
-from tests.matching.conftest import dense_encoder, hybrid_encoder  # noqa: F401  (shared fixtures)
