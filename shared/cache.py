@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import logging
+import threading
 import time
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
+import orjson
 import redis
 from redis.exceptions import RedisError
 
@@ -27,16 +29,26 @@ def connect_redis(url: str, *, embedded_dir: str = "var") -> redis.Redis[bytes]:
 
 
 class JsonCache:
-    """JSON values under a key prefix with a TTL; every Redis error is logged and treated as a miss."""
+    """JSON values under a key prefix with a TTL; every Redis error is logged and treated as a miss.
+
+    With ``local_entries`` the most recently used values are also kept in this process (a near cache):
+    a Redis round trip costs more than serving a cached answer. Only for keys that name an immutable
+    value (matching's keys carry the state they were computed from), so a local copy is never stale; it
+    lives for the same TTL. Values handed out are shared: read them, never change them.
+    """
 
     def __init__(self, client: redis.Redis[bytes], *, prefix: str, ttl_seconds: int = 300,
-                 retry_after_seconds: float = 2.0) -> None:
+                 retry_after_seconds: float = 2.0, local_entries: int = 0) -> None:
         self._client = client
         self._prefix = prefix
         self._ttl = ttl_seconds
         self._retry_after = retry_after_seconds
         self._down_until = 0.0
+        self._local: OrderedDict[str, tuple[float, Any]] = OrderedDict()
+        self._local_entries = local_entries
+        self._local_lock = threading.Lock()
         self.hits = 0
+        self.local_hits = 0
         self.misses = 0
         self.errors = 0
 
@@ -45,6 +57,12 @@ class JsonCache:
         return time.monotonic() >= self._down_until
 
     def get(self, key: str) -> Any | None:
+        if self._local_entries:
+            value = self._recall(key)
+            if value is not None:
+                self.hits += 1
+                self.local_hits += 1
+                return value
         if not self.available:
             self.misses += 1
             return None
@@ -58,15 +76,38 @@ class JsonCache:
             self.misses += 1
             return None
         self.hits += 1
-        return json.loads(raw)
+        value = orjson.loads(raw)
+        self._remember(key, value)
+        return value
 
     def set(self, key: str, value: Any) -> None:
+        self._remember(key, value)
         if not self.available:
             return
         try:
-            self._client.set(self._prefix + key, json.dumps(value, ensure_ascii=False), ex=self._ttl)
+            self._client.set(self._prefix + key, orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS), ex=self._ttl)
         except RedisError as exc:
             self._mark_down(exc)
+
+    def _recall(self, key: str) -> Any | None:
+        with self._local_lock:
+            entry = self._local.get(key)
+            if entry is None:
+                return None
+            if entry[0] <= time.monotonic():
+                del self._local[key]
+                return None
+            self._local.move_to_end(key)
+            return entry[1]
+
+    def _remember(self, key: str, value: Any) -> None:
+        if not self._local_entries:
+            return
+        with self._local_lock:
+            self._local[key] = (time.monotonic() + self._ttl, value)
+            self._local.move_to_end(key)
+            while len(self._local) > self._local_entries:
+                self._local.popitem(last=False)
 
     def ping(self) -> bool:
         try:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.exc import InterfaceError, OperationalError
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.errors import DomainError
 
@@ -50,27 +52,57 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(status_code=exc.status_code, content={"detail": [detail]}, headers=exc.headers)
 
 
+def _too_large(max_bytes: int) -> JSONResponse:
+    return JSONResponse(status_code=413, content={"detail": [{
+        "loc": ["body"], "msg": f"request body over the limit of {max_bytes} bytes", "type": "payload_too_large"}]})
+
+
+class BodyLimitMiddleware:
+    """Pure ASGI: refuse a request body over ``max_bytes`` with 413 before it is parsed.
+
+    A declared ``Content-Length`` is checked up front; a chunked body is read up to the limit and handed
+    on from memory.
+    """
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = Headers(scope=scope).get("content-length")
+        if length is not None:
+            if length.isdigit() and int(length) > self.max_bytes:
+                await _too_large(self.max_bytes)(scope, receive, send)
+                return
+            await self.app(scope, receive, send)
+            return
+        if scope["method"] not in {"POST", "PUT", "PATCH"}:
+            await self.app(scope, receive, send)
+            return
+        messages: list[Message] = []
+        size = 0
+        while True:
+            message = await receive()
+            messages.append(message)
+            size += len(message.get("body", b""))
+            if size > self.max_bytes:
+                await _too_large(self.max_bytes)(scope, receive, send)
+                return
+            if message["type"] != "http.request" or not message.get("more_body", False):
+                break
+
+        async def replay() -> Message:
+            return messages.pop(0) if messages else await receive()
+
+        await self.app(scope, replay, send)
+
+
 def install_body_limit(app: FastAPI, *, max_bytes: int) -> None:
     """Refuse request bodies over ``max_bytes`` with 413 before they are parsed."""
-
-    @app.middleware("http")
-    async def _limit(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        length = request.headers.get("content-length")
-        if length is not None and length.isdigit() and int(length) > max_bytes:
-            return JSONResponse(
-                status_code=413,
-                content={"detail": [{"loc": ["body"], "msg": f"request body over the limit of {max_bytes} bytes",
-                                     "type": "payload_too_large"}]},
-            )
-        if length is None and request.method in {"POST", "PUT", "PATCH"}:
-            body = await request.body()
-            if len(body) > max_bytes:
-                return JSONResponse(
-                    status_code=413,
-                    content={"detail": [{"loc": ["body"], "msg": f"request body over the limit of {max_bytes} bytes",
-                                         "type": "payload_too_large"}]},
-                )
-        return await call_next(request)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=max_bytes)
 
 
 def install_health(app: FastAPI, *, ready: Callable[[], tuple[bool, dict[str, Any]]]) -> None:

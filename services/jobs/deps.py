@@ -11,12 +11,12 @@ from services.jobs.service import OpportunityService
 from shared.auth import CurrentPrincipal, Principal, require_role
 
 
-def get_service(request: Request) -> OpportunityService:
+async def get_service(request: Request) -> OpportunityService:
     service: OpportunityService = request.app.state.service
     return service
 
 
-def expected_version(if_match: Annotated[str | None, Header()] = None) -> int | None:
+async def expected_version(if_match: Annotated[str | None, Header()] = None) -> int | None:
     """The version named by ``If-Match`` (``3``, ``"3"`` or ``W/"3"``); absent or ``*`` means any."""
     if if_match is None or if_match.strip() == "*":
         return None

@@ -1,4 +1,8 @@
-"""What the lifespan builds once, handed to the routes by small typed dependencies, and who is calling."""
+"""What the lifespan builds once, handed to the routes by small typed dependencies, and who is calling.
+
+The accessors are ``async``: they only read app state, and FastAPI runs a sync dependency in the thread
+pool, a hop that costs a cached answer more than its lookup.
+"""
 
 from __future__ import annotations
 
@@ -26,7 +30,7 @@ class MatchingRuntime:
     service: MatchingService
 
 
-def get_runtime(request: Request) -> MatchingRuntime:
+async def get_runtime(request: Request) -> MatchingRuntime:
     runtime: MatchingRuntime = request.app.state.matching
     return runtime
 
@@ -34,7 +38,7 @@ def get_runtime(request: Request) -> MatchingRuntime:
 RuntimeDep = Annotated[MatchingRuntime, Depends(get_runtime)]
 
 
-def get_service(runtime: RuntimeDep) -> MatchingService:
+async def get_service(runtime: RuntimeDep) -> MatchingService:
     return runtime.service
 
 

@@ -71,7 +71,7 @@ def create_app(settings: MatchingSettings | None = None, *, encoder: HybridEncod
         redis_client = connect_redis(settings.redis_url)
         install_auth(app, settings, service="matching", redis_client=redis_client)  # now with the rate limit
         cache = JsonCache(redis_client, prefix=cache_prefix(settings, enc),
-                          ttl_seconds=settings.cache_ttl_seconds)
+                          ttl_seconds=settings.cache_ttl_seconds, local_entries=settings.cache_local_entries)
         state = MatchingState(enc.dim, max_text_chars=settings.max_text_chars,
                               index=IndexConfig(approx_threshold=settings.index_approx_threshold,
                                                 nprobe=settings.index_nprobe))

@@ -66,6 +66,8 @@ class MatchingSettings(ServiceSettings):
     embed_poll_interval_ms: int = _matching(60_000, "embed_poll_interval_ms", ge=1_000)  # group rebalance bound
 
     cache_ttl_seconds: int = _matching(300, "cache_ttl_seconds", ge=1)
+    # Answers also kept in the replica's memory (shared/cache.py, near cache); 0: Redis only.
+    cache_local_entries: int = _matching(4096, "cache_local_entries", ge=0)
     max_poll_records: int = _matching(500, "max_poll_records", ge=1, le=10_000)
     dead_letter_payload_bytes: int = _matching(64 * 1024, "dead_letter_payload_bytes", ge=0)
     retry_max_seconds: float = _matching(5.0, "retry_max_seconds", gt=0)  # consumer back-off ceiling

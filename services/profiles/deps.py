@@ -12,12 +12,12 @@ from shared.auth import CurrentPrincipal, Principal, require_role
 IF_MATCH_PATTERN = r'^(\*|"?[0-9]{1,18}"?)$'
 
 
-def get_service(request: Request) -> ProfileService:
+async def get_service(request: Request) -> ProfileService:
     service: ProfileService = request.app.state.profile_service
     return service
 
 
-def get_expected_version(
+async def get_expected_version(
     if_match: Annotated[str | None, Header(pattern=IF_MATCH_PATTERN,
                                            description='The version you read, e.g. `3` or `"3"`')] = None,
 ) -> int | None:

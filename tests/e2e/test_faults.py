@@ -103,17 +103,33 @@ def test_writes_during_a_broker_outage_arrive_after_it_restarts(local_stack: Loc
 
 
 def test_recommendations_answer_while_redis_is_down(local_stack: LocalStack, seeded) -> None:
+    """Each request asks a list never asked before, so matching's near cache cannot answer it."""
     cfg = local_stack.config
     talent = seeded["profiles"][0]
     url = f"{cfg.url('matching')}/v1/talents/{talent['id']}/recommendations"
+    fresh = iter([{"k": k, **({"city": city} if city else {})}
+                  for city in ("", "杭州市", "北京市", "深圳市") for k in range(31, 101)])
+
+    def cache_errors() -> int:
+        status = http.get(f"{cfg.url('matching')}/v1/status", headers=local_stack.headers("operator", "op-faults"))
+        return int(status.json()["cache"]["errors"])
+
     with httpx.Client(timeout=20, headers=local_stack.headers("seeker", talent["owner"])) as http:
         local_stack.processes["redis"].stop()
         for _ in range(3):
-            response = http.get(url)
+            response = http.get(url, params=next(fresh))
             assert response.status_code == 200 and response.json()["cached"] is False
+        assert cache_errors() >= 1
         local_stack.start_component("redis")
-        eventually(lambda: http.get(url).json()["cached"] is True, timeout=30,
-                   what="the cache to be used again once Redis is back")
+
+        def redis_used_again() -> bool:
+            before = cache_errors()
+            return http.get(url, params=next(fresh)).status_code == 200 and cache_errors() == before
+
+        eventually(redis_used_again, timeout=30, what="the cache to be used again once Redis is back")
+        params = next(fresh)
+        assert http.get(url, params=params).json()["cached"] is False
+        assert http.get(url, params=params).json()["cached"] is True
 
 
 def test_matching_killed_mid_stream_converges_to_the_stores(local_stack: LocalStack, seeded) -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
@@ -146,6 +147,21 @@ def test_body_over_the_limit_is_413(client: TestClient) -> None:
     response = client.post("/v1/profiles", json=profile_body(skills_text="x" * 300_000))
     assert response.status_code == 413
     assert client.get("/v1/profiles").json()["total"] == 0
+
+
+def test_chunked_body_is_limited_too(client: TestClient) -> None:
+    """Without a Content-Length the body is read up to the limit; one within it is parsed as usual."""
+
+    def chunks(body: bytes) -> Iterator[bytes]:
+        for start in range(0, len(body), 16_384):
+            yield body[start:start + 16_384]
+
+    headers = {"Content-Type": "application/json"}
+    huge = json.dumps(profile_body(skills_text="x" * 300_000)).encode()
+    assert client.post("/v1/profiles", content=chunks(huge), headers=headers).status_code == 413
+    assert client.get("/v1/profiles").json()["total"] == 0
+    fine = json.dumps(profile_body()).encode()
+    assert client.post("/v1/profiles", content=chunks(fine), headers=headers).status_code == 201
 
 
 def test_failed_requests_change_nothing(client: TestClient, outbox_size: Callable[[], int]) -> None:

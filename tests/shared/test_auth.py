@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 
 import pytest
@@ -12,6 +13,7 @@ from pydantic import ValidationError
 
 from shared.auth import CurrentPrincipal, Principal, install_auth, issue_token, require_role, verify_token
 from shared.auth.ratelimit import RateLimiter
+from shared.auth.tokens import TokenVerifier
 from shared.errors import NotAuthenticatedError, TooManyRequestsError
 from shared.settings import ServiceSettings
 from shared.web import install_error_handlers
@@ -34,6 +36,28 @@ def test_bad_tokens_are_refused(tamper: str) -> None:
         token = "not.a.jwt"
     with pytest.raises(NotAuthenticatedError):
         verify_token(SECRET, token)
+
+
+def test_a_remembered_token_is_refused_from_its_expiry_on() -> None:
+    verifier = TokenVerifier(SECRET, max_tokens=2)
+    token = issue_token(SECRET, subject="ent-91", role="enterprise", ttl_seconds=60)
+    issued = time.time()
+    assert verifier.verify(token, now=issued) == Principal(subject="ent-91", role="enterprise")
+    assert verifier.verify(token, now=issued + 30).role == "enterprise"  # remembered
+    with pytest.raises(NotAuthenticatedError, match="expired"):
+        verifier.verify(token, now=issued + 61)
+    assert token not in verifier._verified  # forgotten: checked in full if it comes again
+
+
+def test_refused_tokens_are_not_remembered_and_memory_is_bounded() -> None:
+    verifier = TokenVerifier(SECRET, max_tokens=2)
+    forged = issue_token("another-secret-of-sufficient-length-xx", subject="s", role="operator")
+    for _ in range(2):
+        with pytest.raises(NotAuthenticatedError):
+            verifier.verify(forged)
+    tokens = [issue_token(SECRET, subject=f"seeker-{n}", role="seeker") for n in range(5)]
+    assert [verifier.verify(t).subject for t in tokens] == [f"seeker-{n}" for n in range(5)]
+    assert len(verifier._verified) == 2
 
 
 def test_unknown_roles_are_not_issued() -> None:

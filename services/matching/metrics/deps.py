@@ -21,7 +21,7 @@ class MetricsRuntime:
     publisher: FeedbackPublisher | None = None  # set by the lifespan
 
 
-def get_metrics(request: Request) -> MetricsRuntime:
+async def get_metrics(request: Request) -> MetricsRuntime:
     runtime: MetricsRuntime = request.app.state.metrics
     return runtime
 

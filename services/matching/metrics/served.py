@@ -8,13 +8,13 @@ The response passes through untouched.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import time
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.matching.metrics.facts import Operation, ServedList, ServedMatch
@@ -82,7 +82,7 @@ class ServedListsMiddleware:
         if status != 200 or size > MAX_CAPTURED_BYTES:
             return
         try:
-            body = json.loads(b"".join(chunks))
+            body = orjson.loads(b"".join(chunks))
             cached = body.get("cached") if isinstance(body.get("cached"), bool) else None
             self.metrics.searched(operation, cached=cached, seconds=seconds)
             if operation in ("recommendations", "shortlist") and subject_id is not None:
