@@ -34,7 +34,6 @@ class StackConfig:
     ports: dict[str, int] = field(default_factory=lambda: {"profiles": 8001, "jobs": 8002, "matching": 8003})
     topic_namespace: str = ""
     topic_partitions: int = 3
-    operator_token: str = field(default_factory=lambda: secrets.token_urlsafe(18))
     auth_secret: str = field(default_factory=lambda: secrets.token_urlsafe(48))  # signs the bearer tokens
     extra_env: dict[str, str] = field(default_factory=dict)
 
@@ -83,7 +82,6 @@ class LocalStack:
             **cfg.extra_env,
         }
         if service == "matching":
-            env["MATCHING_OPERATOR_TOKEN"] = cfg.operator_token
             env["MATCHING_CHECKPOINT_DIR"] = str((cfg.var_dir / "matching-checkpoint").resolve())
         if service in ("profiles", "jobs"):
             env["DATABASE_URL"] = f"sqlite:///{(cfg.var_dir / f'{service}.db').resolve()}"
