@@ -23,7 +23,13 @@ from kafka.consumer.fetcher import ConsumerRecord
 from kafka.consumer.subscription_state import ConsumerRebalanceListener
 
 from services.matching.dead_letter import DeadLetters
-from services.matching.domain.documents import OpportunityDoc, TalentDoc, opportunity_document, talent_document
+from services.matching.domain.documents import (
+    OpportunityDoc,
+    TalentDoc,
+    opportunity_document,
+    record_tags,
+    talent_document,
+)
 from services.matching.domain.embedded_vectors import pack
 from services.matching.domain.encoders import TextEncoder
 from services.matching.settings import MatchingSettings
@@ -51,17 +57,24 @@ def vector_key(event: RecordEvent) -> bytes:
     return f"{side}:{event.record_id}".encode()
 
 
-def derive(event: RecordEvent, *, max_chars: int) -> tuple[str, list[str], list[OccupationTag]] | None:
-    """The text the index embeds for this event and its tags (the functions replicas would apply), None
-    for deletes."""
-    if isinstance(event, ProfileUpsertedV1):
+def derive(events: Sequence[RecordEvent], *, max_chars: int) -> list[tuple[str, list[str], list[OccupationTag]] | None]:
+    """For each event the text the index embeds and its tags (the functions replicas would apply), None
+    for deletes; the records are tagged in one batch."""
+    upserts = [e for e in events if isinstance(e, ProfileUpsertedV1 | OpportunityUpsertedV1)]
+    tags = iter(record_tags([e.profile if isinstance(e, ProfileUpsertedV1) else e.opportunity for e in upserts]))
+    out: list[tuple[str, list[str], list[OccupationTag]] | None] = []
+    for event in events:
         doc: TalentDoc | OpportunityDoc
-        doc, text = talent_document(event.record_id, event.profile, max_chars=max_chars)
-    elif isinstance(event, OpportunityUpsertedV1):
-        doc, text = opportunity_document(event.record_id, event.opportunity, max_chars=max_chars)
-    else:
-        return None
-    return text, list(doc.skills), [OccupationTag(**asdict(o)) for o in doc.occupations]
+        if isinstance(event, ProfileUpsertedV1):
+            doc, text = talent_document(event.record_id, event.profile, max_chars=max_chars, tags=next(tags))
+        elif isinstance(event, OpportunityUpsertedV1):
+            doc, text = opportunity_document(event.record_id, event.opportunity, max_chars=max_chars,
+                                             tags=next(tags))
+        else:
+            out.append(None)
+            continue
+        out.append((text, list(doc.skills), [OccupationTag(**asdict(o)) for o in doc.occupations]))
+    return out
 
 
 def _close(consumer: KafkaConsumer | None, producer: KafkaProducer | None) -> None:
@@ -200,7 +213,7 @@ class EmbeddingWorker:
 
     def embed(self, events: Sequence[RecordEvent]) -> list[RecordEmbeddedV1]:
         """Each event with the dense vector of its text; texts repeated in the batch are encoded once."""
-        derived = [derive(e, max_chars=self._settings.max_text_chars) for e in events]
+        derived = derive(events, max_chars=self._settings.max_text_chars)
         texts = [d[0] if d is not None else None for d in derived]
         unique = sorted({t for t in texts if t is not None})
         rows: dict[str, str] = {}

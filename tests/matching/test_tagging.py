@@ -7,12 +7,13 @@ from services.matching.domain.documents import (
     digital_field_of,
     occupations_for,
     opportunity_document,
+    record_tags,
     talent_document,
 )
 from services.matching.domain.encoders import HybridEncoder
 from services.matching.domain.state import MatchingState
 from shared.events.vocabulary import OpportunityKind, TrainingMode
-from tests.matching.factories import ai_posting, order_class, profile
+from tests.matching.factories import ai_posting, nursing_posting, order_class, profile
 
 
 def _codes(occupations: tuple[Occupation, ...]) -> list[str]:
@@ -67,3 +68,19 @@ def test_field_votes_and_empty_text() -> None:
     # two votes each: the occupation comes first
     assert digital_field_of(big_data, ["machine-learning", "pytorch"]) == "大数据"
     assert digital_field_of((), []) is None
+
+
+def test_a_batch_is_tagged_as_each_record_alone() -> None:
+    """``record_tags`` normalizes a whole batch's phrases in one call; the result must not depend on it."""
+    snapshots = [
+        profile(1, skills_text="5年Java后端开发经验，熟悉Spring Boot与MySQL，参与过支付系统重构。").profile,
+        ai_posting(2, title="大数据开发工程师", details={"occupation_code": "2-02-38-01"}).opportunity,
+        nursing_posting(3).opportunity,
+        profile(4, skills_text="Machine learning engineer: PyTorch, recommender systems, A/B testing.").profile,
+        order_class(5).opportunity,
+        profile(6, skills_text="").profile,
+    ]
+    batched = record_tags(snapshots)
+    assert batched == [record_tags([snapshot])[0] for snapshot in snapshots]
+    assert _codes(batched[1].occupations)[0] == "2-02-38-01"  # the publisher's code first
+    assert batched[5].occupations == ()

@@ -5,9 +5,9 @@ English-only dense model sees "machine learning" where a profile wrote "机器�
 No contact data is in a snapshot, so none reaches a document, a vector or a cache.
 
 Every document is tagged at ingest with up to three CSCO 2022 occupations (the publisher's codes first)
-and one digital field (``occupations_for``, ``digital_field_of``). Tagging costs about 2 ms a document;
-batching it across documents was measured to save only ~10% (the normalizer's per-title work dominates),
-so each document is tagged on its own, with its phrases in one batched call.
+and one digital field (``occupations_for``, ``digital_field_of``). Tagging a batch of records
+(``record_tags``) normalizes every phrase of every record in one call: about 2 ms a profile instead of 4 ms
+one record at a time, as the normalizer's classifier and sparse products work on whole matrices.
 """
 
 from __future__ import annotations
@@ -113,33 +113,53 @@ def _phrases(texts: Iterable[str]) -> list[str]:
     return out[:MAX_PHRASES]
 
 
+@dataclass(frozen=True)
+class TagRequest:
+    """What a record's occupations are derived from (see ``occupations_for``)."""
+
+    lead: str
+    more: Sequence[str] = ()
+    explicit: Sequence[str] = ()
+
+
 def occupations_for(*, lead: str, more: Sequence[str] = (), explicit: Sequence[str] = (),
                     top: int = OCCUPATION_TAGS) -> tuple[Occupation, ...]:
     """Occupations of a document: the ``explicit`` codes first, then the normalizer's tags.
 
-    The texts are cut into phrases; each is normalized as a job title (one batched call). The first
-    phrase (a title, or the lead of a profile's text, e.g. "3年大数据开发工程师经验") counts fully, later
-    ones (skills, projects, certificates, description) at ``LATER_PHRASE_WEIGHT``: a bare "Python"
-    further on matches a labelled title exactly and would otherwise outrank the real title.
-    An occupation keeps its best phrase; scores under ``MIN_TAG_SCORE`` are dropped.
+    The texts are cut into phrases; each is normalized as a job title. The first phrase (a title, or the
+    lead of a profile's text, e.g. "3年大数据开发工程师经验") counts fully, later ones (skills, projects,
+    certificates, description) at ``LATER_PHRASE_WEIGHT``: a bare "Python" further on matches a labelled
+    title exactly and would otherwise outrank the real title. An occupation keeps its best phrase;
+    scores under ``MIN_TAG_SCORE`` are dropped.
     """
-    chosen: dict[str, Occupation] = {}
-    for code in explicit:
-        found = occupation_by_code(code)
-        if found is not None:
-            chosen.setdefault(found.code, found)
-    phrases = _phrases([lead, *more])
-    if len(chosen) < top and phrases:
+    return occupations_for_many([TagRequest(lead, more, explicit)], top=top)[0]
+
+
+def occupations_for_many(requests: Sequence[TagRequest], *, top: int = OCCUPATION_TAGS) -> list[tuple[Occupation, ...]]:
+    """``occupations_for`` of many documents, with every phrase normalized in one batched call."""
+    chosen: list[dict[str, Occupation]] = []
+    phrases: list[list[str]] = []
+    for request in requests:
+        given: dict[str, Occupation] = {}
+        for code in request.explicit:
+            found = occupation_by_code(code)
+            if found is not None:
+                given.setdefault(found.code, found)
+        chosen.append(given)
+        phrases.append(_phrases([request.lead, *request.more]) if len(given) < top else [])
+    flat = [phrase for texts in phrases for phrase in texts]
+    matches = iter(default_normalizer().normalize_many(flat, top=top + 2) if flat else [])
+    for given, texts in zip(chosen, phrases, strict=True):
         best: dict[str, Occupation] = {}
-        for position, matches in enumerate(default_normalizer().normalize_many(phrases, top=top + 2)):
+        for position in range(len(texts)):
             weight = 1.0 if position == 0 else LATER_PHRASE_WEIGHT
-            for m in matches:
+            for m in next(matches):
                 score = round(m.score * weight, 4)
                 if score >= MIN_TAG_SCORE and (m.code not in best or score > best[m.code].score):
                     best[m.code] = Occupation(m.code, m.name, score, m.digital, m.field)
         for m in sorted(best.values(), key=lambda m: (-m.score, m.code)):
-            chosen.setdefault(m.code, m)
-    return tuple(chosen.values())[:top]
+            given.setdefault(m.code, m)
+    return [tuple(given.values())[:top] for given in chosen]
 
 
 def digital_field_of(occupations: Sequence[Occupation], skills: Iterable[str]) -> str | None:
@@ -187,6 +207,21 @@ class Tags:
     occupations: tuple[Occupation, ...]
 
 
+def record_tags(snapshots: Sequence[ProfileSnapshot | OpportunitySnapshot]) -> list[Tags]:
+    """The tags of many records, their occupations in one batched normalizer call."""
+    requests, skills = [], []
+    for snapshot in snapshots:
+        if isinstance(snapshot, ProfileSnapshot):
+            certificates = [c.name for c in snapshot.certificates]
+            requests.append(TagRequest(snapshot.skills_text, certificates))
+            skills.append(tuple(extract_skills(snapshot.skills, certificates, snapshot.skills_text)))
+        else:
+            requests.append(TagRequest(snapshot.title, [snapshot.description], explicit_codes(snapshot)))
+            skills.append(tuple(extract_skills(snapshot.skills, snapshot.title, snapshot.description)))
+    return [Tags(found, occupations) for found, occupations in zip(skills, occupations_for_many(requests),
+                                                                      strict=True)]
+
+
 def talent_document(record_id: int, profile: ProfileSnapshot, *, max_chars: int,
                     owner: str = "", tags: Tags | None = None) -> tuple[TalentDoc, str]:
     """The talent's metadata and its text (skills, certificates, free text; not the name); ``owner``: the
@@ -194,8 +229,7 @@ def talent_document(record_id: int, profile: ProfileSnapshot, *, max_chars: int,
     derived elsewhere from the same snapshot."""
     certificates = [c.name for c in profile.certificates]
     if tags is None:
-        tags = Tags(tuple(extract_skills(profile.skills, certificates, profile.skills_text)),
-                    occupations_for(lead=profile.skills_text, more=certificates))
+        tags = record_tags([profile])[0]
     skills, occupations = tags.skills, tags.occupations
     doc = TalentDoc(
         id=record_id,
@@ -221,9 +255,7 @@ def opportunity_document(record_id: int, opportunity: OpportunitySnapshot, *, ma
     """The opportunity's metadata and its text (title, skills, description); ``owner``: the event's
     ``owner_id``, which decides who may read the opportunity's shortlist; ``tags``: already derived."""
     if tags is None:
-        tags = Tags(tuple(extract_skills(opportunity.skills, opportunity.title, opportunity.description)),
-                    occupations_for(lead=opportunity.title, more=[opportunity.description],
-                                    explicit=explicit_codes(opportunity)))
+        tags = record_tags([opportunity])[0]
     skills, occupations = tags.skills, tags.occupations
     doc = OpportunityDoc(
         id=record_id,

@@ -22,6 +22,7 @@ from services.matching.domain.documents import (
     Tags,
     TalentDoc,
     opportunity_document,
+    record_tags,
     talent_document,
 )
 from services.matching.domain.encoders import TextEncoder, Vectors
@@ -138,7 +139,12 @@ class MatchingState:
         with self._lock:
             fresh = [(key, e) for key, e in newest.items()
                      if e.record_version > self._side(key[0]).versions.get(key[1], 0)]
-        given = tags or {}
+        given = dict(tags or {})
+        untagged = [(side, e) for (side, _), e in fresh if isinstance(e, ProfileUpsertedV1 | OpportunityUpsertedV1)
+                    and (side, e.record_id, e.record_version) not in given]
+        snapshots = [e.profile if isinstance(e, ProfileUpsertedV1) else e.opportunity for _, e in untagged]
+        for (side, event), found in zip(untagged, record_tags(snapshots), strict=True):  # one batched call
+            given[(side, event.record_id, event.record_version)] = found
         changes = [self._change(side, event, given.get((side, event.record_id, event.record_version)))
                    for (side, _), event in fresh]
         return Plan(changes=tuple(changes), events=len(events), ignored=len(events) - len(changes))
