@@ -55,6 +55,7 @@ from services.matching.domain.documents import OpportunityDoc
 from services.matching.domain.encoders import DenseEncoder, HybridEncoder, LexicalEncoder, TextEncoder, Vectors
 from services.matching.domain.ranking import RankingWeights, rank_opportunities
 from services.matching.domain.state import MatchingState
+from services.matching.main import build_dense_encoder
 from services.matching.service import MatchingService, ranking_weights
 from services.matching.settings import MatchingSettings
 from shared.events.contracts import OpportunityUpsertedV1, ProfileSnapshot, ProfileUpsertedV1
@@ -334,8 +335,10 @@ def run(*, quick: bool, seed: int, do_tune: bool, occupations: bool, progress: b
     data = labelled_set(seed=seed, talents=n_talents, opportunities=n_opportunities)
     print(f"generated {n_talents} talents and {n_opportunities} opportunities (seed {seed}) in "
           f"{time.perf_counter() - start:.1f}s", file=sys.stderr)
-    dense = CachedEncoder(DenseEncoder(settings.embedding_model, batch_size=settings.embed_batch_size,
-                                       threads=settings.torch_threads), progress=progress)
+    model = build_dense_encoder(settings)  # as the service runs it: backend, text view, threads
+    if model is None:
+        raise SystemExit("the evaluation needs the dense model: MATCHING_DENSE_WEIGHT must be above 0")
+    dense = CachedEncoder(model, progress=progress)
     lexical = LexicalEncoder(settings.lexical_dim)
     channels = {
         "hybrid": HybridEncoder(dense=dense, lexical=lexical, dense_weight=settings.dense_weight,

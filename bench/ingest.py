@@ -83,7 +83,8 @@ def _consume(bootstrap: str, topic: str, total: int, encoder: Any, *, batched: b
 
 
 def run(quick: bool) -> dict[str, Any]:
-    from services.matching.domain.encoders import DenseEncoder, HybridEncoder, LexicalEncoder
+    from services.matching.domain.encoders import HybridEncoder, LexicalEncoder
+    from services.matching.main import build_dense_encoder
     from services.matching.settings import MatchingSettings
     from shared.events.topics import PROFILES, topic_name
     from shared.kafka import ensure_topics
@@ -95,7 +96,7 @@ def run(quick: bool) -> dict[str, Any]:
     header("ingest: Kafka → decode → embed → index", quick,
            f"{count} profile events per workload, 3 partitions, max 500 per poll, {rounds} interleaved rounds; "
            f"hybrid encoder: {settings.embed_backend} dense + lexical, LRU cache off")
-    dense = DenseEncoder(backend=settings.embed_backend, cache_dir=settings.model_cache_dir, cache_size=0)
+    dense = build_dense_encoder(settings.model_copy(update={"embed_cache_size": 0}))
     encoder = HybridEncoder(dense=dense, lexical=LexicalEncoder(settings.lexical_dim),
                             dense_weight=settings.dense_weight, lexical_weight=settings.lexical_weight)
     from services.matching.domain.state import MatchingState

@@ -32,6 +32,7 @@ from kafka.consumer.fetcher import ConsumerRecord
 from services.matching.checkpointing import Checkpointer
 from services.matching.dead_letter import DeadLetters
 from services.matching.domain.checkpoint import LastRecord, record_crc
+from services.matching.domain.documents import prepare_tagging
 from services.matching.domain.embedded_vectors import EmbeddedBatchError, apply_embedded, check_embedded
 from services.matching.domain.encoders import HybridEncoder, TextEncoder
 from services.matching.domain.state import AnyEvent, MatchingState
@@ -182,6 +183,7 @@ class EventConsumer:
     def _run(self) -> None:
         backoff = 0.2
         try:
+            prepare_tagging()
             self._resume()
             while not self._stop.is_set():
                 try:

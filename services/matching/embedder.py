@@ -27,6 +27,7 @@ from services.matching.domain.documents import (
     OpportunityDoc,
     TalentDoc,
     opportunity_document,
+    prepare_tagging,
     record_tags,
     talent_document,
 )
@@ -148,6 +149,7 @@ class EmbeddingWorker:
 
     def run(self) -> None:
         """Poll, embed, publish, commit, until ``stop``; broker trouble is retried with back-off."""
+        prepare_tagging()  # before joining the group: a worker takes partitions only once it can embed
         backoff = 0.2
         while not self._stop.is_set():
             consumer: KafkaConsumer | None = None

@@ -42,7 +42,7 @@ def build_dense_encoder(settings: MatchingSettings) -> DenseEncoder | None:
     return DenseEncoder(settings.embedding_model, batch_size=settings.embed_batch_size,
                         threads=settings.torch_threads, backend=settings.embed_backend,
                         cache_size=settings.embed_cache_size, cache_dir=settings.model_cache_dir,
-                        max_seq_length=settings.embed_max_seq_length)
+                        max_seq_length=settings.embed_max_seq_length, text_view=settings.embed_text_view)
 
 
 def build_encoder(settings: MatchingSettings) -> HybridEncoder:

@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import AliasChoices, Field, model_validator
 
 from services.matching.domain.embedding_backends import Backend
+from services.matching.domain.encoders import TextView
 from shared.settings import ServiceSettings
 
 
@@ -38,6 +39,7 @@ class MatchingSettings(ServiceSettings):
     embed_backend: Backend = _matching("openvino", "embed_backend")
     embed_cache_size: int = _matching(50_000, "embed_cache_size", ge=0)  # LRU text → vector; 0: off
     embed_max_seq_length: int = _matching(0, "embed_max_seq_length", ge=0)  # 0: the model's own
+    embed_text_view: TextView = _matching("full", "embed_text_view")  # "latin": see encoders.latin_view
     model_cache_dir: str = _matching("var/models", "model_cache_dir")
     # Vector index: exact (flat) below the threshold, approximate (IVF) from it on.
     index_approx_threshold: int = _matching(100_000, "index_approx_threshold", ge=1)

@@ -5,7 +5,7 @@ import zlib
 import numpy as np
 import pytest
 
-from services.matching.domain.encoders import DenseEncoder, HybridEncoder, LexicalEncoder
+from services.matching.domain.encoders import DenseEncoder, HybridEncoder, LexicalEncoder, latin_view
 
 
 def _cos(a: np.ndarray, b: np.ndarray) -> float:
@@ -72,3 +72,11 @@ def test_dense_only_mode(dense_encoder: DenseEncoder) -> None:
                                lexical_weight=0)
     assert dense_only.dim == dense_encoder.dim
     assert np.allclose(dense_only.encode(["nurse"]), dense_encoder.encode(["nurse"]), atol=1e-6)
+
+
+def test_the_latin_view_keeps_what_an_english_model_reads() -> None:
+    text = "Go语言、软件测试、SQL\nSkills: Go, software testing, SQL\n2年全栈工程师经验，熟悉Go语言。"
+    assert latin_view(text) == "Go SQL\nSkills: Go, software testing, SQL\n2 Go"
+    assert latin_view("大数据开发工程师，3年") == "大数据开发工程师，3年"  # no English word: kept whole
+    with pytest.raises(ValueError, match="text view"):
+        DenseEncoder(text_view="ascii")  # type: ignore[arg-type]

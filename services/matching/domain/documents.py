@@ -207,6 +207,12 @@ class Tags:
     occupations: tuple[Occupation, ...]
 
 
+def prepare_tagging() -> None:
+    """Build the process-wide normalizer now (seconds: its index and classifier), so that a consumer or a
+    worker does not pay for it inside its first batch, after it has taken its partitions."""
+    default_normalizer()
+
+
 def record_tags(snapshots: Sequence[ProfileSnapshot | OpportunitySnapshot]) -> list[Tags]:
     """The tags of many records, their occupations in one batched normalizer call."""
     requests, skills = [], []

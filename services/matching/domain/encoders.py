@@ -16,7 +16,7 @@ from collections import Counter, OrderedDict
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -26,6 +26,27 @@ from services.matching.domain.embedding_backends import BACKENDS, Backend, Runne
 Vectors = NDArray[np.float32]
 
 PACKAGED_MODEL_NAME = "all-MiniLM-L6-v2"
+
+TextView = Literal["full", "latin"]
+TEXT_VIEWS: tuple[TextView, ...] = ("full", "latin")
+_CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]+")
+_SPACES = re.compile(r"[ \t]{2,}")
+_LINE_BREAKS = re.compile(r"\s*\n\s*")
+_A_WORD = re.compile(r"[A-Za-z]{2,}")
+
+
+def latin_view(text: str) -> str:
+    """The part of ``text`` an English-only model can read: Chinese characters and punctuation dropped.
+
+    A document carries the English names of its skills next to the original wording, so a Chinese profile
+    keeps most of its content for the dense model in less than half the tokens (83 → 37 on the demo
+    profiles), and the encoder's cost grows with the tokens. Measured (``bench.eval_matching``, full): the
+    hybrid's nDCG@10 falls from 0.722 to 0.689 while indexing is 1.7× faster — the model does read the
+    Chinese characters a little — so it is an option for weak hardware, not the default. A text with no
+    English word is kept whole.
+    """
+    view = _LINE_BREAKS.sub("\n", _SPACES.sub(" ", _CJK.sub(" ", text))).strip()
+    return view if _A_WORD.search(view) else text
 
 
 class TextEncoder(Protocol):
@@ -92,16 +113,21 @@ class DenseEncoder:
 
     def __init__(self, model_path: str = "", *, batch_size: int = 32, threads: int = 0,
                  backend: Backend = "torch", cache_size: int = 0, cache_dir: str = "var/models",
-                 max_seq_length: int = 0) -> None:
-        """``threads`` > 0 caps the CPU threads (torch: process-wide); on a busy small machine 1 is faster."""
+                 max_seq_length: int = 0, text_view: TextView = "full") -> None:
+        """``threads`` > 0 caps the CPU threads (torch: process-wide); on a busy small machine 1 is faster.
+        ``text_view`` "latin" encodes ``latin_view`` of every text."""
         os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for the hub: the model lies on disk
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         if backend not in BACKENDS:
             raise ValueError(f"unknown embedding backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+        if text_view not in TEXT_VIEWS:
+            raise ValueError(f"unknown text view {text_view!r}; choose one of {', '.join(TEXT_VIEWS)}")
         path = model_path or packaged_model_path()
         name = PACKAGED_MODEL_NAME if not model_path else Path(path).name
         self.backend = backend
-        self._name = name if backend == "torch" else f"{name}@{backend}"
+        self._name = (name if backend == "torch" else f"{name}@{backend}") + \
+            ("" if text_view == "full" else f"+{text_view}")
+        self._view = latin_view if text_view == "latin" else None
         self._batch_size = batch_size
         self._lock = threading.Lock()
         self.cache = VectorCache(cache_size)
@@ -140,6 +166,8 @@ class DenseEncoder:
 
     def encode(self, texts: Sequence[str]) -> Vectors:
         """Rows for ``texts``: cached rows are reused, each distinct new text is encoded once."""
+        if self._view is not None:
+            texts = [self._view(text) for text in texts]
         out = np.zeros((len(texts), self._dim), dtype=np.float32)
         rows_of: dict[str, list[int]] = {}
         for row, text in enumerate(texts):
