@@ -78,6 +78,13 @@ def derive(events: Sequence[RecordEvent], *, max_chars: int) -> list[tuple[str, 
     return out
 
 
+def embedder_group(settings: MatchingSettings) -> str:
+    """The workers' consumer group: one per topic namespace, so deployments that share a broker (or a
+    benchmark's successive rounds) never wait on each other's members."""
+    namespace = settings.topic_namespace
+    return f"{namespace}.{settings.client_id}-embedders" if namespace else f"{settings.client_id}-embedders"
+
+
 def _close(consumer: KafkaConsumer | None, producer: KafkaProducer | None) -> None:
     try:
         if consumer is not None:
@@ -173,7 +180,7 @@ class EmbeddingWorker:
         ensure_topics(settings.kafka_bootstrap_servers, partitions=settings.topic_partitions,
                       namespace=settings.topic_namespace, timeout_ms=2_000)
         consumer = make_consumer(settings.kafka_bootstrap_servers, client_id=f"{self.member}-embedder",
-                                 group_id=f"{settings.client_id}-embedders",
+                                 group_id=embedder_group(settings),
                                  max_poll_interval_ms=settings.embed_poll_interval_ms,
                                  max_poll_records=settings.embed_poll_records)
         consumer.subscribe(self._sources, listener=_Assignments(self))

@@ -13,7 +13,7 @@ import pytest
 from services.matching.domain.embedded_vectors import EmbeddedBatchError, apply_embedded, check_embedded, pack
 from services.matching.domain.encoders import DenseEncoder, HybridEncoder
 from services.matching.domain.state import MatchingState
-from services.matching.embedder import EmbeddingWorker
+from services.matching.embedder import EmbeddingWorker, embedder_group
 from services.matching.settings import MatchingSettings
 from shared.events.contracts import RecordEmbeddedV1, RecordEvent, decode_event
 from shared.events.topics import DEAD_LETTER, OPPORTUNITIES, PROFILES, VECTORS, topic_name
@@ -92,3 +92,8 @@ def test_a_replica_refuses_vectors_from_another_model(hybrid_encoder: HybridEnco
                        hybrid_encoder)
     check_embedded(RecordEmbeddedV1(encoder=hybrid_encoder.dense.name, dense=vector, event=profile(1)),
                    hybrid_encoder)
+
+
+def test_each_topic_namespace_has_its_own_worker_group() -> None:
+    groups = {embedder_group(MatchingSettings(topic_namespace=ns)) for ns in ("", "staging", "bench-1")}
+    assert groups == {"matching-embedders", "staging.matching-embedders", "bench-1.matching-embedders"}
