@@ -271,8 +271,11 @@ class OpenVinoRunner:
         core = ov.Core()
         bf16 = "BF16" in core.get_property("CPU", "OPTIMIZATION_CAPABILITIES")
         self._parallel = max(1, threads)
+        # No pinning: OpenVINO would pin each process's streams to the same first cores, so two workers
+        # (or a worker and the service) on one machine shared one core while the other idled.
         config = {"PERFORMANCE_HINT": "THROUGHPUT", "NUM_STREAMS": self._parallel,
-                  "INFERENCE_NUM_THREADS": self._parallel, "INFERENCE_PRECISION_HINT": "bf16" if bf16 else "f32"}
+                  "INFERENCE_NUM_THREADS": self._parallel, "INFERENCE_PRECISION_HINT": "bf16" if bf16 else "f32",
+                  "ENABLE_CPU_PINNING": False}
         self.precision = ("int8+" if int8 else "") + ("bf16" if bf16 else "f32")
         self._compiled = core.compile_model(str(model_file), "CPU", config)
         self._output = self._compiled.output(0)
