@@ -100,12 +100,17 @@ def _embed_alone(events: Sequence[Any], ready: Any, go: Any, seconds: Any) -> No
 def machine_ceiling(events: Sequence[Any], processes: int) -> float:
     """Events/s of ``processes`` one-thread processes each doing a worker's work on ``events`` at once,
     without Kafka: what this machine can give the workers at most (its cores may not be independent)."""
-    os.environ.update(ONE_THREAD)  # the spawned interpreters start with it
     context = multiprocessing.get_context("spawn")
     ready, go, seconds = context.Semaphore(0), context.Event(), context.Queue()
     procs = [context.Process(target=_embed_alone, args=(events, ready, go, seconds)) for _ in range(processes)]
-    for proc in procs:
-        proc.start()
+    saved = dict(os.environ)
+    os.environ.update(ONE_THREAD)  # the spawned interpreters start with it; this process keeps its own
+    try:
+        for proc in procs:
+            proc.start()
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
     for _ in procs:
         ready.acquire()  # every model loaded and normalizer built: only the work is timed
     go.set()

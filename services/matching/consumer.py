@@ -183,7 +183,8 @@ class EventConsumer:
     def _run(self) -> None:
         backoff = 0.2
         try:
-            prepare_tagging()
+            if not self.replica:  # a replica takes the tags from the vectors topic: no normalizer on its catch-up
+                prepare_tagging()
             self._resume()
             while not self._stop.is_set():
                 try:
