@@ -16,11 +16,13 @@ import httpx
 
 from shared.auth import Role, issue_token
 from shared.kafka import ensure_topics
+from shared.migrations import service_package, upgrade
 from talentmatch.embedded import ManagedProcess, spawn, start_broker, start_redis, wait_for_port
 
 log = logging.getLogger(__name__)
 
 SERVICES = ("profiles", "jobs", "matching")
+DATABASE_SERVICES = ("profiles", "jobs")  # the services owning a database, with a migration history
 STACK_SUBJECT = "svc-stack"  # the stack's own service account: republish, status polls, totals
 OPERATOR_SUBJECT = "op-local"  # the operator account `talentmatch up` prints a token for
 
@@ -89,6 +91,8 @@ class LocalStack:
 
     def start(self, *, timeout: float = 120.0) -> None:
         self.config.var_dir.mkdir(parents=True, exist_ok=True)
+        for service in DATABASE_SERVICES:  # a service refuses a database behind its release
+            upgrade(self.service_env(service)["DATABASE_URL"], service_package(service))
         self.start_component("broker")
         ensure_topics(self.config.bootstrap, partitions=self.config.topic_partitions,
                       namespace=self.config.topic_namespace)

@@ -9,14 +9,15 @@ from fastapi import FastAPI
 
 from services.profiles import api
 from services.profiles.crypto import ContactCipher
-from services.profiles.models import Base, OutboxMessage
+from services.profiles.models import OutboxMessage
 from services.profiles.service import ProfileService
 from services.profiles.settings import ProfilesSettings
 from shared.auth import install_auth
 from shared.cache import connect_redis
-from shared.db import create_schema, make_engine, make_session_factory
+from shared.db import make_engine, make_session_factory
 from shared.events.topics import PROFILES, topic_name
 from shared.metrics import install_metrics
+from shared.migrations import check_at_head
 from shared.outbox import OutboxRelay
 from shared.publishing import RelayLauncher, outbox_service_readiness
 from shared.web import install_body_limit, install_error_handlers, install_health
@@ -29,7 +30,7 @@ def create_app(settings: ProfilesSettings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = make_engine(settings.database_url)
-        create_schema(engine, Base.metadata)
+        check_at_head(engine, "services.profiles")  # refuses a database this release has not migrated
         limiter_redis = connect_redis(settings.redis_url) if settings.rate_limit_per_minute > 0 else None
         install_auth(app, settings, service="profiles", redis_client=limiter_redis)
         sessions = make_session_factory(engine)

@@ -28,6 +28,7 @@ from services.profiles.settings import ProfilesSettings
 from talentmatch.embedded import free_port
 from tests.auth import SECRET, bearer, new_subject
 from tests.fuzz.runner import Identity, fuzz
+from tests.migrations.support import migrated
 
 MIN_CALLS_PER_OPERATION = 100
 TAKES_NO_INPUT = {"POST /v1/admin/republish"}  # one request is all there is to generate
@@ -43,7 +44,8 @@ def _running(app: FastAPI) -> Iterator[FastAPI]:
 @pytest.fixture(scope="module")
 def profiles_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
     db = Path(tmp_path_factory.mktemp("fuzz")) / "profiles.db"
-    yield from _running(create_profiles(ProfilesSettings(database_url=f"sqlite:///{db}", auth_secret=SECRET,
+    yield from _running(create_profiles(ProfilesSettings(database_url=migrated(f"sqlite:///{db}", "profiles"),
+                                                         auth_secret=SECRET,
                                                          kafka_bootstrap_servers=NO_BROKER,
                                                          rate_limit_per_minute=0)))
 
@@ -51,7 +53,7 @@ def profiles_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
 @pytest.fixture(scope="module")
 def jobs_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
     db = Path(tmp_path_factory.mktemp("fuzz")) / "jobs.db"
-    yield from _running(create_jobs(JobsSettings(database_url=f"sqlite:///{db}", auth_secret=SECRET,
+    yield from _running(create_jobs(JobsSettings(database_url=migrated(f"sqlite:///{db}", "jobs"), auth_secret=SECRET,
                                                  kafka_bootstrap_servers=NO_BROKER, rate_limit_per_minute=0)))
 
 
