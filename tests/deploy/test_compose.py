@@ -216,3 +216,15 @@ def test_matching_runs_as_embedders_and_replicas_from_one_image() -> None:
     assert environment(replica)["MATCHING_ROLE"] == "replica"
     assert embedder["build"] == replica["build"] and embedder["command"][:3] == replica["command"][:3]
     assert embedder["deploy"]["replicas"] >= 2
+
+
+@pytest.mark.parametrize("name", DB_SERVICES)
+def test_a_one_shot_job_migrates_each_database_before_its_service_starts(name: str) -> None:
+    job, service = services()[f"{name}-migrate"], services()[name]
+    assert job["command"] == ["python", "-m", "shared.migrations", "upgrade", "--service", name]
+    assert (ROOT / "services" / name / "migrations" / "env.py").is_file()
+    assert job["image"] == service["image"] and job["build"] == service["build"]
+    assert job["restart"] == "no"
+    assert environment(job)["DATABASE_URL"] == environment(service)["DATABASE_URL"]
+    assert job["depends_on"]["postgres"]["condition"] == "service_healthy"
+    assert service["depends_on"][f"{name}-migrate"]["condition"] == "service_completed_successfully"

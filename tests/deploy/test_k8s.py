@@ -292,3 +292,19 @@ def test_matching_scales_out_as_embedders_by_partitions_and_replicas_by_the_auto
     assert c["readinessProbe"]["httpGet"]["path"] == "/readyz"
     assert c["securityContext"]["allowPrivilegeEscalation"] is False
     assert {"MATCHING_ROLE"} <= service_env_names("matching")
+
+
+@pytest.mark.parametrize("name", DB_SERVICES)
+def test_an_init_container_migrates_the_database_before_the_service_starts(name: str) -> None:
+    pod = deployments()[name]["spec"]["template"]["spec"]
+    [init] = pod["initContainers"]
+    main = container(deployments()[name])
+    assert init["command"] == ["python", "-m", "shared.migrations", "upgrade", "--service", name]
+    assert init["image"] == main["image"]
+    url = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in main["env"] if "valueFrom" in e}["DATABASE_URL"]
+    assert [e["valueFrom"]["secretKeyRef"] for e in init["env"] if e["name"] == "DATABASE_URL"] == [url]
+    ctx = init["securityContext"]
+    assert ctx["allowPrivilegeEscalation"] is False and ctx["readOnlyRootFilesystem"] is True
+    assert "/tmp" in {m["mountPath"] for m in init["volumeMounts"]}  # adopting an old database uses a scratch file
+    for resource in ("cpu", "memory"):
+        assert 0 < quantity(init["resources"]["requests"][resource]) <= quantity(init["resources"]["limits"][resource])
