@@ -21,6 +21,7 @@ from typing import Any, TextIO
 import httpx
 
 from shared.auth import ROLES, Role, issue_token
+from talentmatch.backup import add_commands as add_backup_commands
 from talentmatch.credentials import NoSecretError, load_or_create_secret, signing_secret
 from talentmatch.stack import OPERATOR_SUBJECT, SERVICES, STACK_SUBJECT, LocalStack, StackConfig
 
@@ -258,6 +259,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--quick", action="store_true", help="smaller data set, quick occupation summary")
     evaluate.add_argument("--seed", type=int, default=2025, help="seed of the generated evaluation set")
     evaluate.set_defaults(func=cmd_eval)
+    add_backup_commands(sub)
     return parser
 
 
