@@ -16,6 +16,7 @@ from sqlalchemy import MetaData, inspect, text
 from services.jobs.main import create_app as create_jobs
 from services.jobs.models import Base as JobsBase
 from services.jobs.settings import JobsSettings
+from services.matching.feedback_ledger.models import Base as MatchingBase
 from services.profiles.models import Base as ProfilesBase
 from shared.db import make_engine
 from shared.migrations import (
@@ -30,10 +31,12 @@ from shared.migrations import (
 )
 from tests.auth import SECRET
 
-HISTORIES = [("services.profiles", ProfilesBase.metadata), ("services.jobs", JobsBase.metadata)]
+HISTORIES = [("services.profiles", ProfilesBase.metadata), ("services.jobs", JobsBase.metadata),
+             ("services.matching", MatchingBase.metadata)]
+PACKAGES = [package for package, _ in HISTORIES]
 
 
-@pytest.mark.parametrize(("package", "metadata"), HISTORIES, ids=["profiles", "jobs"])
+@pytest.mark.parametrize(("package", "metadata"), HISTORIES, ids=["profiles", "jobs", "matching"])
 def test_head_builds_what_the_models_declare(database_url: str, package: str, metadata: MetaData) -> None:
     upgrade(database_url, package)
     engine = make_engine(database_url)
@@ -47,7 +50,7 @@ def test_head_builds_what_the_models_declare(database_url: str, package: str, me
         engine.dispose()
 
 
-@pytest.mark.parametrize("package", ["services.profiles", "services.jobs"])
+@pytest.mark.parametrize("package", PACKAGES)
 def test_every_revision_downgrades_and_upgrades_again(tmp_path: Path, package: str) -> None:
     url = f"sqlite:///{tmp_path}/db.sqlite"
     upgrade(url, package)
@@ -62,10 +65,9 @@ def test_every_revision_downgrades_and_upgrades_again(tmp_path: Path, package: s
 
 
 def test_revision_ids_name_their_service() -> None:
-    for package in ("services.profiles", "services.jobs"):
+    for package in PACKAGES:
         service = package.rsplit(".", 1)[-1]
         assert all(revision.startswith(f"{service}_") for revision in known_revisions(package))
-    assert known_revisions("services.jobs").isdisjoint(known_revisions("services.profiles"))
 
 
 def test_a_database_not_at_head_is_refused_with_the_command_to_run(database_url: str) -> None:
