@@ -147,7 +147,7 @@ def test_matching_gets_more_memory_than_the_apis() -> None:
         return quantity(container(deployments()[name])["resources"][kind]["memory"])
 
     for kind in ("requests", "limits"):
-        assert memory("matching", kind) > max(memory(name, kind) for name in DB_SERVICES)
+        assert memory("matching", kind) > max(memory(name, kind) for name in ("profiles", "jobs"))
     assert memory("matching", "limits") >= 2 * 2**30  # model + FAISS index
 
 
