@@ -1,5 +1,5 @@
 // The operator dashboard's charts, drawn with the vendored Apache ECharts (vendor/echarts.min.js, served by
-// matching; no CDN). Every chart sits next to a data table with the same numbers (dashboard.js fills it) for
+// matching; no CDN). Every bar chart sits next to a data table with the same numbers (dashboard.js fills it) for
 // screen readers and copying; the canvas itself is labelled for assistive technology by ECharts' aria module.
 // Tooltips carry no inline style attributes: the Content-Security-Policy allows this origin's stylesheet only.
 (function () {
