@@ -98,13 +98,14 @@ def restore(folder: Path, var_dir: Path) -> dict[str, Any]:
     if present:
         raise BackupError(f"{var_dir} already holds {', '.join(present)}: restore into a fresh folder "
                           "(stop the stack and move the old one aside)")
-    for service in DATABASE_SERVICES:
-        source = folder / manifest["databases"][service]["file"]
-        if _describe(source) != {key: manifest["databases"][service][key] for key in ("revision", "rows")}:
+    databases: dict[str, Any] = manifest["databases"]  # a backup of an older release may hold fewer
+    for entry in databases.values():
+        source = folder / entry["file"]
+        if _describe(source) != {key: entry[key] for key in ("revision", "rows")}:
             raise BackupError(f"{source} does not hold what the manifest says")
     _private_folder(var_dir)
-    for service in DATABASE_SERVICES:
-        _copy_database(folder / manifest["databases"][service]["file"], var_dir / f"{service}.db")
+    for service, entry in databases.items():
+        _copy_database(folder / entry["file"], var_dir / f"{service}.db")
     for name in manifest["credentials"]:
         descriptor = os.open(var_dir / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(descriptor, "wb") as out:
