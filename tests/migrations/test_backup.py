@@ -77,7 +77,7 @@ def test_a_damaged_backup_is_refused(var: Path, tmp_path: Path) -> None:
 
 def test_the_command_line(var: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["backup", "--var", str(tmp_path / "nothing"), "--to", str(tmp_path / "b")]) == 1
-    assert "no profiles.db, jobs.db under" in capsys.readouterr().err
+    assert "no profiles.db, jobs.db" in capsys.readouterr().err
     assert main(["backup", "--var", str(var), "--to", str(tmp_path / "b")]) == 0
     [folder] = (tmp_path / "b").iterdir()
     assert "jobs      revision jobs_0002" in capsys.readouterr().out
