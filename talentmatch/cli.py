@@ -84,7 +84,7 @@ def cmd_up(args: argparse.Namespace) -> int:
                          ports={s: getattr(args, f"{s}_port") for s in SERVICES},
                          auth_secret=load_or_create_secret(var), contact_key=load_or_create_contact_key(var))
     _make_private(var)
-    stack = LocalStack(config, announce=lambda line: steps(f"starting {line}"))
+    stack = LocalStack(config, announce=steps)
     stopping = False
 
     def _stop(_signum: int, _frame: FrameType | None) -> None:

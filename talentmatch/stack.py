@@ -117,15 +117,15 @@ class LocalStack:
     def start(self, *, timeout: float = 120.0) -> None:
         private_dir(self.config.var_dir)
         started = time.monotonic()
-        self.announce(f"broker (Tansu, :{self.config.broker_port})")
+        self.announce(f"starting the broker (Tansu, :{self.config.broker_port})")
         self.start_component("broker")
         ensure_topics(self.config.bootstrap, partitions=self.config.topic_partitions,
                       namespace=self.config.topic_namespace)
-        self.announce(f"redis (:{self.config.redis_port})")
+        self.announce(f"starting redis (:{self.config.redis_port})")
         self.start_component("redis")
         for service in SERVICES:
             self.start_component(service, wait=False)
-        self.announce("services " + ", ".join(f"{s} :{self.config.ports[s]}" for s in SERVICES)
+        self.announce("starting the services: " + ", ".join(f"{s} :{self.config.ports[s]}" for s in SERVICES)
                       + " (matching loads its model)")
         for service in SERVICES:
             self.wait_healthy(service, timeout=max(1.0, timeout - (time.monotonic() - started)))
