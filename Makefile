@@ -20,9 +20,11 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)  ## create .venv and install the project with the `talentmatch` command
 
+UP_ARGS ?=  # e.g. make up UP_ARGS="--var /tmp/tm --profiles-port 9001"; see talentmatch up --help
+
 up: install  ## set up and start the whole stack with embedded defaults and demo data
-	@echo "==> starting the stack: $(BIN)/talentmatch up"
-	$(BIN)/talentmatch up
+	@echo "==> starting the stack: $(BIN)/talentmatch up $(UP_ARGS)"
+	$(BIN)/talentmatch up $(UP_ARGS)
 
 test: install  ## run the test suite (starts its own broker and redis; uses PostgreSQL if reachable)
 	$(BIN)/python -m pytest
