@@ -120,9 +120,10 @@ class Mix:
                 return Request("DELETE", f"{cfg.url('profiles')}/v1/profiles/{victim}", None,
                                self.auth("seeker", account), True)
             record = self.rng.choice(list(self.opportunities))
-            return Request("PATCH", f"{cfg.url('jobs')}/v1/opportunities/{record}",
-                           {"openings": self.rng.randrange(1, 50)}, self.auth("enterprise", self.opportunities[record]),
-                           True)
+            change = {"open": self.rng.random() < 0.8} if self.rng.random() < 0.8 else \
+                {"description": f"更新说明 {self.rng.randrange(10**6)}"}
+            return Request("PATCH", f"{cfg.url('jobs')}/v1/opportunities/{record}", change,
+                           self.auth("enterprise", self.opportunities[record]), True)
 
     def created(self, record: int, account: str) -> None:
         with self.lock:
