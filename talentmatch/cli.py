@@ -56,7 +56,8 @@ def _wait_indexed(stack: LocalStack, *, profiles: int, opportunities: int, steps
             status = {}
         index: dict[str, Any] = status.get("index", {})
         done = max(0, index.get("talents", 0)) + max(0, index.get("opportunities", 0))
-        if (done != shown and time.monotonic() - last_line >= 2) or done >= wanted:
+        quiet_for = time.monotonic() - last_line
+        if (done != shown and quiet_for >= 2) or quiet_for >= 5 or done >= wanted:  # a line at least every 5 s
             steps(f"indexed {done}/{wanted} …")
             shown, last_line = done, time.monotonic()
         if index.get("talents", -1) >= profiles and index.get("opportunities", -1) >= opportunities:
