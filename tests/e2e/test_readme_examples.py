@@ -93,8 +93,11 @@ def readme_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Loc
         headers = stack.headers("service", "svc-readme")
 
         def indexed() -> bool:
-            response = httpx.get(f"{config.url('matching')}/v1/status", headers=headers, timeout=10)
-            index = response.json().get("index", {}) if response.status_code == 200 else {}
+            try:
+                response = httpx.get(f"{config.url('matching')}/v1/status", headers=headers, timeout=10)
+            except httpx.TransportError:  # busy: ask again
+                return False
+            index: dict[str, int] = response.json().get("index", {}) if response.status_code == 200 else {}
             return index.get("talents", 0) >= DEMO_PROFILES and index.get("opportunities", 0) >= DEMO_OPPORTUNITIES
 
         eventually(indexed, timeout=300, what="the demo data to be indexed")
