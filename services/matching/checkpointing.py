@@ -20,7 +20,7 @@ from services.matching.domain.checkpoint import Checkpoint, Fingerprint, LastRec
 from services.matching.domain.encoders import TextEncoder
 from services.matching.domain.state import MatchingState
 from services.matching.metrics.store import FiguresStore
-from shared.background import utc_now
+from shared.background import BackgroundLoop, utc_now
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,10 @@ class Checkpointer:
         self.interval_seconds = interval_seconds
         self.every_events = every_events
         self._fingerprint: Fingerprint | None = None
-        self._writer: threading.Thread | None = None
+        # The writer thread: writes the checkpoint handed to it (``_pending``), one at a time.
+        self._writer: BackgroundLoop | None = None
+        self._pending: Checkpoint | None = None
+        self._wake = threading.Event()
         self._lock = threading.Lock()  # guards the figures below, read by request threads
         self._last_save = time.monotonic()
         self._unsaved_events = 0
@@ -131,10 +134,10 @@ class Checkpointer:
 
     def save(self, positions: dict[str, int], last_records: dict[str, LastRecord], *, wait: bool = False) -> None:
         """Capture now (the caller is the consumer thread), write in the background unless ``wait``."""
-        if self._writer is not None and self._writer.is_alive():
-            if not wait:
-                return  # the previous one is still being written: the next turn saves
-            self._writer.join()
+        if self._pending is not None and not wait:
+            return  # the previous one is still being written: the next turn saves
+        if wait:
+            self._stop_writer()  # finishes the one in hand first
         checkpoint = Checkpoint(state=self._state.copy_out(), positions=dict(positions),
                                 last_records=dict(last_records),
                                 figures=self._figures.export() if self._figures is not None else None,
@@ -143,10 +146,27 @@ class Checkpointer:
         self._saved_positions = dict(positions)
         if wait:
             self._write(checkpoint)
-        else:
-            self._writer = threading.Thread(target=self._write, args=(checkpoint,), name="matching-checkpoint",
-                                            daemon=True)
+            return
+        self._pending = checkpoint
+        if self._writer is None or not self._writer.running:
+            self._writer = BackgroundLoop(self._write_pending, name="matching-checkpoint")
             self._writer.start()
+        self._wake.set()
+
+    def _write_pending(self) -> None:
+        self._wake.wait(1.0)
+        self._wake.clear()
+        checkpoint = self._pending
+        if checkpoint is not None:
+            self._write(checkpoint)  # never raises: a failed write is counted, and the next turn retries
+            self._pending = None
+
+    def _stop_writer(self) -> None:
+        if self._writer is not None:
+            self._writer.request_stop()
+            self._wake.set()
+            self._writer.stop()
+            self._writer = None
 
     def _write(self, checkpoint: Checkpoint) -> None:
         try:
