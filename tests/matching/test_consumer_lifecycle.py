@@ -4,7 +4,7 @@ whether it is caught up, and stops loudly on a bug instead of replaying the same
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +56,11 @@ def test_a_bug_in_apply_stops_the_consumer_and_readiness_says_so(
         monkeypatch.setattr(client.app.state.matching.state, "apply", broken_apply)  # type: ignore[attr-defined]
         produce(settings.kafka_bootstrap_servers, topic_name(PROFILES, settings.topic_namespace), [profile(1)])
 
-        _, report = wait_for(lambda: (r := _ready(client))[0] == 503 and r, timeout=60, what="readiness to fail")
+        def failed() -> dict[str, Any] | None:
+            code, report = _ready(client)
+            return report if code == 503 else None
+
+        report = wait_for(failed, timeout=60, what="readiness to fail")
         assert report["consumer"].startswith("failed: ZeroDivisionError: a bug in apply")
         status = client.get("/v1/status").json()["consumer"]
         assert status["phase"] == "failed" and status["running"] is False
@@ -107,10 +111,12 @@ def test_nothing_is_served_until_the_checkpoint_is_loaded(lexical_encoder: Hybri
 
     service = MatchingService(state=MatchingState(lexical_encoder.dim), encoder=lexical_encoder, cache=None,
                               weights=RankingWeights(), availability=Loading())
-    for call in (lambda: service.recommend_for_talent(1, principal=INTERNAL),
-                 lambda: service.shortlist_for_opportunity(10, principal=INTERNAL),
-                 lambda: service.search_text("护理", target="talents", principal=INTERNAL),
-                 lambda: service.skill_gap(1, opportunity_id=10, principal=INTERNAL)):
+    calls: list[Callable[[], object]] = [
+        lambda: service.recommend_for_talent(1, principal=INTERNAL),
+        lambda: service.shortlist_for_opportunity(10, principal=INTERNAL),
+        lambda: service.search_text("护理", target="talents", principal=INTERNAL),
+        lambda: service.skill_gap(1, opportunity_id=10, principal=INTERNAL)]
+    for call in calls:
         with pytest.raises(ServiceUnavailableError) as raised:
             call()
         assert raised.value.headers["Retry-After"] == "2"
