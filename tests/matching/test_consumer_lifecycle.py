@@ -52,7 +52,7 @@ def test_a_bug_in_apply_stops_the_consumer_and_readiness_says_so(
     ensure_topics(settings.kafka_bootstrap_servers, partitions=1, namespace=settings.topic_namespace)
     with TestClient(create_app(settings, encoder=lexical_encoder),
                     headers=auth_headers(settings, "service")) as client:
-        wait_for(lambda: _ready(client)[0] == 200, timeout=60, what="the empty replica ready")
+        wait_for(lambda: _ready(client)[0] == 200, timeout=120, what="the empty replica ready")
         monkeypatch.setattr(client.app.state.matching.state, "apply", broken_apply)  # type: ignore[attr-defined]
         produce(settings.kafka_bootstrap_servers, topic_name(PROFILES, settings.topic_namespace), [profile(1)])
 
@@ -60,7 +60,7 @@ def test_a_bug_in_apply_stops_the_consumer_and_readiness_says_so(
             code, report = _ready(client)
             return report if code == 503 else None
 
-        report = wait_for(failed, timeout=60, what="readiness to fail")
+        report = wait_for(failed, timeout=120, what="readiness to fail")
         assert report["consumer"].startswith("failed: ZeroDivisionError: a bug in apply")
         status = client.get("/v1/status").json()["consumer"]
         assert status["phase"] == "failed" and status["running"] is False
