@@ -63,7 +63,6 @@ Result = dict[str, Any]
 # The principal in-process callers that act as the service itself (benchmarks, tools) pass explicitly;
 # the HTTP routes always pass the token's principal.
 INTERNAL = Principal(subject="svc-matching-internal", role="service")
-RETRY_AFTER_SECONDS = 2
 
 
 class Availability(Protocol):
@@ -74,13 +73,11 @@ class Availability(Protocol):
 
 
 class Complete:
-    """A state built in-process (tests, evaluations): there is nothing to load."""
-
-    loaded = True
+    loaded = True  # a state built in-process (tests, evaluations): nothing to load
 
 
 def _unavailable(message: str) -> ServiceUnavailableError:
-    return ServiceUnavailableError(message, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+    return ServiceUnavailableError(message, headers={"Retry-After": "2"})
 
 
 def _city(city: str | None) -> str | None:
@@ -140,7 +137,7 @@ class _Hits:
     found: dict[int, Any]
     generation: int
     token: str
-    subject: Any = None  # the record whose own vector was the query, as read under the same lock
+    subject: Any = None  # the record whose own vector was the query, read under the same lock
 
 
 def ranking_weights(settings: MatchingSettings) -> RankingWeights:
@@ -213,9 +210,8 @@ class MatchingService:
 
     def _search(self, side: Side, vector: Vectors | Callable[[MatchingState], tuple[Any, Vectors]], k: int,
                 allowed: Callable[[Any], bool]) -> _Hits:
-        """The ``k``-ranked candidates of ``side`` whose document ``allowed`` accepts. ``vector`` may be read
-        from the state with the record it belongs to (a record's own vector): under the same lock as the
-        search, so the record, the hits and the cache token agree."""
+        """Candidates of ``side`` that ``allowed`` accepts; a record's own ``vector`` is read with the record
+        under the same lock as the search, so the record, the hits and the cache token agree."""
         with self._state.reading() as state:
             subject, query = vector(state) if callable(vector) else (None, vector)
             records = state.talents if side == "talents" else state.opportunities
@@ -223,24 +219,21 @@ class MatchingService:
             hits = records.index.search(query, self._candidates(k), allowed=lambda i: allowed(docs[i]))
             return _Hits(hits, {i: docs[i] for i, _ in hits}, state.generation, state.cache_token(), subject)
 
-    def _talent_vector(self, talent_id: int, principal: Principal
-                       ) -> Callable[[MatchingState], tuple[TalentDoc, Vectors]]:
-        def read(state: MatchingState) -> tuple[TalentDoc, Vectors]:
-            talent = _talent(state, talent_id, principal)
-            vector = state.talents.index.vector(talent_id)
+    @staticmethod
+    def _own_vector(side: Side, record_id: int, principal: Principal
+                    ) -> Callable[[MatchingState], tuple[Any, Vectors]]:
+        """Reads a record (404, 403) and its own vector, to search the other side with."""
+        def read(state: MatchingState) -> tuple[Any, Vectors]:
+            doc: TalentDoc | OpportunityDoc
+            records: SideState[Any]
+            if side == "talents":
+                doc, records, what = _talent(state, record_id, principal), state.talents, "talent"
+            else:
+                doc, records, what = _opportunity(state, record_id, principal), state.opportunities, "opportunity"
+            vector = records.index.vector(record_id)
             if vector is None:
-                raise _not_found("talent", talent_id, state.talents)
-            return talent, vector
-        return read
-
-    def _opportunity_vector(self, opportunity_id: int, principal: Principal
-                            ) -> Callable[[MatchingState], tuple[OpportunityDoc, Vectors]]:
-        def read(state: MatchingState) -> tuple[OpportunityDoc, Vectors]:
-            opportunity = _opportunity(state, opportunity_id, principal)
-            vector = state.opportunities.index.vector(opportunity_id)
-            if vector is None:
-                raise _not_found("opportunity", opportunity_id, state.opportunities)
-            return opportunity, vector
+                raise _not_found(what, record_id, records)
+            return doc, vector
         return read
 
     def recommend_for_talent(self, talent_id: int, *, principal: Principal, k: int = 10,
@@ -258,7 +251,7 @@ class MatchingService:
                         and (city is None or d.city == city)
                         and (training_mode is None or d.training_mode == training_mode))
 
-            found = self._search("opportunities", self._talent_vector(talent_id, principal), k, allowed)
+            found = self._search("opportunities", self._own_vector("talents", talent_id, principal), k, allowed)
             items = rank_opportunities(found.subject, found.hits, found.found, self._weights, k)
             return {"talent_id": talent_id, "generation": found.generation, "items": items}, found.token
 
@@ -276,7 +269,7 @@ class MatchingService:
             def allowed(d: TalentDoc) -> bool:
                 return d.open_to_work and (city is None or d.city == city or city in d.desired_cities)
 
-            found = self._search("talents", self._opportunity_vector(opportunity_id, principal), k, allowed)
+            found = self._search("talents", self._own_vector("opportunities", opportunity_id, principal), k, allowed)
             items = rank_talents(found.subject, found.hits, found.found, self._weights, k)
             return {"opportunity_id": opportunity_id, "generation": found.generation, "items": items}, found.token
 
