@@ -183,8 +183,9 @@ class EventConsumer:
     def _run(self) -> None:
         backoff = 0.2
         try:
-            if not self.replica:  # a replica takes the tags from the vectors topic: no normalizer on its catch-up
-                prepare_tagging()
+            # a replica takes the tags from the vectors topic: no normalizer on its catch-up
+            if not self.replica and self._state.normalizer is not None:
+                prepare_tagging(self._state.normalizer)
             self._resume()
             while not self._stop.is_set():
                 try:

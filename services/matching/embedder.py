@@ -33,6 +33,7 @@ from services.matching.domain.documents import (
 )
 from services.matching.domain.embedded_vectors import pack
 from services.matching.domain.encoders import TextEncoder
+from services.matching.domain.occupations import LazyNormalizer, TitleNormalizer
 from services.matching.settings import MatchingSettings
 from shared.events.contracts import (
     EventDecodeError,
@@ -58,11 +59,13 @@ def vector_key(event: RecordEvent) -> bytes:
     return f"{side}:{event.record_id}".encode()
 
 
-def derive(events: Sequence[RecordEvent], *, max_chars: int) -> list[tuple[str, list[str], list[OccupationTag]] | None]:
+def derive(events: Sequence[RecordEvent], *, max_chars: int,
+           normalizer: TitleNormalizer) -> list[tuple[str, list[str], list[OccupationTag]] | None]:
     """For each event the text the index embeds and its tags (the functions replicas would apply), None
     for deletes; the records are tagged in one batch."""
     upserts = [e for e in events if isinstance(e, ProfileUpsertedV1 | OpportunityUpsertedV1)]
-    tags = iter(record_tags([e.profile if isinstance(e, ProfileUpsertedV1) else e.opportunity for e in upserts]))
+    tags = iter(record_tags([e.profile if isinstance(e, ProfileUpsertedV1) else e.opportunity for e in upserts],
+                            normalizer=normalizer))
     out: list[tuple[str, list[str], list[OccupationTag]] | None] = []
     for event in events:
         doc: TalentDoc | OpportunityDoc
@@ -110,8 +113,11 @@ class _Assignments(ConsumerRebalanceListener):  # type: ignore[misc]
 class EmbeddingWorker:
     """A thread (or the main loop of ``python -m services.matching.embedder``) embedding record events."""
 
-    def __init__(self, *, settings: MatchingSettings, dense: TextEncoder | None, member: str = "") -> None:
+    def __init__(self, *, settings: MatchingSettings, dense: TextEncoder | None, member: str = "",
+                 normalizer: TitleNormalizer | None = None) -> None:
+        """``normalizer`` tags the records; by default the worker builds its own on its first run."""
         self._settings = settings
+        self.normalizer = normalizer or LazyNormalizer()
         self._dense = dense
         self.member = member or settings.client_id
         namespace = settings.topic_namespace
@@ -156,7 +162,7 @@ class EmbeddingWorker:
 
     def run(self) -> None:
         """Poll, embed, publish, commit, until ``stop``; broker trouble is retried with back-off."""
-        prepare_tagging()  # before joining the group: a worker takes partitions only once it can embed
+        prepare_tagging(self.normalizer)  # before joining the group: a worker takes partitions only once it can embed
         backoff = 0.2
         while not self._stop.is_set():
             consumer: KafkaConsumer | None = None
@@ -222,7 +228,7 @@ class EmbeddingWorker:
 
     def embed(self, events: Sequence[RecordEvent]) -> list[RecordEmbeddedV1]:
         """Each event with the dense vector of its text; texts repeated in the batch are encoded once."""
-        derived = derive(events, max_chars=self._settings.max_text_chars)
+        derived = derive(events, max_chars=self._settings.max_text_chars, normalizer=self.normalizer)
         texts = [d[0] if d is not None else None for d in derived]
         unique = sorted({t for t in texts if t is not None})
         rows: dict[str, str] = {}

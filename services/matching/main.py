@@ -16,6 +16,7 @@ from services.matching.consumer import EventConsumer
 from services.matching.deps import MatchingRuntime
 from services.matching.domain.encoders import DenseEncoder, HybridEncoder, LexicalEncoder
 from services.matching.domain.index import IndexConfig
+from services.matching.domain.occupations import LazyNormalizer, TitleNormalizer
 from services.matching.domain.state import MatchingState
 from services.matching.embedder_app import create_embedder_app
 from services.matching.index_api import router as index_router
@@ -59,8 +60,10 @@ def cache_prefix(settings: MatchingSettings, encoder: HybridEncoder) -> str:
     return f"talentmatch:{namespace}:matching:{zlib.crc32(config.encode()):08x}:"
 
 
-def create_app(settings: MatchingSettings | None = None, *, encoder: HybridEncoder | None = None) -> FastAPI:
-    """The app of ``settings.role``; ``encoder`` lets tests share one loaded model across apps."""
+def create_app(settings: MatchingSettings | None = None, *, encoder: HybridEncoder | None = None,
+               normalizer: TitleNormalizer | None = None) -> FastAPI:
+    """The app of ``settings.role``; ``encoder`` and ``normalizer`` let tests share one loaded model and one
+    occupation normalizer across apps."""
     settings = settings or MatchingSettings()
     if settings.role == "embedder":
         return create_embedder_app(settings)
@@ -74,7 +77,8 @@ def create_app(settings: MatchingSettings | None = None, *, encoder: HybridEncod
                           ttl_seconds=settings.cache_ttl_seconds, local_entries=settings.cache_local_entries)
         state = MatchingState(enc.dim, max_text_chars=settings.max_text_chars,
                               index=IndexConfig(approx_threshold=settings.index_approx_threshold,
-                                                nprobe=settings.index_nprobe))
+                                                nprobe=settings.index_nprobe),
+                              normalizer=normalizer or LazyNormalizer())  # built by the consumer's thread
         metrics: MetricsRuntime = app.state.metrics
         checkpointer = (Checkpointer(directory=Path(settings.checkpoint_dir), state=state, encoder=enc,
                                      max_text_chars=settings.max_text_chars, figures=metrics.figures,

@@ -4,17 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from services.matching.domain.occupation_normalizer import (
-    ENGLISH_ALIASES,
-    OccupationMatch,
-    OccupationNormalizer,
-    clean_title,
-    default_normalizer,
-    is_hit,
-    load_occupations,
-    tag_occupations,
-)
+from services.matching.domain.documents import occupations_for
+from services.matching.domain.occupations import LazyNormalizer, OccupationMatch, OccupationNormalizer, is_hit
+from services.matching.domain.occupations.aliases import ENGLISH_ALIASES
+from services.matching.domain.occupations.cleaning import clean_title
 from shared.reference.occupations import DIGITAL_FIELDS
+from shared.reference.occupations import occupations as load_occupations
 
 
 @pytest.fixture(scope="module")
@@ -24,8 +19,9 @@ def taxonomy_only() -> OccupationNormalizer:
 
 
 @pytest.fixture(scope="module", params=["taxonomy", "default"])
-def normalizer(request: pytest.FixtureRequest, taxonomy_only: OccupationNormalizer) -> OccupationNormalizer:
-    return taxonomy_only if request.param == "taxonomy" else default_normalizer()
+def normalizer(request: pytest.FixtureRequest, taxonomy_only: OccupationNormalizer,
+               occupation_normalizer: OccupationNormalizer) -> OccupationNormalizer:
+    return taxonomy_only if request.param == "taxonomy" else occupation_normalizer
 
 
 def _codes(matches: list[OccupationMatch], k: int) -> list[str]:
@@ -149,13 +145,29 @@ def test_labelled_titles_extend_the_index() -> None:
     assert normalizer.normalize("奶茶店店员")[0].code == "4-03-02-10"
 
 
-def test_tag_occupations_free_text() -> None:
-    tags = tag_occupations("大数据开发工程师\n熟悉 Hadoop、Spark、Hive，数据仓库建模", top=3)
+def test_free_text_is_tagged_by_the_ingest_path(occupation_normalizer: OccupationNormalizer) -> None:
+    # The one tagging path (``documents.occupations_for``), with the normalizer the service builds.
+    text = "大数据开发工程师\n熟悉 Hadoop、Spark、Hive，数据仓库建模"
+    tags = occupations_for(occupation_normalizer, lead=text, top=3)
     assert 1 <= len(tags) <= 3
     assert tags[0].code == "2-02-38-03"
     assert [t.score for t in tags] == sorted((t.score for t in tags), reverse=True)
-    assert tag_occupations("") == []
-    assert tag_occupations("   \n ") == []
+    assert occupations_for(occupation_normalizer, lead="") == ()
+    assert occupations_for(occupation_normalizer, lead="   \n ") == ()
+
+
+def test_a_lazy_normalizer_builds_once_on_first_use(taxonomy_only: OccupationNormalizer) -> None:
+    builds: list[int] = []
+
+    def build() -> OccupationNormalizer:
+        builds.append(1)
+        return taxonomy_only
+
+    lazy = LazyNormalizer(build)
+    assert builds == []
+    assert lazy.normalize_many([]) == [] and builds == [1]  # the first call builds, even for no titles
+    assert lazy.normalize_many(["护士"], top=2) == taxonomy_only.normalize_many(["护士"], top=2)
+    assert lazy.get() is taxonomy_only and builds == [1]
 
 
 def test_classifier_learns_labelled_titles() -> None:
