@@ -1,9 +1,9 @@
 """Job-title cleaning: recruitment noise out, the title split into segments and bracketed extras.
 
 ``clean_title`` removes salary/perks ("8k-12k", "五险一金", "包吃住"), hiring words ("急聘"; a company
-prefix before "招聘" is dropped), seniority ("高级", "资深", "senior"), province, city and district names and
-request codes ("J10865"); bracketed text is kept aside as a lower-weighted variant and "/", "+", "、" …
-split the title into segments.
+prefix before "招聘" is dropped), seniority ("高级", "资深", "senior"), province, city and district names,
+request codes ("J10865") and training-class words ("订单班", "定向班"); bracketed text is kept aside as a
+lower-weighted variant and "/", "+", "、" … split the title into segments.
 """
 
 from __future__ import annotations
@@ -69,12 +69,18 @@ _NOISE_WORDS = (
 )
 # Words that contain a noise word but are real job words.
 _PROTECTED = ("高级中学", "高级技工", "初级中学", "实习律师", "实习医生", "实习医师")
-_RECRUIT_KEEP = (
-    "招聘专员", "招聘师", "招聘经理", "招聘主管", "招聘顾问", "招聘总监", "招聘助理", "招聘官", "招聘负责人",
-    "招聘hr", "招聘/",
-)
+# "招聘" followed by a bare role word is an HR title ("招聘专家"), not a company prefix before the job.
+_RECRUIT_ROLES = ("专员", "专家", "师", "经理", "主管", "顾问", "总监", "助理", "官", "负责人", "hr", "/")
+_RECRUIT_KEEP = tuple("招聘" + role for role in _RECRUIT_ROLES)
 _RECRUIT = re.compile(r"(?:高薪)?(?:招聘|诚聘|急聘|急招|直招|热招)")
 _PLACE_SUFFIX = "(?:市内|市区|区域|地区|周边|方向|片区|驻场|驻点)?"
+# A training class is named after the job it trains for plus a class word: "大模型应用开发订制班",
+# "工业互联网平台运维订单班". The class word says nothing about the occupation, and its characters mislead
+# the n-gram scorers on a short title ("订制班" → 模特 through "模型"), so it goes.
+# (Shift words such as "晚班", "周末班" stay: they name a job's hours. Two characters of the job must remain.)
+_CLASS_SUFFIX = re.compile(
+    r"(?<=\w\w)(?:(?:订制|定制|订单|定向|培训|实训|研修|进修|就业|精英|冲刺|速成)班|(?:训练|特训|集训|实训)营)$"
+)
 
 
 @cache
@@ -140,7 +146,8 @@ def _tidy(text: str) -> str:
 
 def _clean_parts(text: str) -> list[str]:
     cleaned = _strip_noise(_drop_recruiter(text))
-    return [part for part in (_tidy(p) for p in SEPARATORS.split(cleaned)) if has_content(part)]
+    parts = (_tidy(_CLASS_SUFFIX.sub("", _tidy(p))) for p in SEPARATORS.split(cleaned))
+    return [part for part in parts if has_content(part)]
 
 
 def clean_title(title: str) -> CleanTitle:

