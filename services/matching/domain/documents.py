@@ -31,10 +31,10 @@ from shared.reference.skills import extract_skills, skill_index, skill_label
 Occupation = OccupationMatch  # code, name, score (1.0 for a code the publisher gave), digital, field
 
 OCCUPATION_TAGS = 3  # occupations kept per document
-MAX_PHRASES = 12  # phrases of a record's text normalized as titles; later ones rarely change the tags
+MAX_PHRASES = 12  # phrases of a record's text normalized as titles: a cap on the normalizer's work per record
 # Phrases after the first (the title, or the lead of a profile's text) count this much: later phrases such
 # as "Python" match labelled titles exactly and would otherwise outrank the real title (the README's
-# quality section has the measurement behind the value).
+# matching section has the measurement behind the value).
 LATER_PHRASE_WEIGHT = 0.3
 MIN_TAG_SCORE = 0.15  # weaker tags say more about the normalizer's noise than about the record
 EXTRA_CANDIDATES = 2  # matches read per phrase beyond ``top``: merging phrases can promote a runner-up
