@@ -34,7 +34,7 @@ from talentmatch.supervisor import STABLE_SECONDS, Board, Phase, backoff_delay
 log = logging.getLogger(__name__)
 
 SERVICES = ("profiles", "jobs", "matching")
-DATABASE_SERVICES = ("profiles", "jobs")  # the services owning a database, with a migration history
+DATABASE_SERVICES = ("profiles", "jobs", "matching")  # owning a database, with a migration history
 START_TIMEOUT_SECONDS = 180.0  # a start not answering by then is stopped and tried again (matching loads a model)
 STACK_SUBJECT = "svc-stack"  # the stack's own service account: republish, status polls, totals
 OPERATOR_SUBJECT = "op-local"  # the operator account `talentmatch up` prints a token for
@@ -110,7 +110,7 @@ class LocalStack:
         }
         if service == "matching":
             env["MATCHING_CHECKPOINT_DIR"] = str((cfg.var_dir / "matching-checkpoint").resolve())
-        if service in ("profiles", "jobs"):
+        if service in DATABASE_SERVICES:
             env["DATABASE_URL"] = f"sqlite:///{(cfg.var_dir / f'{service}.db').resolve()}"
         if service == "profiles":
             env["CONTACT_ENCRYPTION_KEY"] = cfg.contact_key
@@ -202,7 +202,7 @@ class LocalStack:
         """
         enqueued = {}
         headers = self.headers("service", STACK_SUBJECT)
-        for service in ("profiles", "jobs"):
+        for service in ("profiles", "jobs", "matching"):  # matching: the feedback it accepted
             response = httpx.post(f"{self.config.url(service)}/v1/admin/republish", headers=headers, timeout=60)
             response.raise_for_status()
             enqueued[service] = int(response.json()["enqueued"])

@@ -26,6 +26,9 @@ class MatchingSettings(ServiceSettings):
     Either weight may be 0 (dense-only or lexical-only, e.g. for evaluation).
     """
 
+    # The feedback matching accepted and its outbox (services/matching/feedback_ledger); PostgreSQL shared by
+    # the replicas in production (DATABASE_URL), brought to the head by python -m shared.migrations.
+    database_url: str = "sqlite:///var/matching.db"
     embedding_model: str = Field("", validation_alias=AliasChoices("embedding_model", "matching_model"))
     dense_weight: float = _matching(0.5, "dense_weight", ge=0.0)
     lexical_weight: float = _matching(0.5, "lexical_weight", ge=0.0)

@@ -1,4 +1,5 @@
-"""A backup of a running stack, restored into a fresh stack, serves the same records and recommendations."""
+"""A backup of a running stack, restored into a fresh stack (a new, empty broker), serves the same records and
+recommendations, and its figures count the feedback accepted before."""
 
 from __future__ import annotations
 
@@ -33,7 +34,10 @@ def _served(stack: LocalStack) -> dict[str, Any]:
     opportunities = _get(stack, "jobs", "/v1/opportunities", limit=100)["items"]
     eventually(lambda: (index := _get(stack, "matching", "/v1/status")["index"])["talents"] >= len(profiles)
                and index["opportunities"] >= len(opportunities), timeout=180, what="matching indexed the records")
+    eventually(lambda: _get(stack, "matching", "/v1/operator/metrics", window="all")["volumes"]["feedback_events"]
+               >= 1, timeout=60, what="the figures counted the feedback")
     return {
+        "feedback_events": _get(stack, "matching", "/v1/operator/metrics", window="all")["volumes"]["feedback_events"],
         "profiles": profiles,
         "opportunities": opportunities,
         "recommendations": {p["id"]: [(r["id"], round(r["score"], 4)) for r in _get(
@@ -56,6 +60,10 @@ def test_a_restored_stack_serves_the_same_records_and_recommendations(tmp_path: 
     try:
         load_demo(profiles_url=config.url("profiles"), jobs_url=config.url("jobs"), auth_secret=config.auth_secret,
                   profiles=PROFILES, opportunities=OPPORTUNITIES, progress=False)
+        feedback = {"talent_id": 1, "opportunity_id": 1, "action": "applied", "actor_role": "seeker"}
+        accepted = httpx.post(f"{config.url('matching')}/v1/feedback", json=feedback, timeout=30,
+                              headers=stack.headers("service", "svc-backup-test"))
+        assert accepted.status_code == 202, accepted.text  # kept in matching.db: in the backup
         before = _served(stack)
         folder = backup(config.var_dir, tmp_path / "backups")  # online: the stack keeps running
     finally:
@@ -72,4 +80,5 @@ def test_a_restored_stack_serves_the_same_records_and_recommendations(tmp_path: 
     finally:
         stack.stop()
     assert len(before["profiles"]) == PROFILES and len(before["opportunities"]) >= OPPORTUNITIES
+    assert before["feedback_events"] == 1
     assert after == before

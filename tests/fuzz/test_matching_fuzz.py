@@ -28,16 +28,19 @@ from tests.fuzz.runner import EXAMPLES_PER_OPERATION, fuzz
 from tests.matching.conftest import auth_headers
 from tests.matching.factories import ai_posting, order_class, profile
 from tests.matching.kafka_helpers import produce, wait_for
+from tests.migrations.support import migrated
 
 
 @pytest.fixture(scope="module")
-def matching_app(occupation_normalizer: OccupationNormalizer, bootstrap: str, redis_url: str) -> Iterator[FastAPI]:
+def matching_app(occupation_normalizer: OccupationNormalizer, bootstrap: str, redis_url: str,
+                 tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
     namespace = f"fuzz-{uuid.uuid4().hex[:8]}"
     ensure_topics(bootstrap, partitions=1, namespace=namespace)
     produce(bootstrap, topic_name(PROFILES, namespace), [profile(1), profile(2)])
     produce(bootstrap, topic_name(OPPORTUNITIES, namespace), [ai_posting(1, owner="ent-1"), order_class(2)])
+    database = migrated(f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'matching.db'}", "matching")
     app_settings = MatchingSettings(kafka_bootstrap_servers=bootstrap, redis_url=redis_url, topic_namespace=namespace,
-                                    rate_limit_per_minute=0, feedback_timeout_seconds=5)
+                                    rate_limit_per_minute=0, database_url=database)
     encoder = HybridEncoder(dense=None, lexical=LexicalEncoder(1024), dense_weight=0.0, lexical_weight=1.0)
     app = create_app(app_settings, encoder=encoder, normalizer=occupation_normalizer)
     with TestClient(app) as client:  # runs the lifespan: consumer, cache, feedback producer
