@@ -86,7 +86,6 @@ class MatchingSettings(ServiceSettings):
     # Operators' figures (services/matching/metrics/); the operator API and dashboard take an operator JWT
     # (AUTH_SECRET, docs/security.md).
     coverage_threshold: float = _matching(0.5, "coverage_threshold")  # score a match needs to cover a talent
-    feedback_timeout_seconds: float = _matching(10.0, "feedback_timeout_seconds", gt=0)  # broker ack wait
 
     @model_validator(mode="after")
     def _some_weight(self) -> MatchingSettings:
