@@ -19,7 +19,8 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 @pytest.fixture(scope="session")
 def dense_encoder() -> DenseEncoder:
-    """The packaged all-MiniLM-L6-v2, offline, loaded once per session; 1 thread: a shared box."""
+    """The default model (multilingual-e5-small, converted from its wheel into var/models on first use),
+    offline, loaded once per session; 1 thread: a shared box."""
     return DenseEncoder(threads=1)
 
 

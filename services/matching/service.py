@@ -34,7 +34,7 @@ from services.matching.domain.documents import (
     occupation_by_code,
     occupations_for,
 )
-from services.matching.domain.encoders import TextEncoder, Vectors
+from services.matching.domain.encoders import TextEncoder, Vectors, encode_queries
 from services.matching.domain.occupation_normalizer import OccupationMatch, default_normalizer, load_occupations
 from services.matching.domain.ranking import (
     Item,
@@ -243,7 +243,7 @@ class MatchingService:
 
         def compute() -> tuple[Result, str]:
             query = text[:self._max_text_chars]
-            vector = self._encoder.encode([query])[0]  # outside the lock: the model is the slow part
+            vector = encode_queries(self._encoder, [query])[0]  # outside the lock: the model is the slow part
             query_doc = _QueryDoc.of(query)
             if target == "opportunities":
                 items, generation, token = self._opportunities_for_text(vector, query_doc, k, kind, city)

