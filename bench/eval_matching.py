@@ -190,7 +190,7 @@ class CachedEncoder:
     def encode(self, texts: Sequence[str]) -> Vectors:
         todo = list(dict.fromkeys(t for t in texts if t not in self._rows))
         step = 64
-        with tqdm(total=len(todo), desc="embedding (all-MiniLM-L6-v2)", unit="text", leave=False,
+        with tqdm(total=len(todo), desc=f"embedding ({self._inner.name})", unit="text", leave=False,
                   disable=not self._progress or not todo, file=sys.stderr) as bar:
             for start in range(0, len(todo), step):
                 chunk = todo[start:start + step]

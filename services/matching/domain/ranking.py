@@ -38,9 +38,9 @@ Item = dict[str, Any]
 @dataclass(frozen=True)
 class RankingWeights:
     # The defaults equal those of ``MatchingSettings`` (``MATCHING_BONUS_*``).
-    skill_overlap: float = 0.0  # multiplied by the Jaccard index of canonical skills
-    same_city: float = 0.24
-    desired_city: float = 0.24  # the opportunity lies in one of the talent's desired cities
+    skill_overlap: float = 0.1  # multiplied by the Jaccard index of canonical skills
+    same_city: float = 0.04
+    desired_city: float = 0.04  # the opportunity lies in one of the talent's desired cities
     wanted_kind: float = 0.12
     level: float = 0.02  # the talent's level reaches the required one
     hiring_commitment: float = 0.03  # order-based class whose sponsor commits to hire
