@@ -27,7 +27,7 @@ def dense_encoder() -> DenseEncoder:
 @pytest.fixture(scope="session")
 def hybrid_encoder(dense_encoder: DenseEncoder) -> HybridEncoder:
     """The model with the lexical channel, weighted as in production."""
-    return HybridEncoder(dense=dense_encoder, lexical=LexicalEncoder(1024), dense_weight=0.5, lexical_weight=0.5)
+    return HybridEncoder(dense=dense_encoder, lexical=LexicalEncoder(1024), dense_weight=0.8, lexical_weight=0.2)
 
 
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")

@@ -35,14 +35,17 @@ from services.matching.domain.documents import (
     occupations_for,
 )
 from services.matching.domain.encoders import TextEncoder, Vectors, encode_queries
+from services.matching.domain.language import Language, text_language
 from services.matching.domain.occupation_normalizer import OccupationMatch, default_normalizer, load_occupations
 from services.matching.domain.ranking import (
     Item,
     RankingWeights,
     occupation_public,
     rank_opportunities,
+    rank_opportunities_explained,
     rank_talents,
 )
+from services.matching.domain.ranking_rules import NO_EVIDENCE, wanted_kinds_filter
 from services.matching.domain.skill_gap import occupation_demand, training_paths
 from services.matching.domain.state import MatchingState, SideState
 from services.matching.settings import MatchingSettings
@@ -119,6 +122,7 @@ def ranking_weights(settings: MatchingSettings) -> RankingWeights:
         hiring_commitment=settings.bonus_hiring_commitment,
         same_occupation=settings.bonus_same_occupation,
         same_field=settings.bonus_same_field,
+        evidence_similarity=settings.evidence_similarity,
     )
 
 
@@ -175,10 +179,16 @@ class MatchingService:
 
     def recommend_for_talent(self, talent_id: int, *, k: int = 10, kind: OpportunityKind | None = None,
                              city: str | None = None, training_mode: TrainingMode | None = None,
+                             widen: bool = False, language: Language | None = None,
                              principal: Principal = INTERNAL) -> Result:
-        """Open opportunities for a talent, best first, optionally filtered (its seeker, operators, services)."""
+        """Open opportunities for a talent, best first, optionally filtered (its seeker, operators, services).
+
+        Only the kinds the talent wants are listed unless ``widen`` (or ``kind``) says otherwise; reasons
+        come in ``language``, by default the one the profile is written in. Fewer than ``k`` items come
+        with a ``note`` when the other candidates showed no evidence of fit."""
         city = _city(city)
-        key = f"talent:{talent_id}:k={k}:kind={kind or ''}:city={city or ''}:mode={training_mode or ''}"
+        key = (f"talent:{talent_id}:k={k}:kind={kind or ''}:city={city or ''}:mode={training_mode or ''}"
+               f":widen={int(widen)}:lang={language or ''}")
 
         def compute() -> tuple[Result, str]:
             today = date.today()
@@ -188,18 +198,24 @@ class MatchingService:
                 if vector is None:
                     raise _not_found("talent", talent_id, state.talents)
                 docs = state.opportunities.docs
+                kinds = wanted_kinds_filter(talent, kind=kind, widen=widen)
 
                 def allowed(i: int) -> bool:
                     d = docs[i]
-                    return (d.accepting(today) and (kind is None or d.kind == kind)
+                    return (d.accepting(today) and (kinds is None or d.kind in kinds)
                             and (city is None or d.city == city)
                             and (training_mode is None or d.training_mode == training_mode))
 
                 hits = state.opportunities.index.search(vector, self._candidates(k), allowed=allowed)
                 found = {i: docs[i] for i, _ in hits}
                 generation, token = state.generation, state.cache_token()
-            items = rank_opportunities(talent, hits, found, self._weights, k)
-            return {"talent_id": talent_id, "generation": generation, "items": items}, token
+            lang = language or talent.language
+            ranked = rank_opportunities_explained(talent, hits, found, self._weights, k, language=lang)
+            result: Result = {"talent_id": talent_id, "generation": generation, "items": ranked.items,
+                              "language": lang, "widened": widen or kind is not None}
+            if len(ranked.items) < k and ranked.without_evidence:
+                result["note"] = NO_EVIDENCE[lang]
+            return result, token
 
         return self._cached(key, compute, lambda state: _talent(state, talent_id, principal))
 
@@ -231,22 +247,25 @@ class MatchingService:
         return self._cached(key, compute, lambda state: _opportunity(state, opportunity_id, principal))
 
     def search_text(self, text: str, *, target: Target, k: int = 10, kind: OpportunityKind | None = None,
-                    city: str | None = None, principal: Principal = INTERNAL) -> Result:
-        """Opportunities or talents for free text; the query's canonical skills earn the overlap bonus."""
+                    city: str | None = None, language: Language | None = None,
+                    principal: Principal = INTERNAL) -> Result:
+        """Opportunities or talents for free text; the query's canonical skills earn the overlap bonus.
+        Reasons come in ``language``, by default the one the text is written in."""
         check_search_access(principal, target)
         text = text.strip()
         if not text:
             raise UnprocessableError("text must not be blank", field="text")
         city = _city(city)
         digest = hashlib.sha256(text.encode()).hexdigest()[:32]  # the key never holds the text itself
-        key = f"search:{target}:{digest}:k={k}:kind={kind or ''}:city={city or ''}"
+        lang = language or text_language(text)
+        key = f"search:{target}:{digest}:k={k}:kind={kind or ''}:city={city or ''}:lang={lang}"
 
         def compute() -> tuple[Result, str]:
             query = text[:self._max_text_chars]
             vector = encode_queries(self._encoder, [query])[0]  # outside the lock: the model is the slow part
             query_doc = _QueryDoc.of(query)
             if target == "opportunities":
-                items, generation, token = self._opportunities_for_text(vector, query_doc, k, kind, city)
+                items, generation, token = self._opportunities_for_text(vector, query_doc, k, kind, city, lang)
             else:
                 items, generation, token = self._talents_for_text(vector, query_doc, k, kind, city)
             return {"target": target, "generation": generation,
@@ -254,8 +273,8 @@ class MatchingService:
 
         return self._cached(key, compute)
 
-    def _opportunities_for_text(self, vector: Vectors, query: _QueryDoc, k: int,
-                                kind: OpportunityKind | None, city: str | None) -> tuple[list[Item], int, str]:
+    def _opportunities_for_text(self, vector: Vectors, query: _QueryDoc, k: int, kind: OpportunityKind | None,
+                                city: str | None, language: Language) -> tuple[list[Item], int, str]:
         today = date.today()
         with self._state.reading() as state:
             docs = state.opportunities.docs
@@ -270,7 +289,7 @@ class MatchingService:
         seeker = TalentDoc(id=0, display_name="", city="", desired_cities=(), level=None, years_experience=0,
                            skills=query.skills, wanted_kinds=(), open_to_work=True,
                            occupations=query.occupations, field=query.field)
-        return rank_opportunities(seeker, hits, found, self._weights, k), generation, token
+        return rank_opportunities(seeker, hits, found, self._weights, k, language=language), generation, token
 
     def _talents_for_text(self, vector: Vectors, query: _QueryDoc, k: int,
                           kind: OpportunityKind | None, city: str | None) -> tuple[list[Item], int, str]:

@@ -65,6 +65,11 @@ class MatchingSettings(ServiceSettings):
     # Occupation signal: both sides have the same primary CSCO occupation, or else the same digital field.
     bonus_same_occupation: float = _matching(0.03, "bonus_same_occupation", ge=0.0)
     bonus_same_field: float = _matching(0.0, "bonus_same_field", ge=0.0)
+    # A similarity this high is evidence of fit by itself (else a matched skill or the same occupation is
+    # needed): an item without evidence is not listed and gets no city bonus (domain/ranking_rules.py).
+    # Set for the default model's similarity scale (e5's cosines run high; see RankingWeights); another model
+    # may need another.
+    evidence_similarity: float = _matching(0.80, "evidence_similarity", ge=0.0, le=2.0)
 
     # Scale-out (README, "Scale-out"): "all" embeds and serves in one process (the default); "embedder"
     # only embeds, sharing the record topics' partitions in a consumer group and publishing vectors;

@@ -20,6 +20,7 @@ from datetime import date
 from functools import cache
 from typing import Any
 
+from services.matching.domain.language import Language, text_language
 from services.matching.domain.occupation_normalizer import (
     OccupationMatch,
     default_normalizer,
@@ -56,6 +57,7 @@ class TalentDoc:
     occupations: tuple[Occupation, ...] = ()  # best first
     field: str | None = None  # digital field, e.g. "大数据"
     owner: str = ""  # the seeker account that owns the profile (its token subject); "" when unknown
+    language: Language = "zh"  # the language the profile is written in: its reasons come in it
 
     @property
     def occupation(self) -> Occupation | None:
@@ -250,6 +252,7 @@ def talent_document(record_id: int, profile: ProfileSnapshot, *, max_chars: int,
         occupations=occupations,
         field=digital_field_of(occupations, skills),
         owner=owner,
+        language=text_language(" ".join([profile.skills_text, *profile.skills])),
     )
     text = _join("、".join(profile.skills), "、".join(certificates), _english_skills(skills),
                  profile.skills_text)
