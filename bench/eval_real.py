@@ -29,7 +29,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -45,6 +45,7 @@ from bench._real_data import (
     Seeker,
     bootstrap,
     category_weighted,
+    gains,
     load_postings,
     score_lists,
     seekers_from,
@@ -156,32 +157,40 @@ def _titles_only(pool: Sequence[Posting], test: Sequence[Posting], city: str, de
 
 
 def _city_pairs(corpus: Corpus, settings: MatchingSettings, chinese: int) -> dict[str, float]:
-    """Among the shipped ranking's candidates: pairs of a relevant out-of-town posting and an unrelated
-    (other category, no shared skill label) in-town one; how often the unrelated one ranks first."""
-    weights = replace(ranking_weights(settings))
+    """Among the shipped ranking's candidates (its top ``DEPTH``, Chinese seekers): pairs of a clearly relevant
+    out-of-town posting (the seeker's category and a shared skill label) and a clearly unrelated in-town one
+    (another category, no shared skill label). Reported: how often the unrelated one is served first, and how
+    often the ranking does so where the similarity alone put the relevant one first (the city lifted it)."""
+    weights = ranking_weights(settings)
     dense, lexical = corpus.channels()
     blended = settings.dense_weight * dense + settings.lexical_weight * lexical
     docs = corpus.state.opportunities.docs
-    pairs = inverted = 0
+    pairs = above = similar_first = lifted = 0
     for q in range(chinese):
         seeker = corpus.seekers[q]
         top = np.argsort(-blended[q], kind="stable")[:DEPTH]
         items = rank_opportunities(corpus.state.talents.docs[q + 1], [(int(i) + 1, float(blended[q][i])) for i in top],
                                    docs, weights, DEPTH)
-        order = [item["id"] - 1 for item in items]
-        mine = {s.lower() for s in seeker.skills}
-        relevant = [r for r, i in enumerate(order) if corpus.pool[i].cat_l2 == seeker.cat_l2
-                    and corpus.pool[i].city != seeker.city]
-        unrelated = [r for r, i in enumerate(order) if corpus.pool[i].cat_l2 != seeker.cat_l2
-                     and corpus.pool[i].city == seeker.city and not mine & {s.lower() for s in corpus.pool[i].skills}]
-        for r in relevant:
-            for u in unrelated:
+        rank = {item["id"] - 1: r for r, item in enumerate(items)}
+        mine, relevant = {s.lower() for s in seeker.skills}, gains(seeker, corpus.pool)
+
+        shared = {i: bool(mine & {s.lower() for s in corpus.pool[i].skills}) for i in rank}
+        good = [i for i in rank if i in relevant and shared[i] and corpus.pool[i].city != seeker.city]
+        bad = [i for i in rank if i not in relevant and not shared[i] and corpus.pool[i].city == seeker.city]
+        for r in good:
+            for u in bad:
                 pairs += 1
-                inverted += u < r
-    share = inverted / pairs if pairs else 0.0
-    print(f"\ncity vs relevance (Chinese seekers, shipped ranking, its top {DEPTH}): {pairs} pairs of a relevant "
-          f"out-of-town and an unrelated in-town posting; the unrelated one ranks above in {share:.1%}")
-    return {"pairs": pairs, "unrelated_above_share": share}
+                above += rank[u] < rank[r]
+                if blended[q][r] > blended[q][u]:
+                    similar_first += 1
+                    lifted += rank[u] < rank[r]
+    share, lift = above / max(pairs, 1), lifted / max(similar_first, 1)
+    print(f"\ncity vs relevance (Chinese seekers, shipped ranking, its top {DEPTH}): {pairs} pairs of a clearly "
+          f"relevant out-of-town and a clearly unrelated in-town posting; the unrelated one is served first in "
+          f"{share:.1%}; of the {similar_first} pairs the similarity alone puts the relevant one first, the city "
+          f"lifts the unrelated one above it in {lift:.1%}")
+    return {"pairs": pairs, "unrelated_first_share": share, "similarity_first_pairs": similar_first,
+            "lifted_share": lift}
 
 
 def _targets(results: dict[str, dict[str, QueryScores]], titles: dict[str, QueryScores], zh: Sequence[Seeker],
