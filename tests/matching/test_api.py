@@ -160,7 +160,8 @@ def test_poison_messages_are_dead_lettered_and_the_consumer_goes_on(
 def test_redis_down_still_answers_uncached(bootstrap: str, topics: dict[str, str], topic_suffix: str,
                                            hybrid_encoder: HybridEncoder) -> None:
     settings = MatchingSettings(kafka_bootstrap_servers=bootstrap, topic_namespace=topic_suffix,
-                                redis_url=f"redis://127.0.0.1:{free_port()}/0", cache_local_entries=0)
+                                redis_url=f"redis://127.0.0.1:{free_port()}/0", cache_local_entries=0,
+                                evidence_similarity=0.0)  # as in ``settings``: the nursing post is listed
     produce(bootstrap, topics[OPPORTUNITIES.name], [ai_posting(10), nursing_posting(11)])
     produce(bootstrap, topics[PROFILES.name], [profile(1)])
     with TestClient(create_app(settings, encoder=hybrid_encoder), headers=auth_headers(settings, "service")) \
