@@ -16,7 +16,7 @@ from services.matching.domain.documents import OpportunityDoc, opportunity_docum
 from services.matching.domain.encoders import HybridEncoder, LexicalEncoder, TextEncoder
 from services.matching.domain.ranking import RankingWeights, rank_opportunities
 from services.matching.domain.state import MatchingState
-from services.matching.service import MatchingService, ranking_weights
+from services.matching.service import INTERNAL, MatchingService, ranking_weights
 from services.matching.settings import MatchingSettings
 from shared.events.contracts import OpportunityUpsertedV1, ProfileUpsertedV1
 
@@ -82,7 +82,7 @@ class Corpus:
         state.apply([*(_opportunity_event(n + 1, opportunity_body(p)) for n, p in enumerate(self.pool)),
                      *(_profile_event(n + 1, profile_body(s)) for n, s in enumerate(self.seekers))], encoder)
         service = MatchingService(state=state, encoder=encoder, cache=None, weights=ranking_weights(settings))
-        return [[item["id"] - 1 for item in service.recommend_for_talent(n + 1, k=K)["items"]]
+        return [[item["id"] - 1 for item in service.recommend_for_talent(n + 1, k=K, principal=INTERNAL)["items"]]
                 for n in range(len(self.seekers))]
 
 

@@ -31,7 +31,10 @@ def wait_indexed(stack: LocalStack, *, talents: int, opportunities: int, timeout
     """Poll matching until it holds at least this many records per side; returns the seconds waited."""
     start = time.monotonic()
     while time.monotonic() - start < timeout:
-        index = matching_status(stack).get("index", {})
+        try:
+            index = matching_status(stack).get("index", {})
+        except httpx.TransportError:  # busy indexing on a busy machine: ask again
+            continue
         if index.get("talents", 0) >= talents and index.get("opportunities", 0) >= opportunities:
             return time.monotonic() - start
         time.sleep(0.2)

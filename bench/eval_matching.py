@@ -7,7 +7,7 @@ incubators are open) writes realistic Chinese and English profiles and opportuni
 taxonomy and the skill vocabulary: the 16 real industrial parks, then job postings, training classes and
 incubator programs 6:3:1. Each record enters matching as the source services would publish it: validated by
 the profiles/jobs API schemas, mapped to the event snapshot, applied to a real ``MatchingState`` with the real
-encoder (all-MiniLM-L6-v2 + the lexical channel) and served by ``MatchingService.recommend_for_talent``.
+encoder (the default dense model + the lexical channel) and served by ``MatchingService.recommend_for_talent``.
 Every other job posting loses its explicit ``occupation_code``, so the normalizer's tags are exercised as for
 postings published without one.
 
@@ -55,8 +55,8 @@ from services.matching.domain.documents import OpportunityDoc
 from services.matching.domain.encoders import DenseEncoder, HybridEncoder, LexicalEncoder, TextEncoder, Vectors
 from services.matching.domain.ranking import RankingWeights, rank_opportunities
 from services.matching.domain.state import MatchingState
-from services.matching.main import build_dense_encoder
-from services.matching.service import MatchingService, ranking_weights
+from services.matching.encoder_setup import build_dense_encoder
+from services.matching.service import INTERNAL, MatchingService, ranking_weights
 from services.matching.settings import MatchingSettings
 from shared.events.contracts import OpportunityUpsertedV1, ProfileSnapshot, ProfileUpsertedV1
 from shared.events.vocabulary import OpportunityKind
@@ -233,7 +233,7 @@ def service_lists(state: MatchingState, encoder: TextEncoder, weights: RankingWe
                   *, desc: str, progress: bool) -> dict[int, list[int]]:
     """The top-K ids ``MatchingService.recommend_for_talent`` serves each talent."""
     service = MatchingService(state=state, encoder=encoder, cache=None, weights=weights)
-    return {t: [item["id"] for item in service.recommend_for_talent(t, k=K)["items"]]
+    return {t: [item["id"] for item in service.recommend_for_talent(t, k=K, principal=INTERNAL)["items"]]
             for t in tqdm(talent_ids, desc=desc, unit="talent", leave=False, disable=not progress, file=sys.stderr)}
 
 

@@ -56,7 +56,7 @@ from bench.english_seekers import SEEKERS as ENGLISH
 from bench.eval_matching import CachedEncoder
 from services.matching.domain.encoders import DenseEncoder, TextEncoder
 from services.matching.domain.ranking import rank_opportunities
-from services.matching.main import build_dense_encoder
+from services.matching.encoder_setup import build_dense_encoder
 from services.matching.service import ranking_weights
 from services.matching.settings import MatchingSettings
 from shared.reference.cities import normalize_city

@@ -84,7 +84,7 @@ def _consume(bootstrap: str, topic: str, total: int, encoder: Any, *, batched: b
 
 def run(quick: bool) -> dict[str, Any]:
     from services.matching.domain.encoders import HybridEncoder, LexicalEncoder
-    from services.matching.main import build_dense_encoder
+    from services.matching.encoder_setup import build_dense_encoder
     from services.matching.settings import MatchingSettings
     from shared.events.topics import PROFILES, topic_name
     from shared.kafka import ensure_topics

@@ -81,7 +81,7 @@ def _embed_alone(events: Sequence[Any], ready: Any, go: Any, seconds: Any) -> No
     """A worker's work without Kafka: tag and encode ``events`` in batches of 16, one thread."""
     from services.matching.domain.documents import prepare_tagging
     from services.matching.embedder import derive
-    from services.matching.main import build_dense_encoder
+    from services.matching.encoder_setup import build_dense_encoder
     from services.matching.settings import MatchingSettings
 
     settings = MatchingSettings(torch_threads=1, embed_cache_size=0)
@@ -193,7 +193,7 @@ def catch_up(namespace: str, total: int, *, bootstrap: str, encoder: Any) -> dic
 
 
 def run(quick: bool) -> dict[str, Any]:
-    from services.matching.main import build_encoder
+    from services.matching.encoder_setup import build_encoder
     from services.matching.settings import MatchingSettings
     from talentmatch.embedded import start_broker
 

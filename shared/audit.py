@@ -14,10 +14,7 @@ from sqlalchemy import BigInteger, DateTime, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from shared.auth.tokens import Principal
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
+from shared.background import utc_now
 
 
 def _aware(moment: datetime) -> datetime:
@@ -30,7 +27,7 @@ class AuditMixin:
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
                                     autoincrement=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now, index=True)
     actor: Mapped[str] = mapped_column(String(128), index=True)
     role: Mapped[str] = mapped_column(String(20))
     action: Mapped[str] = mapped_column(String(40))

@@ -17,14 +17,11 @@ from kafka.errors import KafkaError
 from sqlalchemy import BigInteger, DateTime, Integer, String, Text, delete, func, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
+from shared.background import BackgroundLoop, describe, utc_now
 from shared.events.contracts import EventBase, encode_event
 from shared.kafka import make_producer
 
 log = logging.getLogger(__name__)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 class OutboxMixin:
@@ -35,7 +32,7 @@ class OutboxMixin:
     topic: Mapped[str] = mapped_column(String(200))
     key: Mapped[str] = mapped_column(String(200))
     payload: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True, default=None)
 
 
@@ -67,25 +64,23 @@ class OutboxRelay:
         self._batch_size = batch_size
         self._keep_published_seconds = keep_published_seconds
         self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        # Every failure is retried: a broker or database outage must not end the relay.
+        self._loop = BackgroundLoop(self._step, name=f"{client_id}-outbox", on_error=self._failed)
         self._producer: KafkaProducer | None = None
         self.published_total = 0
         self.last_error: str | None = None
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name=f"{self._client_id}-outbox", daemon=True)
-        self._thread.start()
+        self._loop.start()
 
     def notify(self) -> None:
         """Wake the relay after a commit so events leave at once rather than at the next tick."""
         self._wake.set()
 
     def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
+        self._loop.request_stop()
         self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
+        self._loop.stop(timeout)
         if self._producer is not None:
             self._producer.close(timeout=5)
             self._producer = None
@@ -97,27 +92,17 @@ class OutboxRelay:
             )
             return int(count or 0)
 
-    def _run(self) -> None:
-        backoff = 0.2
-        while not self._stop.is_set():
-            try:
-                sent = self.publish_pending()
-                self.last_error = None
-                backoff = 0.2
-                if sent < self._batch_size:
-                    self._wake.wait(1.0)
-                    self._wake.clear()
-            except (KafkaError, OSError) as exc:
-                self.last_error = f"{type(exc).__name__}: {exc}"
-                log.warning("outbox relay cannot publish yet (%s); retrying in %.1fs", self.last_error, backoff)
-                self._drop_producer()
-                self._stop.wait(backoff)
-                backoff = min(backoff * 2, 5.0)
-            except Exception as exc:  # a database outage must not kill the relay thread
-                self.last_error = f"{type(exc).__name__}: {exc}"
-                log.exception("outbox relay error; retrying in %.1fs", backoff)
-                self._stop.wait(backoff)
-                backoff = min(backoff * 2, 5.0)
+    def _step(self) -> None:
+        sent = self.publish_pending()
+        self.last_error = None
+        if sent < self._batch_size:
+            self._wake.wait(1.0)
+            self._wake.clear()
+
+    def _failed(self, exc: BaseException) -> None:
+        self.last_error = describe(exc)
+        if isinstance(exc, KafkaError | OSError):  # the producer may be broken: the next batch makes a new one
+            self._drop_producer()
 
     def publish_pending(self) -> int:
         """Send one batch of unpublished rows; mark them published only after every ack."""
@@ -143,13 +128,13 @@ class OutboxRelay:
             session.execute(
                 update(self._model)
                 .where(self._model.id.in_([row[0] for row in rows]))
-                .values(published_at=_now())
+                .values(published_at=utc_now())
             )
         self.published_total += len(rows)
         return len(rows)
 
     def _purge_published(self, session: Session) -> None:
-        cutoff = datetime.fromtimestamp(_now().timestamp() - self._keep_published_seconds, UTC)
+        cutoff = datetime.fromtimestamp(utc_now().timestamp() - self._keep_published_seconds, UTC)
         session.execute(delete(self._model).where(self._model.published_at < cutoff))
 
     def _get_producer(self) -> KafkaProducer:

@@ -7,18 +7,16 @@ create ours with the wrong partition count or without compaction.
 
 from __future__ import annotations
 
-import logging
 import threading
 from typing import Any
 
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from shared.background import BackgroundLoop, describe
 from shared.events.topics import TopicSpec
 from shared.kafka import ensure_topics
 from shared.outbox import OutboxRelay
-
-log = logging.getLogger(__name__)
 
 
 class RelayLauncher:
@@ -31,10 +29,10 @@ class RelayLauncher:
         self._topics = topics
         self._partitions = partitions
         self._namespace = namespace
-        self._max_backoff = max_backoff
-        self._stop = threading.Event()
         self._lock = threading.Lock()
-        self._thread = threading.Thread(target=self._run, name="relay-launcher", daemon=True)
+        # Broker down or refusing: keep serving writes (their events wait in the outbox), try again later.
+        self._loop = BackgroundLoop(self._step, name="relay-launcher", max_backoff=max_backoff,
+                                    on_error=self._failed)
         self.ready = False
         self.last_error: str | None = None
 
@@ -46,34 +44,25 @@ class RelayLauncher:
         return f"waiting: {self._relay.last_error}" if self._relay.last_error else "ok"
 
     def start(self) -> None:
-        self._thread.start()
+        self._loop.start()
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop trying, stop the relay; after this the relay is not started any more."""
-        self._stop.set()
-        self._thread.join(timeout)
+        self._loop.stop(timeout)
         with self._lock:
             self._relay.stop()
 
-    def _run(self) -> None:
-        backoff, warned = 0.2, False
-        while not self._stop.is_set():
-            try:
-                ensure_topics(self._bootstrap, partitions=self._partitions, namespace=self._namespace,
-                              topics=self._topics, timeout_ms=2_000)
-                break
-            except Exception as exc:  # broker down or refusing: keep serving writes, try again later
-                self.last_error = f"{type(exc).__name__}: {exc}"
-                if not warned:
-                    log.warning("broker %s not ready (%s); events wait in the outbox", self._bootstrap,
-                                self.last_error)
-                    warned = True
-            self._stop.wait(backoff)
-            backoff = min(backoff * 2, self._max_backoff)
+    def _step(self) -> bool:
+        ensure_topics(self._bootstrap, partitions=self._partitions, namespace=self._namespace,
+                      topics=self._topics, timeout_ms=2_000)
         with self._lock:
-            if not self._stop.is_set():
+            if not self._loop.stopping:
                 self._relay.start()
                 self.ready, self.last_error = True, None
+        return True
+
+    def _failed(self, exc: BaseException) -> None:
+        self.last_error = describe(exc)
 
 
 def outbox_service_readiness(engine: Engine, relay: OutboxRelay,

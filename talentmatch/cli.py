@@ -21,26 +21,45 @@ from typing import Any, TextIO
 import httpx
 
 from shared.auth import ROLES, Role, issue_token
-from talentmatch.credentials import NoSecretError, load_or_create_secret, signing_secret
+from talentmatch.credentials import NoSecretError, load_or_create_contact_key, load_or_create_secret, signing_secret
+from talentmatch.embedded import CHILD_UMASK
 from talentmatch.stack import OPERATOR_SUBJECT, SERVICES, STACK_SUBJECT, LocalStack, StackConfig
+from talentmatch.supervisor import format_status, read_status
 
 SERVICE_PORTS = {"profiles": 8001, "jobs": 8002, "matching": 8003}
 TTL_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 MAX_TTL_SECONDS = 90 * 86400
 
 
-def _wait_indexed(stack: LocalStack, *, profiles: int, opportunities: int, timeout: float = 600) -> dict[str, Any]:
-    """Poll the matching status until it has indexed what the source services hold."""
+class Steps:
+    """Prints each step of the start with the seconds since the command began, so it never goes quiet."""
+
+    def __init__(self) -> None:
+        self.began = time.monotonic()
+
+    def __call__(self, line: str, *, end: str = "\n") -> None:
+        print(f"[{time.monotonic() - self.began:6.1f}s] {line}", end=end, flush=True)
+
+
+def _wait_indexed(stack: LocalStack, *, profiles: int, opportunities: int, steps: Steps,
+                  timeout: float = 600) -> dict[str, Any]:
+    """Poll the matching status until it has indexed what the source services hold, printing a counter."""
     config = stack.config
     deadline = time.monotonic() + timeout
     status: dict[str, Any] = {}
+    wanted, shown, last_line = profiles + opportunities, -1, 0.0
     while time.monotonic() < deadline:
         try:
             status = httpx.get(f"{config.url('matching')}/v1/status", timeout=5,
                                headers=stack.headers("service", STACK_SUBJECT)).json()
-        except httpx.HTTPError:
+        except (httpx.HTTPError, ValueError):
             status = {}
         index: dict[str, Any] = status.get("index", {})
+        done = max(0, index.get("talents", 0)) + max(0, index.get("opportunities", 0))
+        quiet_for = time.monotonic() - last_line
+        if (done != shown and quiet_for >= 2) or quiet_for >= 5 or done >= wanted:  # a line at least every 5 s
+            steps(f"indexed {done}/{wanted} …")
+            shown, last_line = done, time.monotonic()
         if index.get("talents", -1) >= profiles and index.get("opportunities", -1) >= opportunities:
             return index
         time.sleep(0.5)
@@ -59,11 +78,14 @@ def _totals(stack: LocalStack) -> tuple[int, int]:
 def cmd_up(args: argparse.Namespace) -> int:
     from talentmatch.demo.load import load_demo
 
+    os.umask(CHILD_UMASK)  # what this process writes (secrets, the status file) is private too
     var = Path(args.var)
+    steps = Steps()
     config = StackConfig(var_dir=var, broker_port=args.broker_port, redis_port=args.redis_port,
                          ports={s: getattr(args, f"{s}_port") for s in SERVICES},
-                         auth_secret=load_or_create_secret(var))
-    stack = LocalStack(config)
+                         auth_secret=load_or_create_secret(var), contact_key=load_or_create_contact_key(var))
+    _make_private(var)
+    stack = LocalStack(config, announce=steps)
     stopping = False
 
     def _stop(_signum: int, _frame: FrameType | None) -> None:
@@ -72,20 +94,20 @@ def cmd_up(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    print(f"starting broker (Tansu, :{config.broker_port}), redis (:{config.redis_port}) and the services …")
     try:
         stack.start()
         if not args.no_demo:
+            steps(f"loading the demo data ({args.profiles} profiles, {args.opportunities} opportunities)")
             result = load_demo(profiles_url=config.url("profiles"), jobs_url=config.url("jobs"),
                                auth_secret=config.auth_secret, profiles=args.profiles,
                                opportunities=args.opportunities)
             if result.skipped:
-                print("demo data already present; re-publishing the stores to the fresh broker")
+                steps("demo data already present; re-publishing the stores to the fresh broker")
         stack.republish()
         profiles, opportunities = _totals(stack)
-        print(f"waiting for matching to index {profiles} profiles and {opportunities} opportunities …")
-        status = _wait_indexed(stack, profiles=profiles, opportunities=opportunities)
-        print(f"indexed: {status.get('talents')} talents, {status.get('opportunities')} opportunities\n")
+        steps(f"waiting for matching to index {profiles} profiles and {opportunities} opportunities")
+        status = _wait_indexed(stack, profiles=profiles, opportunities=opportunities, steps=steps)
+        steps(f"ready: {status.get('talents')} talents, {status.get('opportunities')} opportunities indexed\n")
         operator = stack.token("operator", OPERATOR_SUBJECT, ttl_seconds=12 * 3600)
         for service in SERVICES:
             print(f"  {service:9s} {config.url(service)}   API docs: {config.url(service)}/docs")
@@ -94,17 +116,36 @@ def cmd_up(args: argparse.Namespace) -> int:
         print(f"  logs      {stack.log_dir}/\n")
         print(f"  operator token ({OPERATOR_SUBJECT}, 12 h):\n    export TOKEN={operator}")
         var_option = "" if args.var == "var" else f" --var {var}"
-        print(f"  other accounts: talentmatch token --role seeker --subject seeker-1{var_option} "
-              f"(signed with {var / 'auth-secret'}; roles: {', '.join(ROLES)})\n")
+        print(f"  other accounts: .venv/bin/talentmatch token --role seeker --subject seeker-1{var_option} "
+              f"(signed with {var / 'auth-secret'}; roles: {', '.join(ROLES)})")
+        print(f"  supervisor: .venv/bin/talentmatch status{var_option} (restarts of each component)\n")
         print(f"  try: curl -H \"Authorization: Bearer $TOKEN\" "
               f"'{config.url('matching')}/v1/talents/1/recommendations?k=5'\n")
         if args.exit_after_start:
             return 0
-        print("press Ctrl-C to stop")
+        print("press Ctrl-C to stop; a component that dies is started again (reported here)")
         stack.supervise(stop=lambda: stopping)
         return 0
     finally:
         stack.stop()
+
+
+def _make_private(var: Path) -> None:
+    """Files an earlier stack left readable to others become the owner's alone (the var folder holds
+    personal data, keys and logs)."""
+    for path in [var, *var.rglob("*")]:
+        if not path.is_symlink():
+            path.chmod(0o700 if path.is_dir() else path.stat().st_mode & 0o700)
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    """What the supervisor of the stack in ``--var`` last wrote: each component's phase and restarts."""
+    body = read_status(Path(args.var))
+    if body is None:
+        print(f"talentmatch status: no status in {args.var}/ (is `talentmatch up` running there?)", file=sys.stderr)
+        return 2
+    print(json.dumps(body, ensure_ascii=False, indent=1) if args.json else format_status(body))
+    return 0
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -223,6 +264,11 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--opportunities", type=int, default=150, help="demo opportunities to generate")
     up.add_argument("--exit-after-start", action="store_true", help="stop again once everything is up")
     up.set_defaults(func=cmd_up)
+
+    status = sub.add_parser("status", help="the local stack's components, their restarts and recent reports")
+    status.add_argument("--var", default="var", help="the stack's folder (default: var)")
+    status.add_argument("--json", action="store_true", help="the status file as it is")
+    status.set_defaults(func=cmd_status)
 
     serve = sub.add_parser("serve", help="run one service (as in a container)")
     serve.add_argument("service", choices=SERVICES)

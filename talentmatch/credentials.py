@@ -1,15 +1,21 @@
-"""The local stack's token-signing secret: kept in ``<var>/auth-secret`` (mode 0600) so that tokens
-issued with ``talentmatch token`` in the same folder are accepted by the stack ``talentmatch up`` runs,
-across restarts."""
+"""The local stack's secrets, each generated once and kept under its var folder (mode 0600):
+``<var>/auth-secret`` signs the bearer tokens, so that tokens issued with ``talentmatch token`` in the same
+folder are accepted by the stack ``talentmatch up`` runs, across restarts; ``<var>/contact-key`` encrypts the
+profiles' contact fields, so that no local stack uses the public development key of the source."""
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 from pathlib import Path
 
+from talentmatch.embedded import private_dir
+
 SECRET_FILE = "auth-secret"
+CONTACT_KEY_FILE = "contact-key"
 MIN_SECRET_CHARS = 32
+CONTACT_KEY_BYTES = 64  # AES-SIV with 256-bit halves
 
 
 class NoSecretError(RuntimeError):
@@ -25,12 +31,28 @@ def load_or_create_secret(var_dir: Path) -> str:
     path = secret_path(var_dir)
     if path.exists():
         return _read(path)
-    var_dir.mkdir(parents=True, exist_ok=True)
-    secret = secrets.token_urlsafe(48)
+    return _create(path, secrets.token_urlsafe(48))
+
+
+def load_or_create_contact_key(var_dir: Path) -> str:
+    """The stack's contact-field key (base64 of 64 random bytes) under ``var_dir``; a new one if there is none.
+
+    Losing it makes the stored phone numbers, e-mails and ID numbers unreadable, so it is never replaced."""
+    path = var_dir / CONTACT_KEY_FILE
+    if path.exists():
+        key = path.read_text(encoding="utf-8").strip()
+        if len(base64.b64decode(key)) != CONTACT_KEY_BYTES:
+            raise NoSecretError(f"{path} holds no usable contact key ({CONTACT_KEY_BYTES} bytes, base64)")
+        return key
+    return _create(path, base64.b64encode(secrets.token_bytes(CONTACT_KEY_BYTES)).decode("ascii"))
+
+
+def _create(path: Path, value: str) -> str:
+    private_dir(path.parent)
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "w", encoding="utf-8") as out:
-        out.write(secret + "\n")
-    return secret
+        out.write(value + "\n")
+    return value
 
 
 def signing_secret(var_dir: Path, *, environ: dict[str, str] | None = None) -> str:

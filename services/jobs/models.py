@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.audit import AuditMixin
+from shared.background import utc_now
 from shared.outbox import OutboxMixin
 
 # The account (token subject) that created a record; NULL only in rows written before accounts existed,
 # which only operators can manage.
 OWNER_CHARS = 128
 
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class Base(DeclarativeBase):
@@ -43,8 +41,8 @@ class Opportunity(Base):
     owner: Mapped[str | None] = mapped_column(String(OWNER_CHARS), index=True, default=None)
     open: Mapped[bool] = mapped_column(Boolean, default=True)
     closes_on: Mapped[date | None] = mapped_column(Date, default=None)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
     attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     # SQLAlchemy sets version 1 on insert, adds 1 on each update and refuses to write over a newer row.
@@ -72,7 +70,7 @@ class TrainingNeed(Base):
     training_class_id: Mapped[int | None] = mapped_column(
         ForeignKey("opportunities.id", ondelete="SET NULL"), index=True, default=None
     )
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
 
 
 class OutboxMessage(OutboxMixin, Base):

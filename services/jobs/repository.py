@@ -8,8 +8,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from services.jobs.models import Opportunity, TrainingNeed, utcnow
+from services.jobs.models import Opportunity, TrainingNeed
 from services.jobs.schemas import OpportunityFilter
+from shared.background import utc_now
 
 
 def add_opportunity(session: Session, columns: dict[str, Any]) -> Opportunity:
@@ -31,7 +32,7 @@ def update_opportunity(session: Session, row: Opportunity, columns: dict[str, An
     """Write new values and flush: the mapper bumps ``version`` and refuses a concurrent change."""
     for name, value in columns.items():
         setattr(row, name, value)
-    row.updated_at = utcnow()
+    row.updated_at = utc_now()
     session.flush()
     return row
 

@@ -1,4 +1,6 @@
-"""When the consumer checkpoints, and what it reports about it; the file format is ``domain/checkpoint.py``.
+"""When the consumer commits what it applied (the commit policy), and what it reports about it; the file
+format is ``domain/checkpoint.py``. Matching commits no offsets to Kafka: a checkpoint holds the state
+with the offsets it covers, and a restart resumes from there.
 
 The consumer thread is the only writer of the state and the figures, so it captures both between two
 batches (a copy under the writers' lock: searches go on) and hands the copy to a writer thread; at
@@ -14,10 +16,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from services.matching.domain.checkpoint import Checkpoint, Fingerprint, LastRecord, now, read, write
+from services.matching.domain.checkpoint import Checkpoint, Fingerprint, LastRecord, read, write
 from services.matching.domain.encoders import TextEncoder
 from services.matching.domain.state import MatchingState
 from services.matching.metrics.store import FiguresStore
+from shared.background import BackgroundLoop, utc_now
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +39,10 @@ class Checkpointer:
         self.interval_seconds = interval_seconds
         self.every_events = every_events
         self._fingerprint: Fingerprint | None = None
-        self._writer: threading.Thread | None = None
+        # The writer thread: writes the checkpoint handed to it (``_pending``), one at a time.
+        self._writer: BackgroundLoop | None = None
+        self._pending: Checkpoint | None = None
+        self._wake = threading.Event()
         self._lock = threading.Lock()  # guards the figures below, read by request threads
         self._last_save = time.monotonic()
         self._unsaved_events = 0
@@ -75,6 +81,34 @@ class Checkpointer:
                  len(checkpoint.state.opportunities.ids), seconds)
         return checkpoint
 
+    def resume(self, topics: tuple[str, ...]) -> tuple[dict[str, int], dict[str, LastRecord]] | None:
+        """Restore the last checkpoint, if a usable one covers ``topics``; the offsets to continue from."""
+        try:
+            checkpoint = self.load()
+        except Exception:  # a corrupt or unreadable file: rebuilding from the topics is always possible
+            log.exception("loading the checkpoint failed; rebuilding from the topics")
+            self.discard("the checkpoint could not be loaded")
+            return None
+        if checkpoint is None:
+            return None
+        foreign = sorted({key.rpartition(":")[0] for key in checkpoint.positions} - set(topics))
+        if foreign:
+            self.discard(f"the checkpoint covers other topics: {', '.join(foreign)}")
+            return None
+        return dict(checkpoint.positions), dict(checkpoint.last_records)
+
+    def commit(self, positions: dict[str, int], last_records: dict[str, LastRecord], *, final: bool) -> None:
+        """Checkpoint what was applied when due (every ``interval_seconds`` or ``every_events``), and always
+        at the end (``final``: written before returning) unless nothing changed since the last one."""
+        if not positions or not (final or self.due(positions)):
+            return
+        if final and positions == self.saved_positions:
+            return
+        try:
+            self.save(positions, last_records, wait=final)
+        except Exception:  # capturing must not stop the consumer: the next turn tries again
+            log.exception("capturing the checkpoint failed")
+
     def discard(self, reason: str) -> None:
         """The broker's log no longer holds what the state covers: empty state and figures, rebuild."""
         log.warning("dropping the resumed state and rebuilding from the beginning of the topics: %s", reason)
@@ -100,22 +134,39 @@ class Checkpointer:
 
     def save(self, positions: dict[str, int], last_records: dict[str, LastRecord], *, wait: bool = False) -> None:
         """Capture now (the caller is the consumer thread), write in the background unless ``wait``."""
-        if self._writer is not None and self._writer.is_alive():
-            if not wait:
-                return  # the previous one is still being written: the next turn saves
-            self._writer.join()
+        if self._pending is not None and not wait:
+            return  # the previous one is still being written: the next turn saves
+        if wait:
+            self._stop_writer()  # finishes the one in hand first
         checkpoint = Checkpoint(state=self._state.copy_out(), positions=dict(positions),
                                 last_records=dict(last_records),
                                 figures=self._figures.export() if self._figures is not None else None,
-                                saved_at=now())
+                                saved_at=utc_now())
         self._last_save, self._unsaved_events = time.monotonic(), 0
         self._saved_positions = dict(positions)
         if wait:
             self._write(checkpoint)
-        else:
-            self._writer = threading.Thread(target=self._write, args=(checkpoint,), name="matching-checkpoint",
-                                            daemon=True)
+            return
+        self._pending = checkpoint
+        if self._writer is None or not self._writer.running:
+            self._writer = BackgroundLoop(self._write_pending, name="matching-checkpoint")
             self._writer.start()
+        self._wake.set()
+
+    def _write_pending(self) -> None:
+        self._wake.wait(1.0)
+        self._wake.clear()
+        checkpoint = self._pending
+        if checkpoint is not None:
+            self._write(checkpoint)  # never raises: a failed write is counted, and the next turn retries
+            self._pending = None
+
+    def _stop_writer(self) -> None:
+        if self._writer is not None:
+            self._writer.request_stop()
+            self._wake.set()
+            self._writer.stop()
+            self._writer = None
 
     def _write(self, checkpoint: Checkpoint) -> None:
         try:

@@ -5,14 +5,18 @@ from __future__ import annotations
 import base64
 import json
 import logging
-from datetime import UTC, datetime
 
 from kafka import KafkaProducer
 from kafka.consumer.fetcher import ConsumerRecord
 
+from shared.background import describe, utc_now
 from shared.kafka import make_producer
 
 log = logging.getLogger(__name__)
+
+
+class DeadLetterError(ConnectionError):
+    """The dead-letter topic did not acknowledge a message: the batch is retried."""
 
 
 class DeadLetters:
@@ -28,9 +32,15 @@ class DeadLetters:
         self._producer: KafkaProducer | None = None
 
     def send(self, poison: list[tuple[ConsumerRecord, str]]) -> None:
-        """Raise unless every message was acknowledged (the caller then retries its batch)."""
+        """Raise ``DeadLetterError`` unless every message was acknowledged (the caller then retries its batch)."""
         if not poison:
             return
+        try:
+            self._send(poison)
+        except Exception as exc:  # kafka-python's errors, a closed producer, a timeout
+            raise DeadLetterError(describe(exc)) from exc
+
+    def _send(self, poison: list[tuple[ConsumerRecord, str]]) -> None:
         if self._producer is None:
             self._producer = make_producer(self._bootstrap, client_id=self._client_id)
         futures = []
@@ -44,7 +54,7 @@ class DeadLetters:
                 "key": record.key.decode("utf-8", "replace") if record.key is not None else None,
                 "reason": reason[:2000],
                 "consumer": self._consumer,
-                "dead_lettered_at": datetime.now(UTC).isoformat(),
+                "dead_lettered_at": utc_now().isoformat(),
                 "payload_bytes": len(raw),
                 "payload_truncated": len(raw) > self._limit,
                 "payload_base64": base64.b64encode(raw[:self._limit]).decode("ascii"),

@@ -14,6 +14,7 @@ from fastapi import Depends, Request
 from services.matching.consumer import EventConsumer
 from services.matching.domain.encoders import HybridEncoder
 from services.matching.domain.state import MatchingState
+from services.matching.metrics.deps import MetricsRuntime
 from services.matching.service import MatchingService
 from services.matching.settings import MatchingSettings
 from shared.auth import CurrentPrincipal, Principal, require_role
@@ -28,6 +29,7 @@ class MatchingRuntime:
     cache: JsonCache
     consumer: EventConsumer
     service: MatchingService
+    metrics: MetricsRuntime
 
 
 async def get_runtime(request: Request) -> MatchingRuntime:

@@ -5,21 +5,20 @@ Workers share the profiles and opportunities topics in one consumer group; each 
 texts in batches and publishes every record event, with its dense vector, to the vectors topic,
 keyed by side and id so one record's events stay in order. Offsets are committed only after the
 broker acknowledged the whole batch: a crash re-embeds at most one batch, and replicas ignore the
-repeated versions. Poison messages go to the dead-letter topic here, so replicas never see them.
+repeated versions. The records are sorted by the same router as the consumer's (``routing.py``): poison
+messages go to the dead-letter topic here, so replicas never see them.
 """
 
 from __future__ import annotations
 
 import logging
 import signal
-import threading
 from collections.abc import Sequence
 from dataclasses import asdict
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from kafka import KafkaConsumer, KafkaProducer, OffsetAndMetadata, TopicPartition
-from kafka.consumer.fetcher import ConsumerRecord
+from kafka import KafkaConsumer, KafkaProducer, OffsetAndMetadata
 from kafka.consumer.subscription_state import ConsumerRebalanceListener
 
 from services.matching.dead_letter import DeadLetters
@@ -33,24 +32,22 @@ from services.matching.domain.documents import (
 )
 from services.matching.domain.embedded_vectors import pack
 from services.matching.domain.encoders import TextEncoder
+from services.matching.encoder_setup import build_dense_encoder
+from services.matching.routing import Polled, route
 from services.matching.settings import MatchingSettings
+from shared.background import BackgroundLoop, describe, utc_now
 from shared.events.contracts import (
-    EventDecodeError,
     OccupationTag,
     OpportunityUpsertedV1,
     ProfileUpsertedV1,
     RecordEmbeddedV1,
     RecordEvent,
-    decode_event,
     encode_event,
 )
 from shared.events.topics import DEAD_LETTER, OPPORTUNITIES, PROFILES, VECTORS, topic_name
 from shared.kafka import ensure_topics, make_consumer, make_producer
 
 log = logging.getLogger(__name__)
-
-RECORD_TYPES = (ProfileUpsertedV1.model_fields["type"].default, "profile.deleted",
-                OpportunityUpsertedV1.model_fields["type"].default, "opportunity.deleted")
 
 
 def vector_key(event: RecordEvent) -> bytes:
@@ -121,8 +118,11 @@ class EmbeddingWorker:
                                          topic=topic_name(DEAD_LETTER, namespace),
                                          client_id=f"{settings.client_id}-dead-letter", consumer=self.member,
                                          payload_limit=settings.dead_letter_payload_bytes)
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        # Every failure is retried, reconnecting: the batch in hand is redone (its offsets were not committed).
+        self._loop = BackgroundLoop(self._step, name="matching-embedder", on_error=self._retrying,
+                                    max_backoff=settings.retry_max_seconds, before=prepare_tagging,
+                                    after=self._finish)
+        self._clients: tuple[KafkaConsumer, KafkaProducer] | None = None
         self.assigned: set[str] = set()
         self.events_embedded = 0
         self.texts_encoded = 0
@@ -135,17 +135,14 @@ class EmbeddingWorker:
         return self._dense.name if self._dense is not None else "none"
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self.run, name="matching-embedder", daemon=True)
-        self._thread.start()
+        self._loop.start()
 
     def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
+        self._loop.stop(timeout)
 
     @property
     def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive() and not self._stop.is_set()
+        return self._loop.running
 
     def status(self) -> dict[str, Any]:
         return {"role": "embedder", "member": self.member, "assigned": sorted(self.assigned),
@@ -155,25 +152,29 @@ class EmbeddingWorker:
                 "last_error": self.last_error}
 
     def run(self) -> None:
-        """Poll, embed, publish, commit, until ``stop``; broker trouble is retried with back-off."""
-        prepare_tagging()  # before joining the group: a worker takes partitions only once it can embed
-        backoff = 0.2
-        while not self._stop.is_set():
-            consumer: KafkaConsumer | None = None
-            producer: KafkaProducer | None = None
-            try:
-                consumer, producer = self._connect()
-                while not self._stop.is_set():
-                    self._batch(consumer, producer)
-                    backoff = 0.2
-            except Exception as exc:  # broker down, send failed, ...: reconnect; the batch is redone
-                self.last_error = f"{type(exc).__name__}: {exc}"[:500]
-                log.warning("embedding worker: %s; retrying in %.1fs", self.last_error, backoff)
-                self._stop.wait(backoff)
-                backoff = min(backoff * 2, self._settings.retry_max_seconds)
-            finally:
-                _close(consumer, producer)
+        """Poll, embed, publish, commit, until ``stop``, in the calling thread (``start``: in its own).
+
+        The normalizer is prepared before joining the group: a worker takes partitions only once it can
+        embed."""
+        self._loop.run()
+
+    def _step(self) -> None:
+        if self._clients is None:
+            self._clients = self._connect()
+        self._batch(*self._clients)
+
+    def _retrying(self, exc: BaseException) -> None:
+        self.last_error = describe(exc)
+        self._close_clients()
+
+    def _finish(self) -> None:
+        self._close_clients()
         self._dead_letters.close()
+
+    def _close_clients(self) -> None:
+        clients, self._clients = self._clients, None
+        if clients is not None:
+            _close(*clients)
 
     def _connect(self) -> tuple[KafkaConsumer, KafkaProducer]:
         settings = self._settings
@@ -189,27 +190,13 @@ class EmbeddingWorker:
         return consumer, producer
 
     def _batch(self, consumer: KafkaConsumer, producer: KafkaProducer) -> None:
-        polled: dict[TopicPartition, list[ConsumerRecord]] = consumer.poll(timeout_ms=200)
+        polled: Polled = consumer.poll(timeout_ms=200)
         if not polled:
             return
-        events: list[RecordEvent] = []
-        poison: list[tuple[ConsumerRecord, str]] = []
-        commit: dict[TopicPartition, OffsetAndMetadata] = {}
-        for tp, records in polled.items():
-            for record in records:
-                commit[tp] = OffsetAndMetadata(record.offset + 1, "", -1)
-                if record.value is None:
-                    continue
-                try:
-                    event = decode_event(record.value)
-                except EventDecodeError as exc:
-                    poison.append((record, str(exc)))
-                    continue
-                if event.type not in RECORD_TYPES:
-                    poison.append((record, f"event type {event.type!r} does not belong on topic {tp.topic}"))
-                    continue
-                events.append(event)  # type: ignore[arg-type]
-        self._dead_letters.send(poison)
+        routed = route(polled, namespace=self._settings.topic_namespace)
+        commit = {tp: OffsetAndMetadata(position, "", -1) for tp, position in routed.positions.items()}
+        events: list[RecordEvent] = routed.events
+        self._dead_letters.send(routed.poison)
         futures = [producer.send(self.vectors_topic, key=vector_key(event), value=encode_event(message))
                    for event, message in zip(events, self.embed(events), strict=True)]
         producer.flush(timeout=30)
@@ -217,8 +204,8 @@ class EmbeddingWorker:
             future.get(timeout=10)
         consumer.commit(commit)
         self.events_embedded += len(events)
-        self.dead_lettered += len(poison)
-        self.last_batch_at = datetime.now(UTC)
+        self.dead_lettered += len(routed.poison)
+        self.last_batch_at = utc_now()
 
     def embed(self, events: Sequence[RecordEvent]) -> list[RecordEmbeddedV1]:
         """Each event with the dense vector of its text; texts repeated in the batch are encoded once."""
@@ -237,8 +224,6 @@ class EmbeddingWorker:
 
 def main() -> None:
     """Run one worker in the foreground until SIGTERM/SIGINT (benchmarks; the service role runs it too)."""
-    from services.matching.main import build_dense_encoder
-
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     settings = MatchingSettings()
     worker = EmbeddingWorker(settings=settings, dense=build_dense_encoder(settings))

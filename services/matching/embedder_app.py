@@ -11,6 +11,7 @@ from fastapi import Depends, FastAPI
 from prometheus_client import Gauge
 
 from services.matching.embedder import EmbeddingWorker
+from services.matching.encoder_setup import build_dense_encoder
 from services.matching.settings import MatchingSettings
 from shared.auth import install_auth, require_role
 from shared.metrics import install_metrics, metrics_registry
@@ -18,8 +19,6 @@ from shared.web import install_error_handlers, install_health
 
 
 def create_embedder_app(settings: MatchingSettings) -> FastAPI:
-    from services.matching.main import build_dense_encoder
-
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         worker = EmbeddingWorker(settings=settings, dense=build_dense_encoder(settings))

@@ -8,16 +8,18 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import redis
 from fastapi import FastAPI
 
 from services.matching.api import router
 from services.matching.checkpointing import Checkpointer
 from services.matching.consumer import EventConsumer
 from services.matching.deps import MatchingRuntime
-from services.matching.domain.encoders import DenseEncoder, HybridEncoder, LexicalEncoder
+from services.matching.domain.encoders import HybridEncoder
 from services.matching.domain.index import IndexConfig
 from services.matching.domain.state import MatchingState
 from services.matching.embedder_app import create_embedder_app
+from services.matching.encoder_setup import build_encoder
 from services.matching.index_api import router as index_router
 from services.matching.metrics import dashboard
 from services.matching.metrics.api import feedback_router, operator_router
@@ -35,23 +37,6 @@ from shared.metrics import install_metrics, metrics_registry
 from shared.web import error_responses, install_body_limit, install_error_handlers, install_health
 
 
-def build_dense_encoder(settings: MatchingSettings) -> DenseEncoder | None:
-    """The model with its configured runtime; None when ``dense_weight`` is 0."""
-    if settings.dense_weight <= 0:
-        return None
-    return DenseEncoder(settings.embedding_model, batch_size=settings.embed_batch_size,
-                        threads=settings.torch_threads, backend=settings.embed_backend,
-                        cache_size=settings.embed_cache_size, cache_dir=settings.model_cache_dir,
-                        max_seq_length=settings.embed_max_seq_length, text_view=settings.embed_text_view)
-
-
-def build_encoder(settings: MatchingSettings) -> HybridEncoder:
-    """Load the model once (skipped when ``dense_weight`` is 0) and blend it with the lexical channel."""
-    dense = build_dense_encoder(settings)
-    return HybridEncoder(dense=dense, lexical=LexicalEncoder(settings.lexical_dim),
-                         dense_weight=settings.dense_weight, lexical_weight=settings.lexical_weight)
-
-
 def cache_prefix(settings: MatchingSettings, encoder: HybridEncoder) -> str:
     """Replicas share cached results only when model, weights and bonuses agree."""
     config = f"{encoder.name}|{ranking_weights(settings)}|{settings.max_text_chars}"
@@ -64,66 +49,18 @@ def create_app(settings: MatchingSettings | None = None, *, encoder: HybridEncod
     settings = settings or MatchingSettings()
     if settings.role == "embedder":
         return create_embedder_app(settings)
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        enc = encoder or build_encoder(settings)
-        redis_client = connect_redis(settings.redis_url)
-        install_auth(app, settings, service="matching", redis_client=redis_client)  # now with the rate limit
-        cache = JsonCache(redis_client, prefix=cache_prefix(settings, enc),
-                          ttl_seconds=settings.cache_ttl_seconds, local_entries=settings.cache_local_entries)
-        state = MatchingState(enc.dim, max_text_chars=settings.max_text_chars,
-                              index=IndexConfig(approx_threshold=settings.index_approx_threshold,
-                                                nprobe=settings.index_nprobe))
-        metrics: MetricsRuntime = app.state.metrics
-        checkpointer = (Checkpointer(directory=Path(settings.checkpoint_dir), state=state, encoder=enc,
-                                     max_text_chars=settings.max_text_chars, figures=metrics.figures,
-                                     interval_seconds=settings.checkpoint_interval_seconds,
-                                     every_events=settings.checkpoint_every_events)
-                        if settings.checkpoint_dir else None)
-        consumer = EventConsumer(settings=settings, state=state, encoder=TimedEncoder(enc, metrics.pipeline),
-                                 figures=metrics.figures, metrics=metrics.pipeline, checkpointer=checkpointer,
-                                 hybrid=enc)
-        metrics.pipeline.attach(consumer=consumer, cache=cache, state=state)
-        metrics.publisher = FeedbackPublisher(
-            bootstrap=settings.kafka_bootstrap_servers, topic=topic_name(FEEDBACK, settings.topic_namespace),
-            client_id=f"{settings.client_id}-feedback", timeout_seconds=settings.feedback_timeout_seconds)
-        service = MatchingService(state=state, encoder=enc, cache=cache, weights=ranking_weights(settings),
-                                  max_text_chars=settings.max_text_chars)
-        app.state.matching = MatchingRuntime(settings=settings, encoder=enc, state=state, cache=cache,
-                                             consumer=consumer, service=service)
-        consumer.start()  # connects, creates topics and retries in its own thread: startup never blocks
-        try:
-            yield
-        finally:
-            consumer.stop()
-            metrics.publisher.close()
-            redis_client.close()
-
-    app = FastAPI(title="Digital Talent Match — matching", version="0.1.0", lifespan=lifespan)
+    # The served-lists middleware is added now, so the figures and their metrics exist before the lifespan
+    # (which reads ``pipeline`` when it runs, after it was assigned below).
+    figures = FiguresStore()
+    pipeline: PipelineMetrics
+    app = FastAPI(title="Digital Talent Match — matching", version="0.1.0",
+                  lifespan=lambda app: _lifespan(app, settings, encoder, figures=figures, pipeline=pipeline))
     install_error_handlers(app)
     install_body_limit(app, max_bytes=settings.max_request_bytes)
     install_metrics(app, service="matching")
-    install_auth(app, settings, service="matching")  # tokens are checked before the lifespan has Redis too
-    install_figures(app, settings)
-
-    def ready() -> tuple[bool, dict[str, Any]]:
-        """Ready once the consumer runs and has read the backlog; broker and cache are only reported:
-        after catching up a replica serves from memory through a broker outage, uncached through a
-        Redis outage."""
-        runtime: MatchingRuntime | None = getattr(app.state, "matching", None)
-        if runtime is None:
-            return False, {"consumer": "not started"}
-        consumer = runtime.consumer
-        report = {
-            "consumer": "running" if consumer.running else "stopped",
-            "caught_up": consumer.caught_up,
-            "broker": "ok" if consumer.broker_reachable else f"unreachable: {consumer.last_error}",
-            "cache": "ok" if runtime.cache.ping() else "unavailable: serving uncached",
-        }
-        return consumer.running and consumer.caught_up, report
-
-    install_health(app, ready=ready)
+    pipeline = PipelineMetrics(metrics_registry(app))
+    app.add_middleware(ServedListsMiddleware, figures=figures, metrics=pipeline)
+    install_health(app, ready=lambda: readiness(app))
     app.include_router(router)
     app.include_router(feedback_router)
     app.include_router(operator_router)
@@ -132,9 +69,64 @@ def create_app(settings: MatchingSettings | None = None, *, encoder: HybridEncod
     return app
 
 
-def install_figures(app: FastAPI, settings: MatchingSettings) -> None:
-    """The operators' figures: their store, the pipeline metrics, the served-lists middleware."""
-    pipeline = PipelineMetrics(metrics_registry(app))
-    figures = FiguresStore()
-    app.state.metrics = MetricsRuntime(settings=settings, figures=figures, pipeline=pipeline)
-    app.add_middleware(ServedListsMiddleware, figures=figures, metrics=pipeline)
+@asynccontextmanager
+async def _lifespan(app: FastAPI, settings: MatchingSettings, encoder: HybridEncoder | None, *,
+                    figures: FiguresStore, pipeline: PipelineMetrics) -> AsyncIterator[None]:
+    """Build the runtime once: encoder, Redis (cache and rate limit), state, consumer, service, figures."""
+    enc = encoder or build_encoder(settings)
+    redis_client = connect_redis(settings.redis_url)
+    install_auth(app, settings, service="matching", redis_client=redis_client)
+    runtime = build_runtime(settings, enc, redis_client, figures=figures, pipeline=pipeline)
+    app.state.matching = runtime
+    runtime.consumer.start()  # connects, creates topics and retries in its own thread: startup never blocks
+    try:
+        yield
+    finally:
+        runtime.consumer.stop()
+        runtime.metrics.publisher.close()
+        redis_client.close()
+
+
+def build_runtime(settings: MatchingSettings, enc: HybridEncoder, redis_client: redis.Redis[bytes], *,
+                  figures: FiguresStore, pipeline: PipelineMetrics) -> MatchingRuntime:
+    """Everything a matching replica runs, wired together (the consumer not started yet)."""
+    cache = JsonCache(redis_client, prefix=cache_prefix(settings, enc), ttl_seconds=settings.cache_ttl_seconds,
+                      local_entries=settings.cache_local_entries)
+    state = MatchingState(enc.dim, max_text_chars=settings.max_text_chars,
+                          index=IndexConfig(approx_threshold=settings.index_approx_threshold,
+                                            nprobe=settings.index_nprobe))
+    checkpointer = (Checkpointer(directory=Path(settings.checkpoint_dir), state=state, encoder=enc,
+                                 max_text_chars=settings.max_text_chars, figures=figures,
+                                 interval_seconds=settings.checkpoint_interval_seconds,
+                                 every_events=settings.checkpoint_every_events)
+                    if settings.checkpoint_dir else None)
+    consumer = EventConsumer(settings=settings, state=state, encoder=TimedEncoder(enc, pipeline), figures=figures,
+                             metrics=pipeline, checkpointer=checkpointer, hybrid=enc)
+    pipeline.attach(consumer=consumer, cache=cache, state=state)
+    publisher = FeedbackPublisher(
+        bootstrap=settings.kafka_bootstrap_servers, topic=topic_name(FEEDBACK, settings.topic_namespace),
+        client_id=f"{settings.client_id}-feedback", timeout_seconds=settings.feedback_timeout_seconds)
+    service = MatchingService(state=state, encoder=enc, cache=cache, weights=ranking_weights(settings),
+                              max_text_chars=settings.max_text_chars, availability=consumer)
+    metrics = MetricsRuntime(settings=settings, figures=figures, pipeline=pipeline, publisher=publisher)
+    return MatchingRuntime(settings=settings, encoder=enc, state=state, cache=cache, consumer=consumer,
+                           service=service, metrics=metrics)
+
+
+def readiness(app: FastAPI) -> tuple[bool, dict[str, Any]]:
+    """Ready once the consumer runs and has read the backlog; broker and cache are only reported: after
+    catching up a replica serves from memory through a broker outage, uncached through a Redis outage.
+    A consumer stopped by an error says so (``failure``): it will not recover by itself."""
+    runtime: MatchingRuntime | None = getattr(app.state, "matching", None)
+    if runtime is None:
+        return False, {"consumer": "not started"}
+    consumer = runtime.consumer
+    phase = consumer.phase
+    report = {
+        "consumer": {"failed": f"failed: {consumer.failure}", "stopped": "stopped",
+                     "loading": "loading the checkpoint"}.get(phase, "running"),
+        "caught_up": consumer.caught_up,
+        "broker": "ok" if consumer.broker_reachable else f"unreachable: {consumer.last_error}",
+        "cache": "ok" if runtime.cache.ping() else "unavailable: serving uncached",
+    }
+    return consumer.running and consumer.caught_up, report

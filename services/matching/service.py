@@ -9,7 +9,11 @@ under a token of a different state.
 Every use case receives the caller (``Principal``) and checks it against the record's owner
 (``domain/access.py``) before the cache is read: a cached result is keyed by its talent or opportunity,
 never by the caller, so it is only ever served to a caller allowed to read that record. Unknown ids are
-404, another identity's record 403.
+404, another identity's record 403. The caller is always given: there is no default role.
+
+Until the consumer has restored its checkpoint every use case answers 503 with ``Retry-After``, never a
+404 for a record the checkpoint holds; from then on the state serves what the checkpoint and the events
+read since hold (a record whose event is still further down the topic is 404 "not indexed … yet").
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import cache
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from services.matching.domain.access import (
     check_feedback_actor,
@@ -51,15 +55,32 @@ from services.matching.domain.state import MatchingState, SideState
 from services.matching.settings import MatchingSettings
 from shared.auth import Principal
 from shared.cache import JsonCache
-from shared.errors import NotFoundError, UnprocessableError
+from shared.errors import NotFoundError, ServiceUnavailableError, UnprocessableError
 from shared.events.vocabulary import OpportunityKind, TrainingMode
 from shared.reference.cities import UnknownCityError, normalize_city
 from shared.reference.skills import extract_skills, skill_label
 
 Target = Literal["opportunities", "talents"]
+Side = Literal["talents", "opportunities"]
 Result = dict[str, Any]
-# In-process callers (benchmarks, tools): the HTTP routes always pass the token's principal.
+# The principal in-process callers that act as the service itself (benchmarks, tools) pass explicitly;
+# the HTTP routes always pass the token's principal.
 INTERNAL = Principal(subject="svc-matching-internal", role="service")
+
+
+class Availability(Protocol):
+    """Whether the state holds what it will serve (the consumer satisfies it)."""
+
+    @property
+    def loaded(self) -> bool: ...  # the checkpoint, if any, is restored
+
+
+class Complete:
+    loaded = True  # a state built in-process (tests, evaluations): nothing to load
+
+
+def _unavailable(message: str) -> ServiceUnavailableError:
+    return ServiceUnavailableError(message, headers={"Retry-After": "2"})
 
 
 def _city(city: str | None) -> str | None:
@@ -111,6 +132,17 @@ def _opportunity(state: MatchingState, opportunity_id: int, principal: Principal
     return opportunity
 
 
+@dataclass(frozen=True)
+class _Hits:
+    """One index search, read under the state's lock with the generation and cache token it saw."""
+
+    hits: list[tuple[int, float]]
+    found: dict[int, Any]
+    generation: int
+    token: str
+    subject: Any = None  # the record whose own vector was the query, read under the same lock
+
+
 def ranking_weights(settings: MatchingSettings) -> RankingWeights:
     """Every ``MATCHING_BONUS_*`` setting as ranking weights."""
     return RankingWeights(
@@ -144,26 +176,29 @@ def _levels() -> dict[str, int]:
 
 class MatchingService:
     def __init__(self, *, state: MatchingState, encoder: TextEncoder, cache: JsonCache | None,
-                 weights: RankingWeights, max_text_chars: int = 2000) -> None:
+                 weights: RankingWeights, max_text_chars: int = 2000,
+                 availability: Availability | None = None) -> None:
+        """``availability``: the consumer filling ``state``; None for a state built complete in-process."""
         self._state = state
         self._encoder = encoder
         self._cache = cache
         self._weights = weights
         self._max_text_chars = max_text_chars
+        self._availability: Availability = availability or Complete()
 
     @staticmethod
     def _candidates(k: int) -> int:
-        """Hits fetched before ranking, so the bonuses can lift a result from below the top k.
-
-        A pool of 100 for k=10 (was 30): a seeker's cities and wanted kinds are requirements, and with 30
-        candidates half of the relevant opportunities never reached the ranking (bench.eval_matching).
-        """
+        """Hits fetched before ranking, so the bonuses can lift a result from below the top k: a seeker's
+        cities and wanted kinds are requirements, and with too few candidates many relevant opportunities
+        would never reach the ranking (``bench.eval_matching`` measures it)."""
         return max(10 * k, 100)
 
     def _cached(self, key: str, compute: Callable[[], tuple[Result, str]],
                 authorize: Callable[[MatchingState], object] | None = None) -> Result:
         """The cached result of ``key`` for this state, else ``compute``'s; ``authorize`` runs first, under
         the same lock as the state's token is read (``compute`` checks again for the state it reads)."""
+        if not self._availability.loaded:
+            raise _unavailable("matching is loading its checkpoint")
         with self._state.reading() as state:
             if authorize is not None:
                 authorize(state)
@@ -177,80 +212,95 @@ class MatchingService:
             self._cache.set(f"{key}@{token}", result)
         return {**result, "cached": False}
 
-    def recommend_for_talent(self, talent_id: int, *, k: int = 10, kind: OpportunityKind | None = None,
-                             city: str | None = None, training_mode: TrainingMode | None = None,
-                             widen: bool = False, language: Language | None = None,
-                             principal: Principal = INTERNAL) -> Result:
-        """Open opportunities for a talent, best first, optionally filtered (its seeker, operators, services).
+    def _search(self, side: Side, vector: Vectors | Callable[[MatchingState], tuple[Any, Vectors]], k: int,
+                allowed: Callable[[Any], bool]) -> _Hits:
+        """Candidates of ``side`` that ``allowed`` accepts; a record's own ``vector`` is read with the record
+        under the same lock as the search, so the record, the hits and the cache token agree."""
+        with self._state.reading() as state:
+            subject, query = vector(state) if callable(vector) else (None, vector)
+            records = state.talents if side == "talents" else state.opportunities
+            docs: dict[int, Any] = records.docs
+            hits = records.index.search(query, self._candidates(k), allowed=lambda i: allowed(docs[i]))
+            return _Hits(hits, {i: docs[i] for i, _ in hits}, state.generation, state.cache_token(), subject)
 
-        Only the kinds the talent wants are listed unless ``widen`` (or ``kind``) says otherwise; reasons
-        come in ``language``, by default the one the profile is written in. Fewer than ``k`` items come
-        with a ``note`` when the other candidates showed no evidence of fit."""
+    @staticmethod
+    def _own_vector(side: Side, record_id: int, principal: Principal
+                    ) -> Callable[[MatchingState], tuple[Any, Vectors]]:
+        """Reads a record (404, 403) and its own vector, to search the other side with."""
+        def read(state: MatchingState) -> tuple[Any, Vectors]:
+            doc: TalentDoc | OpportunityDoc
+            records: SideState[Any]
+            if side == "talents":
+                doc, records, what = _talent(state, record_id, principal), state.talents, "talent"
+            else:
+                doc, records, what = _opportunity(state, record_id, principal), state.opportunities, "opportunity"
+            vector = records.index.vector(record_id)
+            if vector is None:
+                raise _not_found(what, record_id, records)
+            return doc, vector
+        return read
+
+    def recommend_for_talent(self, talent_id: int, *, principal: Principal, k: int = 10,
+                             kind: OpportunityKind | None = None, city: str | None = None,
+                             training_mode: TrainingMode | None = None, widen: bool = False,
+                             language: Language | None = None) -> Result:
+        """Open opportunities for a talent, best first, optionally filtered (its seeker, operators, services):
+        only the kinds it wants unless ``widen`` (or ``kind``), reasons in ``language`` (default: the
+        profile's), a ``note`` when fewer than ``k`` candidates showed evidence of fit."""
         city = _city(city)
         key = (f"talent:{talent_id}:k={k}:kind={kind or ''}:city={city or ''}:mode={training_mode or ''}"
                f":widen={int(widen)}:lang={language or ''}")
 
         def compute() -> tuple[Result, str]:
             today = date.today()
-            with self._state.reading() as state:
-                talent = _talent(state, talent_id, principal)
-                vector = state.talents.index.vector(talent_id)
-                if vector is None:
-                    raise _not_found("talent", talent_id, state.talents)
-                docs = state.opportunities.docs
-                kinds = wanted_kinds_filter(talent, kind=kind, widen=widen)
+            own, kinds = self._own_vector("talents", talent_id, principal), []
 
-                def allowed(i: int) -> bool:
-                    d = docs[i]
-                    return (d.accepting(today) and (kinds is None or d.kind in kinds)
-                            and (city is None or d.city == city)
-                            and (training_mode is None or d.training_mode == training_mode))
+            def read(state: MatchingState) -> tuple[Any, Vectors]:  # the talent's kinds, read with it
+                talent, vector = own(state)
+                kinds.append(wanted_kinds_filter(talent, kind=kind, widen=widen))
+                return talent, vector
 
-                hits = state.opportunities.index.search(vector, self._candidates(k), allowed=allowed)
-                found = {i: docs[i] for i, _ in hits}
-                generation, token = state.generation, state.cache_token()
-            lang = language or talent.language
-            ranked = rank_opportunities_explained(talent, hits, found, self._weights, k, language=lang)
-            result: Result = {"talent_id": talent_id, "generation": generation, "items": ranked.items,
-                              "language": lang, "widened": widen or kind is not None}
+            def allowed(d: OpportunityDoc) -> bool:
+                return (d.accepting(today) and (kinds[0] is None or d.kind in kinds[0])
+                        and (city is None or d.city == city)
+                        and (training_mode is None or d.training_mode == training_mode))
+
+            found = self._search("opportunities", read, k, allowed)
+            lang = language or found.subject.language
+            ranked = rank_opportunities_explained(found.subject, found.hits, found.found, self._weights, k,
+                                                  language=lang)
+            result = {"talent_id": talent_id, "generation": found.generation, "items": ranked.items,
+                      "language": lang, "widened": widen or kind is not None}
             if len(ranked.items) < k and ranked.without_evidence:
                 result["note"] = NO_EVIDENCE[lang]
-            return result, token
+            return result, found.token
 
-        return self._cached(key, compute, lambda state: _talent(state, talent_id, principal))
+        return self._cached(key, compute,
+                            lambda state: _talent(state, talent_id, principal))
 
-    def shortlist_for_opportunity(self, opportunity_id: int, *, k: int = 10, city: str | None = None,
-                                  principal: Principal = INTERNAL) -> Result:
+    def shortlist_for_opportunity(self, opportunity_id: int, *, principal: Principal, k: int = 10,
+                                  city: str | None = None) -> Result:
         """Talents open to work for an opportunity, best first; ``city``: lives in or wants to work there
         (the enterprise that posted it, operators, services)."""
         city = _city(city)
         key = f"opportunity:{opportunity_id}:k={k}:city={city or ''}"
 
         def compute() -> tuple[Result, str]:
-            with self._state.reading() as state:
-                opportunity = _opportunity(state, opportunity_id, principal)
-                vector = state.opportunities.index.vector(opportunity_id)
-                if vector is None:
-                    raise _not_found("opportunity", opportunity_id, state.opportunities)
-                docs = state.talents.docs
+            def allowed(d: TalentDoc) -> bool:
+                return d.open_to_work and (city is None or d.city == city or city in d.desired_cities)
 
-                def allowed(i: int) -> bool:
-                    d = docs[i]
-                    return d.open_to_work and (city is None or d.city == city or city in d.desired_cities)
+            found = self._search("talents", self._own_vector("opportunities", opportunity_id, principal), k, allowed)
+            items = rank_talents(found.subject, found.hits, found.found, self._weights, k)
+            return {"opportunity_id": opportunity_id, "generation": found.generation, "items": items}, found.token
 
-                hits = state.talents.index.search(vector, self._candidates(k), allowed=allowed)
-                found = {i: docs[i] for i, _ in hits}
-                generation, token = state.generation, state.cache_token()
-            items = rank_talents(opportunity, hits, found, self._weights, k)
-            return {"opportunity_id": opportunity_id, "generation": generation, "items": items}, token
+        return self._cached(key, compute, lambda state: _opportunity(state, opportunity_id, principal,
+))
 
-        return self._cached(key, compute, lambda state: _opportunity(state, opportunity_id, principal))
-
-    def search_text(self, text: str, *, target: Target, k: int = 10, kind: OpportunityKind | None = None,
-                    city: str | None = None, language: Language | None = None,
-                    principal: Principal = INTERNAL) -> Result:
-        """Opportunities or talents for free text; the query's canonical skills earn the overlap bonus.
-        Reasons come in ``language``, by default the one the text is written in."""
+    def search_text(self, text: str, *, target: Target, principal: Principal, k: int = 10,
+                    kind: OpportunityKind | None = None, city: str | None = None,
+                    language: Language | None = None) -> Result:
+        """Opportunities or talents for free text; the query's canonical skills earn the overlap bonus; reasons
+        in ``language`` (default: the text's)."""
         check_search_access(principal, target)
         text = text.strip()
         if not text:
@@ -265,54 +315,43 @@ class MatchingService:
             vector = encode_queries(self._encoder, [query])[0]  # outside the lock: the model is the slow part
             query_doc = _QueryDoc.of(query)
             if target == "opportunities":
-                items, generation, token = self._opportunities_for_text(vector, query_doc, k, kind, city, lang)
+                items, found = self._opportunities_for_text(vector, query_doc, k, kind, city, lang)
             else:
-                items, generation, token = self._talents_for_text(vector, query_doc, k, kind, city)
-            return {"target": target, "generation": generation,
-                    "query_skills": [skill_label(s) for s in query_doc.skills], "items": items}, token
+                items, found = self._talents_for_text(vector, query_doc, k, kind, city)
+            return {"target": target, "generation": found.generation,
+                    "query_skills": [skill_label(s) for s in query_doc.skills], "items": items}, found.token
 
         return self._cached(key, compute)
 
     def _opportunities_for_text(self, vector: Vectors, query: _QueryDoc, k: int, kind: OpportunityKind | None,
-                                city: str | None, language: Language) -> tuple[list[Item], int, str]:
+                                city: str | None, language: Language) -> tuple[list[Item], _Hits]:
         today = date.today()
-        with self._state.reading() as state:
-            docs = state.opportunities.docs
 
-            def allowed(i: int) -> bool:
-                d = docs[i]
-                return d.accepting(today) and (kind is None or d.kind == kind) and (city is None or d.city == city)
+        def allowed(d: OpportunityDoc) -> bool:
+            return d.accepting(today) and (kind is None or d.kind == kind) and (city is None or d.city == city)
 
-            hits = state.opportunities.index.search(vector, self._candidates(k), allowed=allowed)
-            found = {i: docs[i] for i, _ in hits}
-            generation, token = state.generation, state.cache_token()
+        found = self._search("opportunities", vector, k, allowed)
         seeker = TalentDoc(id=0, display_name="", city="", desired_cities=(), level=None, years_experience=0,
                            skills=query.skills, wanted_kinds=(), open_to_work=True,
                            occupations=query.occupations, field=query.field)
-        return rank_opportunities(seeker, hits, found, self._weights, k, language=language), generation, token
+        return rank_opportunities(seeker, found.hits, found.found, self._weights, k, language=language), found
 
-    def _talents_for_text(self, vector: Vectors, query: _QueryDoc, k: int,
-                          kind: OpportunityKind | None, city: str | None) -> tuple[list[Item], int, str]:
-        with self._state.reading() as state:
-            docs = state.talents.docs
+    def _talents_for_text(self, vector: Vectors, query: _QueryDoc, k: int, kind: OpportunityKind | None,
+                          city: str | None) -> tuple[list[Item], _Hits]:
+        def allowed(d: TalentDoc) -> bool:
+            return (d.open_to_work and (kind is None or kind in d.wanted_kinds)
+                    and (city is None or d.city == city or city in d.desired_cities))
 
-            def allowed(i: int) -> bool:
-                d = docs[i]
-                return (d.open_to_work and (kind is None or kind in d.wanted_kinds)
-                        and (city is None or d.city == city or city in d.desired_cities))
-
-            hits = state.talents.index.search(vector, self._candidates(k), allowed=allowed)
-            found = {i: docs[i] for i, _ in hits}
-            generation, token = state.generation, state.cache_token()
+        found = self._search("talents", vector, k, allowed)
         posting = OpportunityDoc(id=0, kind=kind or OpportunityKind.JOB_POSTING, title="", organization="",
                                  city="", level=None, training_mode=None, hiring_commitment=False,
                                  skills=query.skills, open=True, closes_on=None,
                                  occupations=query.occupations, field=query.field)
         weights = self._weights if kind else replace(self._weights, wanted_kind=0.0)
-        return rank_talents(posting, hits, found, weights, k), generation, token
+        return rank_talents(posting, found.hits, found.found, weights, k), found
 
     def skill_gap(self, talent_id: int, *, opportunity_id: int | None = None, occupation: str | None = None,
-                  k: int = 10, principal: Principal = INTERNAL) -> Result:
+                  k: int = 10, principal: Principal) -> Result:
         """What a target requires, what the talent misses, and the open classes that teach it (the talent's
         seeker, operators, services)."""
         if (opportunity_id is None) == (occupation is None):
@@ -360,7 +399,8 @@ class MatchingService:
                 "classes": training_paths(talent, missing, opportunities, today=date.today(), k=k),
             }, token
 
-        return self._cached(key, compute, lambda state: _talent(state, talent_id, principal))
+        return self._cached(key, compute,
+                            lambda state: _talent(state, talent_id, principal))
 
     def authorize_feedback(self, *, talent_id: int, opportunity_id: int, actor_role: str,
                            principal: Principal) -> None:
@@ -369,6 +409,8 @@ class MatchingService:
         check_feedback_actor(principal, actor_role)
         if principal.role == "service":
             return
+        if not self._availability.loaded:
+            raise _unavailable("matching is loading its checkpoint")
         with self._state.reading() as state:
             if principal.role == "seeker":
                 _talent(state, talent_id, principal)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy.exc import IntegrityError
@@ -23,6 +22,7 @@ from services.profiles.schemas import (
 )
 from shared import audit
 from shared.auth import Principal
+from shared.background import utc_now
 from shared.db import iter_rows, transaction
 from shared.errors import ConflictError, ForbiddenError, NotFoundError
 from shared.events.contracts import EventBase, ProfileDeletedV1, ProfileSnapshot, ProfileUpsertedV1
@@ -32,9 +32,6 @@ CONCURRENT_WRITE_ATTEMPTS = 5  # SQLite has no row locks: writers racing on one 
 RECORD_TYPE = "profile"
 T = TypeVar("T")
 
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def to_snapshot(profile: Profile) -> ProfileSnapshot:
@@ -89,7 +86,7 @@ class ProfileService:
         """Store ``owner``'s profile at version 1 and enqueue its upserted event; one per account (409)."""
         if owner.role != "seeker":
             raise ForbiddenError("only a seeker account creates a profile")
-        now = _now()
+        now = utc_now()
         try:
             with transaction(self._sessions) as session:
                 existing = repository.get_by_owner(session, owner.subject)
@@ -175,7 +172,7 @@ class ProfileService:
             if changed:
                 for name, value in changed.items():
                     setattr(profile, name, value)
-                profile.updated_at = _now()
+                profile.updated_at = utc_now()
                 session.flush()  # the UPDATE checks and bumps the version
                 self._enqueue_upserted(session, profile)
                 self._audit(session, actor, "update", profile.id)

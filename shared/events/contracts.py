@@ -8,11 +8,12 @@ consumers ignore a version older than the one they hold, so replays are harmless
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
 
+from shared.background import utc_now
 from shared.events.vocabulary import (
     ActorRole,
     Education,
@@ -70,13 +71,10 @@ def _event_id() -> str:
     return uuid.uuid4().hex
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
 
 class EventBase(Contract):
     event_id: str = Field(default_factory=_event_id)
-    occurred_at: datetime = Field(default_factory=_now)
+    occurred_at: datetime = Field(default_factory=utc_now)
     record_id: int
     record_version: int = Field(ge=1)
     owner_id: str = ""
@@ -114,7 +112,7 @@ class FeedbackRecordedV1(Contract):
     type: Literal["feedback.recorded"] = "feedback.recorded"
     schema_version: Literal[1] = 1
     event_id: str = Field(default_factory=_event_id, min_length=1, max_length=64)
-    occurred_at: AwareDatetime = Field(default_factory=_now)
+    occurred_at: AwareDatetime = Field(default_factory=utc_now)
     talent_id: int = Field(ge=1)
     opportunity_id: int = Field(ge=1)
     action: FeedbackAction

@@ -1,4 +1,5 @@
-"""Every topic declared once: its name, key, producers, consumers, events and an example."""
+"""Every topic declared once: its name, key, producers, consumers, the event types it carries and an
+example. A consumer dead-letters an event of a type its topic does not carry (``misplaced``)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ class TopicSpec:
     producers: tuple[str, ...]
     consumers: tuple[str, ...]
     compacted: bool
+    events: tuple[type[BaseModel], ...] = field(default=())  # the event types the topic carries
     examples: tuple[BaseModel, ...] = field(default=())
 
 
@@ -36,6 +38,7 @@ PROFILES = TopicSpec(
     producers=("profiles",),
     consumers=("matching",),
     compacted=True,
+    events=(ProfileUpsertedV1, ProfileDeletedV1),
     examples=(
         ProfileUpsertedV1(
             record_id=42,
@@ -61,6 +64,7 @@ OPPORTUNITIES = TopicSpec(
     producers=("jobs",),
     consumers=("matching",),
     compacted=True,
+    events=(OpportunityUpsertedV1, OpportunityDeletedV1),
     examples=(
         OpportunityUpsertedV1(
             record_id=7,
@@ -89,6 +93,7 @@ FEEDBACK = TopicSpec(
     producers=("matching",),
     consumers=("matching",),
     compacted=False,
+    events=(FeedbackRecordedV1,),
     examples=(
         FeedbackRecordedV1(
             event_id="0d5c2f7e9b8a4c6f8e1d2a3b4c5d6e7f",
@@ -119,6 +124,7 @@ VECTORS = TopicSpec(
     producers=("matching embedder",),
     consumers=("matching replica",),
     compacted=True,
+    events=(RecordEmbeddedV1,),
     examples=(
         RecordEmbeddedV1(
             encoder="all-MiniLM-L6-v2@openvino",
@@ -134,3 +140,11 @@ ALL_TOPICS = (PROFILES, OPPORTUNITIES, FEEDBACK, DEAD_LETTER, VECTORS)
 def topic_name(spec: TopicSpec, namespace: str = "") -> str:
     """The topic's name on the broker; a namespace keeps test runs or tenants apart."""
     return f"{namespace}.{spec.name}" if namespace else spec.name
+
+
+def misplaced(topic: str, event: BaseModel, *, namespace: str = "") -> str | None:
+    """Why ``event`` does not belong on the broker topic ``topic``, or None when its type is one the topic
+    carries."""
+    fits = any(isinstance(event, spec.events) for spec in ALL_TOPICS if topic_name(spec, namespace) == topic)
+    kind = getattr(event, "type", type(event).__name__)
+    return None if fits else f"event type {kind!r} does not belong on topic {topic}"

@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import httpx
 import pytest
 
 from talentmatch.embedded import free_port
@@ -13,13 +14,18 @@ from talentmatch.stack import SERVICES, LocalStack, StackConfig
 
 
 def eventually(probe: Callable[[], Any], *, timeout: float = 60.0, what: str = "condition") -> Any:
-    """Poll ``probe`` until it returns something truthy; fail with ``what`` at the deadline."""
+    """Poll ``probe`` until it returns something truthy; fail with ``what`` at the deadline. A request that
+    got no answer in time (a busy machine) counts as not yet."""
     deadline = time.monotonic() + timeout
     last: Any = None
     while time.monotonic() < deadline:
-        last = probe()
-        if last:
-            return last
+        try:
+            last = probe()
+        except httpx.TransportError as exc:
+            last = exc
+        else:
+            if last:
+                return last
         time.sleep(0.2)
     pytest.fail(f"timed out waiting for {what}; last value: {last!r}")
 

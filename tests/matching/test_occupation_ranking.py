@@ -6,7 +6,7 @@ from services.matching.domain.documents import OpportunityDoc, TalentDoc, occupa
 from services.matching.domain.encoders import HybridEncoder
 from services.matching.domain.ranking import RankingWeights, rank_opportunities, rank_talents, score_pair
 from services.matching.domain.state import MatchingState
-from services.matching.service import MatchingService
+from services.matching.service import INTERNAL, MatchingService
 from shared.events.vocabulary import OpportunityKind, SkillLevel
 from tests.matching.factories import ai_posting, profile
 
@@ -67,7 +67,7 @@ def test_recommendations_explain_the_occupation_match(lexical_encoder: HybridEnc
         ai_posting(11),  # 机器学习算法工程师
     ], lexical_encoder)
     service = MatchingService(state=state, encoder=lexical_encoder, cache=None, weights=RankingWeights())
-    items = service.recommend_for_talent(1, k=5)["items"]
+    items = service.recommend_for_talent(1, k=5, principal=INTERNAL)["items"]
     assert items[0]["id"] == 10
     assert items[0]["occupation"]["code"] == "2-02-38-03" and items[0]["occupation"]["field"] == "大数据"
     reasons = {r["code"]: r["detail"] for r in items[0]["reasons"]}
@@ -77,5 +77,5 @@ def test_recommendations_explain_the_occupation_match(lexical_encoder: HybridEnc
     assert second["occupation"]["code"] == "2-02-38-01"
     assert "same_occupation" not in {r["code"] for r in second["reasons"]}
     assert second["missing_skills"] == ["机器学习", "PyTorch"]
-    search = service.search_text("大数据开发工程师 Spark", target="opportunities", k=2)
+    search = service.search_text("大数据开发工程师 Spark", target="opportunities", k=2, principal=INTERNAL)
     assert "same_occupation" in {r["code"] for r in search["items"][0]["reasons"]}

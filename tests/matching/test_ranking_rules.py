@@ -8,7 +8,7 @@ from services.matching.domain.language import text_language
 from services.matching.domain.ranking import RankingWeights
 from services.matching.domain.ranking_rules import NO_EVIDENCE, city_label, duplicate_key
 from services.matching.domain.state import MatchingState
-from services.matching.service import MatchingService
+from services.matching.service import INTERNAL, MatchingService
 from shared.events.contracts import OpportunityUpsertedV1, ProfileUpsertedV1
 from shared.events.vocabulary import OpportunityKind, TrainingMode
 from tests.matching.factories import ai_posting, nursing_posting, order_class, profile
@@ -27,29 +27,31 @@ def test_wanted_kinds_filter_by_default_and_widen_lifts_the_filter(lexical_encod
                        ai_posting(10),  # the closest text, but a job posting
                        order_class(11, title="机器学习订单班", skills=["机器学习", "Python"],
                                    training_mode=TrainingMode.ORDER_BASED))
-    narrow = service.recommend_for_talent(1, k=5)
+    narrow = service.recommend_for_talent(1, principal=INTERNAL, k=5)
     assert [i["id"] for i in narrow["items"]] == [11] and narrow["widened"] is False
-    wide = service.recommend_for_talent(1, k=5, widen=True)
+    wide = service.recommend_for_talent(1, principal=INTERNAL, k=5, widen=True)
     assert {i["id"] for i in wide["items"]} == {10, 11} and wide["widened"] is True
-    assert [i["id"] for i in service.recommend_for_talent(1, k=5, kind=OpportunityKind.JOB_POSTING)["items"]] == [10]
+    jobs = service.recommend_for_talent(1, principal=INTERNAL, k=5, kind=OpportunityKind.JOB_POSTING)
+    assert [i["id"] for i in jobs["items"]] == [10]
 
 
 def test_items_without_evidence_are_not_padded_in_and_get_no_city_bonus(lexical_encoder: HybridEncoder) -> None:
     service = _service(lexical_encoder, profile(1), ai_posting(10), nursing_posting(11),
                        weights=RankingWeights(evidence_similarity=0.9))
-    result = service.recommend_for_talent(1, k=5)
+    result = service.recommend_for_talent(1, principal=INTERNAL, k=5)
     assert [i["id"] for i in result["items"]] == [10]  # the nursing post shares no skill, occupation or text
     assert result["note"] == NO_EVIDENCE["zh"]
     # With every candidate evidenced (a threshold of 0), the nursing post is listed, and its city bonus too.
     everything = _service(lexical_encoder, profile(1), ai_posting(10), nursing_posting(11),
-                          weights=RankingWeights(evidence_similarity=0.0)).recommend_for_talent(1, k=5)
+                          weights=RankingWeights(evidence_similarity=0.0)).recommend_for_talent(
+        1, principal=INTERNAL, k=5)
     assert [i["id"] for i in everything["items"]] == [10, 11] and "note" not in everything
 
 
 def test_a_reposted_job_appears_once(lexical_encoder: HybridEncoder) -> None:
     service = _service(lexical_encoder, profile(1), ai_posting(10), ai_posting(11, title="机器学习算法工程师（急招）"),
                        ai_posting(12, organization="上海云图科技有限公司"))
-    ids = [i["id"] for i in service.recommend_for_talent(1, k=5)["items"]]
+    ids = [i["id"] for i in service.recommend_for_talent(1, principal=INTERNAL, k=5)["items"]]
     assert len(ids) == 2 and 12 in ids and len({10, 11} & set(ids)) == 1
     assert duplicate_key("杭州智算科技有限公司", "Java 开发（急招）", "杭州市") == \
         duplicate_key("杭州智算科技有限公司", "java开发", "杭州市")
@@ -59,16 +61,16 @@ def test_reasons_follow_the_profile_language_or_the_request(lexical_encoder: Hyb
     english = profile(1, display_name="Alice Chen", skills=["machine learning", "Python"],
                       skills_text="Machine learning engineer, three years with Python and PyTorch.")
     service = _service(lexical_encoder, english, profile(2), ai_posting(10))
-    result = service.recommend_for_talent(1, k=3)
+    result = service.recommend_for_talent(1, principal=INTERNAL, k=3)
     assert result["language"] == "en"
     details = [r["detail"] for r in result["items"][0]["reasons"]]
     assert "In your city: Hangzhou" in details
     assert "Skills in common 3/3: machine learning, Python, PyTorch" in details  # PyTorch: from the free text
     assert "A kind you want: job posting" in details
     assert result["items"][0]["matched_skills"] == ["machine learning", "Python", "PyTorch"]
-    chinese = service.recommend_for_talent(2, k=3)
+    chinese = service.recommend_for_talent(2, principal=INTERNAL, k=3)
     assert chinese["language"] == "zh" and "同城：杭州市" in [r["detail"] for r in chinese["items"][0]["reasons"]]
-    asked = service.recommend_for_talent(2, k=3, language="en")
+    asked = service.recommend_for_talent(2, principal=INTERNAL, k=3, language="en")
     assert asked["language"] == "en" and "In your city: Hangzhou" in [r["detail"] for r in asked["items"][0]["reasons"]]
     assert text_language("Java、SQL、Python 开发工程师，熟悉微服务") == "zh" and city_label("北京市", "en") == "Beijing"
 
@@ -84,5 +86,5 @@ def test_an_english_seeker_reaches_the_chinese_posting_of_its_job(hybrid_encoder
                    description="负责后端服务开发。"),
     ]
     service = _service(hybrid_encoder, analyst, *postings, weights=RankingWeights(evidence_similarity=0.0))
-    items = service.recommend_for_talent(1, k=3)["items"]
+    items = service.recommend_for_talent(1, principal=INTERNAL, k=3)["items"]
     assert items[0]["id"] == 10 and items[0]["similarity"] > max(i["similarity"] for i in items[1:])

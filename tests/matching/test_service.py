@@ -7,7 +7,7 @@ import pytest
 from services.matching.domain.encoders import HybridEncoder
 from services.matching.domain.ranking import RankingWeights
 from services.matching.domain.state import MatchingState
-from services.matching.service import MatchingService
+from services.matching.service import INTERNAL, MatchingService
 from shared.auth import Principal
 from shared.errors import ForbiddenError, NotFoundError, UnprocessableError
 from shared.events.vocabulary import OpportunityKind, TrainingMode
@@ -40,7 +40,7 @@ def service(hybrid_encoder: HybridEncoder) -> MatchingService:
 
 
 def test_chinese_profile_gets_the_ai_posting_before_nursing(service: MatchingService) -> None:
-    result = service.recommend_for_talent(1, k=10, widen=True)  # widen: the class too (the talent wants jobs)
+    result = service.recommend_for_talent(1, k=10, widen=True, principal=INTERNAL)  # the class too (it wants jobs)
     ids = [item["id"] for item in result["items"]]
     assert ids[0] == 10
     assert ids.index(12) > 0 and 11 not in ids  # nursing shows no evidence of fit: not padded in
@@ -49,46 +49,47 @@ def test_chinese_profile_gets_the_ai_posting_before_nursing(service: MatchingSer
 
 
 def test_filters(service: MatchingService) -> None:
-    by_city = service.recommend_for_talent(1, k=10, city="上海")
+    by_city = service.recommend_for_talent(1, k=10, city="上海", principal=INTERNAL)
     assert [i["id"] for i in by_city["items"]] == [15]
-    by_kind = service.recommend_for_talent(1, k=10, kind=OpportunityKind.TRAINING_CLASS)
+    by_kind = service.recommend_for_talent(1, k=10, kind=OpportunityKind.TRAINING_CLASS, principal=INTERNAL)
     assert [i["id"] for i in by_kind["items"]] == [12]
-    by_mode = service.recommend_for_talent(1, k=10, training_mode=TrainingMode.DIRECTED)
+    by_mode = service.recommend_for_talent(1, k=10, training_mode=TrainingMode.DIRECTED, principal=INTERNAL)
     assert by_mode["items"] == []
-    assert len(service.recommend_for_talent(1, k=2)["items"]) == 2
+    assert len(service.recommend_for_talent(1, k=2, principal=INTERNAL)["items"]) == 2
 
 
 def test_shortlist_skips_talents_not_open_to_work(service: MatchingService) -> None:
-    result = service.shortlist_for_opportunity(10, k=10)
+    result = service.shortlist_for_opportunity(10, k=10, principal=INTERNAL)
     ids = [i["id"] for i in result["items"]]
     assert ids[0] == 1 and 3 not in ids
     assert result["items"][0]["missing_skills"] == ["PyTorch"]
-    nursing = service.shortlist_for_opportunity(11, k=10, city="杭州市")  # 李娜 wants to work in 杭州
+    # 李娜 wants to work in 杭州
+    nursing = service.shortlist_for_opportunity(11, k=10, city="杭州市", principal=INTERNAL)
     assert nursing["items"][0]["id"] == 2
 
 
 def test_unknown_and_deleted_ids_are_not_found(service: MatchingService) -> None:
     with pytest.raises(NotFoundError, match="not indexed"):
-        service.recommend_for_talent(999)
+        service.recommend_for_talent(999, principal=INTERNAL)
     with pytest.raises(NotFoundError, match="was deleted"):
-        service.shortlist_for_opportunity(16)
+        service.shortlist_for_opportunity(16, principal=INTERNAL)
 
 
 def test_search_text_both_ways(service: MatchingService) -> None:
-    jobs = service.search_text("护士 病房护理", target="opportunities", k=3)
+    jobs = service.search_text("护士 病房护理", target="opportunities", k=3, principal=INTERNAL)
     assert jobs["items"][0]["id"] == 11
-    people = service.search_text("机器学习 Python 工程师", target="talents", k=3)
+    people = service.search_text("机器学习 Python 工程师", target="talents", k=3, principal=INTERNAL)
     assert people["items"][0]["id"] == 1 and people["query_skills"] == ["机器学习", "Python"]
-    english = service.search_text("machine learning engineer", target="opportunities", k=3)
+    english = service.search_text("machine learning engineer", target="opportunities", k=3, principal=INTERNAL)
     assert {i["id"] for i in english["items"]} <= {10, 12, 15}  # the English-only model meets 机器学习
 
 
 def test_bad_city_and_blank_text_are_unprocessable(service: MatchingService) -> None:
     with pytest.raises(UnprocessableError) as err:
-        service.recommend_for_talent(1, city="Atlantis")
+        service.recommend_for_talent(1, city="Atlantis", principal=INTERNAL)
     assert err.value.field == "city"
     with pytest.raises(UnprocessableError):
-        service.search_text("   ", target="talents")
+        service.search_text("   ", target="talents", principal=INTERNAL)
 
 
 def test_each_use_case_checks_the_caller_against_the_owner(service: MatchingService) -> None:

@@ -9,7 +9,7 @@ import pytest
 from services.matching.domain.encoders import HybridEncoder
 from services.matching.domain.ranking import RankingWeights
 from services.matching.domain.state import MatchingState
-from services.matching.service import MatchingService
+from services.matching.service import INTERNAL, MatchingService
 from shared.errors import NotFoundError, UnprocessableError
 from shared.events.contracts import OpportunityUpsertedV1
 from shared.events.vocabulary import TrainingMode
@@ -51,7 +51,7 @@ def service(lexical_encoder: HybridEncoder) -> MatchingService:
 
 
 def test_gap_for_an_opportunity_orders_the_training_paths(service: MatchingService) -> None:
-    gap = service.skill_gap(1, opportunity_id=10)
+    gap = service.skill_gap(1, opportunity_id=10, principal=INTERNAL)
     assert gap["target"]["kind"] == "opportunity" and gap["target"]["title"] == "大数据开发工程师"
     assert gap["target"]["occupation"]["code"] == BIG_DATA and gap["target"]["based_on"] == 1
     assert gap["required_skills"] == ["Spark", "Python", "Flink", "Kafka"]
@@ -65,11 +65,11 @@ def test_gap_for_an_opportunity_orders_the_training_paths(service: MatchingServi
     assert first["closes"] == ["Spark"] and first["coverage"] == pytest.approx(1 / 3, abs=1e-3)
     assert classes[1]["closes"] == ["Spark", "Flink", "Kafka"] and classes[1]["coverage"] == 1.0
     assert [c["location"] for c in classes[2:5]] == ["same_city", "desired_city", "elsewhere"]
-    assert len(service.skill_gap(1, opportunity_id=10, k=2)["classes"]) == 2
+    assert len(service.skill_gap(1, opportunity_id=10, k=2, principal=INTERNAL)["classes"]) == 2
 
 
 def test_gap_for_an_occupation_reads_the_market(service: MatchingService) -> None:
-    gap = service.skill_gap(1, occupation=BIG_DATA)
+    gap = service.skill_gap(1, occupation=BIG_DATA, principal=INTERNAL)
     target = gap["target"]
     assert target["kind"] == "occupation" and target["opportunity_id"] is None
     assert target["occupation"] == {"code": BIG_DATA, "name": "大数据工程技术人员", "digital": True, "field": "大数据"}
@@ -83,14 +83,14 @@ def test_gap_for_an_occupation_reads_the_market(service: MatchingService) -> Non
 
 def test_unknown_targets_are_not_found_and_one_target_is_required(service: MatchingService) -> None:
     with pytest.raises(NotFoundError, match="not indexed"):
-        service.skill_gap(999, opportunity_id=10)
+        service.skill_gap(999, opportunity_id=10, principal=INTERNAL)
     with pytest.raises(NotFoundError, match="not indexed"):
-        service.skill_gap(1, opportunity_id=999)
+        service.skill_gap(1, opportunity_id=999, principal=INTERNAL)
     with pytest.raises(NotFoundError, match="was deleted"):
-        service.skill_gap(1, opportunity_id=30)
+        service.skill_gap(1, opportunity_id=30, principal=INTERNAL)
     with pytest.raises(NotFoundError, match="unknown occupation"):
-        service.skill_gap(1, occupation="9-99-99-99")
+        service.skill_gap(1, occupation="9-99-99-99", principal=INTERNAL)
     with pytest.raises(UnprocessableError):
-        service.skill_gap(1)
+        service.skill_gap(1, principal=INTERNAL)
     with pytest.raises(UnprocessableError):
-        service.skill_gap(1, opportunity_id=10, occupation=BIG_DATA)
+        service.skill_gap(1, opportunity_id=10, occupation=BIG_DATA, principal=INTERNAL)

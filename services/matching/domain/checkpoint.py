@@ -23,7 +23,7 @@ import uuid
 import zipfile
 import zlib
 from dataclasses import dataclass, fields
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -193,7 +193,3 @@ def read(directory: Path, fingerprint: Fingerprint) -> Checkpoint | None:
     return Checkpoint(state=state, positions={k: int(v) for k, v in meta["positions"].items()},
                       last_records={k: LastRecord(int(o), int(c)) for k, (o, c) in meta["last_records"].items()},
                       figures=figures, saved_at=datetime.fromisoformat(meta["saved_at"]))
-
-
-def now() -> datetime:
-    return datetime.now(UTC)

@@ -4,7 +4,7 @@ the operator API (operator tokens only)."""
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, status
@@ -14,6 +14,7 @@ from services.matching.metrics.deps import MetricsDep
 from services.matching.metrics.figures import compute_figures, options
 from services.matching.metrics.filters import BadWindowError, Filters, parse_window
 from services.matching.metrics.schemas import FeedbackAccepted, FeedbackCreate, FeedbacksPublic
+from shared.background import utc_now
 from shared.errors import ServiceUnavailableError, UnprocessableError
 from shared.events.contracts import FeedbackRecordedV1
 from shared.events.vocabulary import FeedbackAction, OpportunityKind
@@ -38,13 +39,11 @@ def record_feedback(body: FeedbackCreate, principal: FeedbackWriter, service: Se
     """Record what a seeker (own profile) or an enterprise (own opportunity) did with a recommendation."""
     service.authorize_feedback(talent_id=body.talent_id, opportunity_id=body.opportunity_id,
                                actor_role=body.actor_role, principal=principal)
-    now = datetime.now(UTC)
+    now = utc_now()
     if body.occurred_at is not None and body.occurred_at > now + FUTURE_SLACK:
         raise UnprocessableError("occurred_at is in the future", field="occurred_at")
     event = FeedbackRecordedV1(**body.model_dump(exclude_none=True, exclude={"occurred_at"}),
                                occurred_at=body.occurred_at or now)
-    if metrics.publisher is None:
-        raise ServiceUnavailableError("matching is starting; retry shortly")
     try:
         accepted = metrics.publisher.publish(event)
     except ServiceUnavailableError:
@@ -77,7 +76,7 @@ def operator_metrics(principal: Operator, metrics: MetricsDep, runtime: RuntimeD
                      occupation: Text = None) -> dict[str, Any]:
     """Volumes, quality, training, supply and demand, pipeline health: figures for the filters."""
     filters = _filters(window, field, city, kind, occupation)
-    now = datetime.now(UTC)
+    now = utc_now()
     snapshot = metrics.figures.snapshot()
     since = filters.since(now)
     figures = compute_figures(snapshot, filters, now=now, coverage_threshold=metrics.settings.coverage_threshold)

@@ -1,4 +1,5 @@
-"""What the figures need at request time, built once by ``create_app`` and handed out by a dependency."""
+"""What the figures need at request time, built once by the lifespan (part of the matching runtime) and
+handed out by a dependency."""
 
 from __future__ import annotations
 
@@ -13,16 +14,16 @@ from services.matching.metrics.store import FiguresStore
 from services.matching.settings import MatchingSettings
 
 
-@dataclass
+@dataclass(frozen=True)
 class MetricsRuntime:
     settings: MatchingSettings
     figures: FiguresStore
     pipeline: PipelineMetrics
-    publisher: FeedbackPublisher | None = None  # set by the lifespan
+    publisher: FeedbackPublisher
 
 
 async def get_metrics(request: Request) -> MetricsRuntime:
-    runtime: MetricsRuntime = request.app.state.metrics
+    runtime: MetricsRuntime = request.app.state.matching.metrics
     return runtime
 
 

@@ -14,21 +14,32 @@ import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from services.matching.domain.encoders import TextEncoder, Vectors
+from services.matching.domain.state import MatchingState
 from services.matching.metrics.facts import as_utc
-
-if TYPE_CHECKING:
-    from services.matching.consumer import EventConsumer
-    from services.matching.domain.state import MatchingState
-    from shared.cache import JsonCache
+from shared.cache import JsonCache
 
 FRESHNESS_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0, 3600.0)
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 MAX_SAMPLES = 20_000
+
+
+class ConsumerFigures(Protocol):
+    """What the figures read from the consumer (the consumer satisfies it; nothing here imports it)."""
+
+    @property
+    def caught_up(self) -> bool: ...
+
+    @property
+    def topic_labels(self) -> tuple[str, ...]: ...
+
+    def lag_by_topic(self) -> dict[str, int]: ...
+
+    def status(self) -> dict[str, Any]: ...
 
 
 class Samples:
@@ -90,7 +101,7 @@ class PipelineMetrics:
         self.embedding_samples = Samples()
         self.search_samples = Samples()
 
-    def attach(self, *, consumer: EventConsumer, cache: JsonCache, state: MatchingState) -> None:
+    def attach(self, *, consumer: ConsumerFigures, cache: JsonCache, state: MatchingState) -> None:
         """Point the gauges at the live objects; they are read at scrape time."""
         readers: dict[str, Callable[[], float]] = {
             "cache_hit_ratio": lambda: cache_hit_ratio(cache) or 0.0,
@@ -118,7 +129,7 @@ class PipelineMetrics:
         self.search.labels(operation, label).observe(seconds)
         self.search_samples.add(seconds)
 
-    def summary(self, *, consumer: EventConsumer, cache: JsonCache, since: float | None) -> dict[str, Any]:
+    def summary(self, *, consumer: ConsumerFigures, cache: JsonCache, since: float | None) -> dict[str, Any]:
         """The operator API's pipeline group (``since``: the window's start, epoch seconds)."""
         status = consumer.status()
         lag = consumer.lag_by_topic()
@@ -136,7 +147,7 @@ class PipelineMetrics:
         }
 
 
-def _lag_reader(consumer: EventConsumer, topic: str) -> Callable[[], float]:
+def _lag_reader(consumer: ConsumerFigures, topic: str) -> Callable[[], float]:
     return lambda: float(consumer.lag_by_topic().get(topic, 0))
 
 

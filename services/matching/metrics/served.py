@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from services.matching.metrics.facts import Operation, ServedList, ServedMatch
 from services.matching.metrics.pipeline import PipelineMetrics
 from services.matching.metrics.store import FiguresStore
+from shared.background import utc_now
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +88,7 @@ class ServedListsMiddleware:
             self.metrics.searched(operation, cached=cached, seconds=seconds)
             if operation in ("recommendations", "shortlist") and subject_id is not None:
                 op: Operation = "recommendations" if operation == "recommendations" else "shortlist"
-                self.figures.record_served(served_list(op, subject_id, body, at=datetime.now(UTC)))
+                self.figures.record_served(served_list(op, subject_id, body, at=utc_now()))
                 self.metrics.served.labels(operation).inc()
         except (ValueError, KeyError, TypeError, AttributeError):
             log.warning("could not read a %s answer for the figures", operation, exc_info=True)

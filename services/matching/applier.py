@@ -1,0 +1,82 @@
+"""What applying a routed batch changes: the index (state), the operators' figures, the pipeline metrics
+and the applied offsets, in that order.
+
+Record events go to the index (a replica applies the embedded vectors it read instead of running the
+model); every event, feedback included, goes to the figures, which ignore what they already hold, so
+a retried batch counts nothing twice. The offsets advance only after the state and the figures took
+the batch: a batch that fails is read again. Feedback offsets stay out of the index's offsets, so
+feedback never changes the index's cache token.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import datetime
+from typing import Any
+
+from services.matching.domain.embedded_vectors import apply_embedded
+from services.matching.domain.encoders import HybridEncoder, TextEncoder
+from services.matching.domain.state import MatchingState
+from services.matching.metrics.pipeline import PipelineMetrics
+from services.matching.metrics.store import FiguresStore, document_tags
+from services.matching.progress import Progress, partition_key
+from services.matching.routing import Routed
+from shared.background import utc_now
+
+log = logging.getLogger(__name__)
+
+
+class Applier:
+    """Applies one routed batch at a time (the consumer thread's only writer path)."""
+
+    def __init__(self, *, state: MatchingState, encoder: TextEncoder, progress: Progress, feedback_topic: str,
+                 figures: FiguresStore | None = None, metrics: PipelineMetrics | None = None,
+                 hybrid: HybridEncoder | None = None) -> None:
+        """``hybrid``: replicas blend the dense vectors they read with it instead of running ``encoder``."""
+        self._state = state
+        self._encoder = encoder
+        self._progress = progress
+        self._feedback_topic = feedback_topic
+        self._figures = figures
+        self._metrics = metrics
+        self._hybrid = hybrid
+        self._lock = threading.Lock()  # guards the counters read by request threads
+        self.events_applied = 0
+        self.dead_lettered = 0
+        self.tombstones_skipped = 0
+        self.last_applied_at: datetime | None = None
+
+    def apply(self, routed: Routed, *, live: bool) -> None:
+        """``live``: the backlog was read once already (freshness counts only live events)."""
+        offsets = {partition_key(tp): pos for tp, pos in routed.positions.items()
+                   if tp.topic != self._feedback_topic}
+        if self._hybrid is not None:
+            batch = apply_embedded(self._state, routed.embedded, self._hybrid, offsets=offsets)
+        else:
+            batch = self._state.apply(routed.events, self._encoder, offsets=offsets)
+        if self._figures is not None:
+            self._figures.apply((event for _, event in routed.decoded),
+                                tags=document_tags(self._state, routed.events))
+        applied_at = utc_now()
+        self._progress.advance(routed.positions, routed.last_records)
+        with self._lock:
+            self.events_applied += len(routed.decoded)
+            self.dead_lettered += len(routed.poison)
+            self.tombstones_skipped += routed.tombstones
+            if routed.decoded:
+                self.last_applied_at = applied_at
+        if self._metrics is not None:
+            self._metrics.dead_lettered.inc(len(routed.poison))
+            for topic, event in routed.decoded:
+                self._metrics.event_applied(topic=topic, occurred_at=event.occurred_at, applied_at=applied_at,
+                                            live=live, indexed=topic != self._feedback_topic)
+        if routed.events:
+            log.info("applied %d events (%d upserted, %d deleted, %d ignored) → generation %d",
+                     batch.events, batch.upserted, batch.deleted, batch.ignored, batch.generation)
+
+    def counters(self) -> dict[str, Any]:
+        with self._lock:
+            return {"events_applied": self.events_applied, "dead_lettered": self.dead_lettered,
+                    "tombstones_skipped": self.tombstones_skipped,
+                    "last_applied_at": self.last_applied_at.isoformat() if self.last_applied_at else None}
