@@ -1,7 +1,8 @@
 """Snapshots turned into what matching keeps: the text to embed and the metadata to filter and rank by.
 
-The text carries the English names of the canonical skills next to the original wording, so the
-English-only dense model sees "machine learning" where a profile wrote "机器学习".
+The text carries the English names of the canonical skills next to the original wording, so even the
+English-only all-MiniLM-L6-v2 (selectable) sees "machine learning" where a profile wrote "机器学习"; the
+multilingual default reads both. A profile's language (``language``) decides the language of its reasons.
 No contact data is in a snapshot, so none reaches a document, a vector or a cache.
 
 Every document is tagged at ingest with up to three CSCO 2022 occupations (the publisher's codes first)
