@@ -125,20 +125,25 @@ def offline() -> None:
 
 def demo_texts(count: int, *, seed: int = 7) -> list[str]:
     """Document texts (what matching embeds) of generated profiles and opportunities, 3:1."""
-    from services.matching.domain.documents import opportunity_document, talent_document
+    from services.matching.domain.documents import opportunity_document, record_tags, talent_document
+    from services.matching.domain.occupations import build_normalizer
     from shared.events.contracts import OpportunitySnapshot, ProfileSnapshot
     from talentmatch.demo.generate import DemoGenerator
 
     generator = DemoGenerator(seed=seed)
-    texts: list[str] = []
+    normalizer = build_normalizer()
     fields = set(ProfileSnapshot.model_fields)
-    for i, body in enumerate(generator.profiles(count - count // 4)):
-        snapshot = ProfileSnapshot.model_validate({k: v for k, v in body.items() if k in fields})
-        texts.append(talent_document(i, snapshot, max_chars=2000)[1])
+    profiles = [ProfileSnapshot.model_validate({k: v for k, v in body.items() if k in fields})
+                for body in generator.profiles(count - count // 4)]
+    texts = [talent_document(i, snapshot, max_chars=2000, tags=tags)[1]
+             for i, (snapshot, tags) in enumerate(zip(profiles, record_tags(profiles, normalizer=normalizer),
+                                                      strict=True))]
     opportunity_fields = set(OpportunitySnapshot.model_fields)
-    for i, body in enumerate(generator.opportunities(count // 4)):
-        snapshot_o = OpportunitySnapshot.model_validate({k: v for k, v in body.items() if k in opportunity_fields})
-        texts.append(opportunity_document(i, snapshot_o, max_chars=2000)[1])
+    opportunities = [OpportunitySnapshot.model_validate({k: v for k, v in body.items() if k in opportunity_fields})
+                     for body in generator.opportunities(count // 4)]
+    texts += [opportunity_document(i, snapshot, max_chars=2000, tags=tags)[1]
+              for i, (snapshot, tags) in enumerate(zip(opportunities, record_tags(opportunities, normalizer=normalizer),
+                                                       strict=True))]
     return texts
 
 

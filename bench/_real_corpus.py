@@ -14,6 +14,7 @@ from bench._real_data import K, Posting, Seeker, opportunity_body, profile_body,
 from bench.eval_matching import _opportunity_event, _profile_event
 from services.matching.domain.documents import OpportunityDoc, opportunity_document, record_tags, talent_document
 from services.matching.domain.encoders import HybridEncoder, LexicalEncoder, TextEncoder
+from services.matching.domain.occupations import OccupationNormalizer
 from services.matching.domain.ranking import RankingWeights, rank_opportunities
 from services.matching.domain.state import MatchingState
 from services.matching.service import INTERNAL, MatchingService, ranking_weights
@@ -36,18 +37,20 @@ class Corpus:
     state: MatchingState
     dense_dim: int
     texts: tuple[list[str], list[str]]  # (seeker texts, pool texts) as matching builds them
+    normalizer: OccupationNormalizer
 
     @classmethod
     def build(cls, pool: Sequence[Posting], seekers: Sequence[Seeker], dense: TextEncoder, *,
-              title_only: bool = False) -> Corpus:
+              normalizer: OccupationNormalizer, title_only: bool = False) -> Corpus:
         opportunities = [_opportunity_event(n + 1, opportunity_body(p, title_only=title_only))
                          for n, p in enumerate(pool)]
         profiles = [_profile_event(n + 1, profile_body(s)) for n, s in enumerate(seekers)]
         both = HybridEncoder(dense=dense, lexical=LexicalEncoder(MatchingSettings().lexical_dim),
                              dense_weight=1.0, lexical_weight=1.0)
-        state = MatchingState(both.dim)
+        state = MatchingState(both.dim, normalizer=normalizer)
         state.apply([*opportunities, *profiles], both)
-        return cls(list(pool), list(seekers), state, dense.dim, _texts(profiles, opportunities))
+        return cls(list(pool), list(seekers), state, dense.dim, _texts(profiles, opportunities, normalizer),
+                   normalizer)
 
     def _matrix(self, side: str, count: int) -> np.ndarray:
         index = getattr(self.state, side).index
@@ -78,7 +81,7 @@ class Corpus:
         """What ``MatchingService.recommend_for_talent`` serves under ``settings`` (a state of its own)."""
         encoder = HybridEncoder(dense=dense, lexical=LexicalEncoder(settings.lexical_dim),
                                 dense_weight=settings.dense_weight, lexical_weight=settings.lexical_weight)
-        state = MatchingState(encoder.dim)
+        state = MatchingState(encoder.dim, normalizer=self.normalizer)
         state.apply([*(_opportunity_event(n + 1, opportunity_body(p)) for n, p in enumerate(self.pool)),
                      *(_profile_event(n + 1, profile_body(s)) for n, s in enumerate(self.seekers))], encoder)
         service = MatchingService(state=state, encoder=encoder, cache=None, weights=ranking_weights(settings))
@@ -86,14 +89,14 @@ class Corpus:
                 for n in range(len(self.seekers))]
 
 
-def _texts(profiles: Sequence[ProfileUpsertedV1],
-           opportunities: Sequence[OpportunityUpsertedV1]) -> tuple[list[str], list[str]]:
+def _texts(profiles: Sequence[ProfileUpsertedV1], opportunities: Sequence[OpportunityUpsertedV1],
+           normalizer: OccupationNormalizer) -> tuple[list[str], list[str]]:
     """The texts matching embeds (``documents``), for the TF-IDF baseline over the same texts."""
     snapshots = [p.profile for p in profiles]
-    tags = record_tags(snapshots)
+    tags = record_tags(snapshots, normalizer=normalizer)
     seekers = [talent_document(0, s, max_chars=2000, tags=t)[1] for s, t in zip(snapshots, tags, strict=True)]
     offers = [o.opportunity for o in opportunities]
-    tags = record_tags(offers)
+    tags = record_tags(offers, normalizer=normalizer)
     pool = [opportunity_document(0, o, max_chars=2000, tags=t)[1] for o, t in zip(offers, tags, strict=True)]
     return seekers, pool
 

@@ -15,6 +15,7 @@ from typing import Any
 from bench._real_corpus import Corpus, with_relevant
 from bench._real_data import Posting, score_lists, seekers_from
 from services.matching.domain.encoders import TextEncoder
+from services.matching.domain.occupations import OccupationNormalizer
 from services.matching.domain.ranking import RankingWeights
 from services.matching.service import ranking_weights
 from services.matching.settings import MatchingSettings
@@ -34,10 +35,11 @@ def _objective(precision: float, in_city: float) -> float:
 
 
 def report_tuning(pool: Sequence[Posting], tuning: Sequence[Posting], dense: TextEncoder, *,
-                  settings: MatchingSettings, seed: int, quick: bool) -> dict[str, Any]:
+                  settings: MatchingSettings, seed: int, quick: bool,
+                  normalizer: OccupationNormalizer) -> dict[str, Any]:
     """Search the weights on the tuning seekers; print the path and each weight's curve at the optimum."""
     seekers = with_relevant(seekers_from(tuning), pool)
-    corpus = Corpus.build(pool, seekers, dense)
+    corpus = Corpus.build(pool, seekers, dense, normalizer=normalizer)
     similarity = corpus.channels()
 
     def measure(point: dict[str, float]) -> tuple[float, float, float]:

@@ -9,7 +9,7 @@ Sets (see ``evaluate``):
   Reported as-is, with the exact-alias shortcut disabled, and *alias-blind*: every taxonomy alias whose
   text (or a "/"-part of it) equals a test title (or one of its segments) is removed from the index first.
 * ``testcases, k-fold CV`` — the normalizer with labelled titles as extra entries and as the training set
-  of its kernel ridge classifier (what ``default_normalizer()`` ships), and the previous method (the same
+  of its kernel ridge classifier (what ``build_normalizer()`` ships), and the previous method (the same
   without the classifier): each fold is scored by an index and a classifier built from the *other* folds'
   titles only; folds are grouped by cleaned title, so the same cleaned title is never on both sides.
 * ``held-out aliases`` — leave-one-out: for a seeded sample of leaf occupations with >= 3 aliases, one
@@ -37,17 +37,12 @@ import numpy as np
 import numpy.typing as npt
 from tqdm import tqdm
 
-from services.matching.domain.occupation_normalizer import (
-    ENGLISH_ALIASES,
-    NormalizerConfig,
-    OccupationNormalizer,
-    clean_title,
-    exact_key,
-    is_hit,
-    load_occupations,
-    packaged_testcases,
-)
-from shared.reference.occupations import Occupation
+from services.matching.domain.occupations import OccupationNormalizer, is_hit
+from services.matching.domain.occupations.aliases import ENGLISH_ALIASES
+from services.matching.domain.occupations.cleaning import clean_title, exact_key
+from services.matching.domain.occupations.config import NormalizerConfig
+from services.matching.domain.occupations.data import packaged_testcases
+from shared.reference.occupations import Occupation, occupations
 
 FloatArray = npt.NDArray[np.float32]
 Ranker = Callable[[Sequence[str]], list[list[str]]]  # titles → ranked leaf codes (top 5)
@@ -172,7 +167,7 @@ class DenseBaseline:
 # Sets
 # ---------------------------------------------------------------------------------------------------------
 def _testcases(quick: bool, seed: int) -> tuple[list[_Case], int]:
-    by_code = {o.code: o for o in load_occupations()}
+    by_code = {o.code: o for o in occupations()}
     rows = packaged_testcases()
     cases = [_Case(t, c, by_code[c].level) for t, c in rows if c in by_code]
     dropped = len(rows) - len(cases)
@@ -193,7 +188,7 @@ def _title_keys(cases: Iterable[_Case]) -> set[str]:
 def _aliases_matching(keys: set[str]) -> set[tuple[str, str]]:
     """(code, alias) for every taxonomy alias whose text or one of its "/"-parts is in ``keys``."""
     out: set[tuple[str, str]] = set()
-    for occ in load_occupations():
+    for occ in occupations():
         for alias in occ.aliases:
             parts = {exact_key(alias), *(exact_key(p) for p in re.split(r"[/、,，]", alias))}
             if parts & keys:
@@ -203,7 +198,7 @@ def _aliases_matching(keys: set[str]) -> set[tuple[str, str]]:
 
 def _heldout_rounds(seed: int, sample: int, rounds: int) -> list[list[tuple[str, str]]]:
     rng = random.Random(seed)
-    eligible = [o for o in load_occupations() if o.is_leaf and len(o.aliases) >= 3]
+    eligible = [o for o in occupations() if o.is_leaf and len(o.aliases) >= 3]
     chosen = rng.sample(eligible, min(sample, len(eligible)))
     orders = {o.code: rng.sample(list(o.aliases), len(o.aliases)) for o in chosen}
     return [[(o.code, orders[o.code][r]) for o in chosen if r < len(orders[o.code])] for r in range(rounds)]
@@ -286,7 +281,7 @@ def evaluate(
         log(_combine(f"{tc}, {folds}-fold CV", method, parts, "grouped by cleaned title"))
 
     heldout = _heldout_rounds(seed, heldout_sample, heldout_rounds)
-    by_code = {o.code: o for o in load_occupations()}
+    by_code = {o.code: o for o in occupations()}
     h_name = "held-out aliases"
     h_note = f"{len(heldout[0])} occupations x {len(heldout)} round(s)"
     labelled_all = [(c.title, c.code) for c in all_cases if c.level == 4]
@@ -302,7 +297,7 @@ def evaluate(
 
     if dense:
         start = time.perf_counter()
-        model = DenseBaseline([o for o in load_occupations() if o.is_leaf], progress)
+        model = DenseBaseline([o for o in occupations() if o.is_leaf], progress)
         load_s = time.perf_counter() - start
         log(_row(tc, "dense MiniLM", cases, model.ranker(), f"load+encode aliases {load_s:.0f}s"))
         log(_row(blind_set, "dense MiniLM", cases, model.ranker(blind_ex), blind_note))

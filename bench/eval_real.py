@@ -55,6 +55,7 @@ from bench._real_tuning import report_tuning
 from bench.english_seekers import SEEKERS as ENGLISH
 from bench.eval_matching import CachedEncoder
 from services.matching.domain.encoders import DenseEncoder, TextEncoder
+from services.matching.domain.occupations import OccupationNormalizer, build_normalizer
 from services.matching.domain.ranking import rank_opportunities
 from services.matching.encoder_setup import build_dense_encoder
 from services.matching.service import ranking_weights
@@ -108,9 +109,11 @@ def run(*, quick: bool, seed: int, tune: bool) -> dict[str, Any]:
     if model is None:
         raise SystemExit("the evaluation needs the dense model: MATCHING_DENSE_WEIGHT must be above 0")
     dense = CachedEncoder(model, progress=True)
-    corpus = Corpus.build(pool, [*zh, *en], dense)
+    normalizer = build_normalizer()
+    corpus = Corpus.build(pool, [*zh, *en], dense, normalizer=normalizer)
     previous = Corpus.build(pool, [*zh, *en], CachedEncoder(DenseEncoder("all-MiniLM-L6-v2", threads=0,
-                                                                         backend="openvino"), progress=True))
+                                                                         backend="openvino"), progress=True),
+                            normalizer=normalizer)
     served = corpus.served(settings, dense)
     reranked = corpus.ranked(ranking_weights(settings), settings.dense_weight, settings.lexical_weight)
     same = sum(a == b for a, b in zip(served, reranked, strict=True)) / len(served)
@@ -129,13 +132,14 @@ def run(*, quick: bool, seed: int, tune: bool) -> dict[str, Any]:
                                  [Row(n, s) for n, s in results[label].items()]))
     print(f"(the shipped row equals its re-ranking for {same:.0%} of the seekers)")
     beijing = normalize_city("北京")
-    titles = _titles_only(pool, test, beijing, dense, seed=seed)
+    titles = _titles_only(pool, test, beijing, dense, seed=seed, normalizer=normalizer)
     print("\n" + format_rows(f"Chinese titles only, one city ({beijing}), pool {len(titles[0].pool)}",
                              [Row(n, s) for n, s in titles[1].items()]))
     payload = _targets(results, titles[1], zh, en, model.name)
     payload["pairs"] = _city_pairs(corpus, settings, len(zh))
     if tune:
-        payload["tuning"] = report_tuning(pool, tuning, dense, settings=settings, seed=seed, quick=quick)
+        payload["tuning"] = report_tuning(pool, tuning, dense, settings=settings, seed=seed, quick=quick,
+                                          normalizer=normalizer)
     print(f"total {time.perf_counter() - started:.0f}s")
     payload["sizes"] = {"pool": len(pool), "chinese": len(zh), "english": len(en)}
     print(f"→ {write_result('eval_real', payload, quick=quick)}")
@@ -143,10 +147,10 @@ def run(*, quick: bool, seed: int, tune: bool) -> dict[str, Any]:
 
 
 def _titles_only(pool: Sequence[Posting], test: Sequence[Posting], city: str, dense: TextEncoder, *,
-                 seed: int) -> tuple[Corpus, dict[str, QueryScores]]:
+                 seed: int, normalizer: OccupationNormalizer) -> tuple[Corpus, dict[str, QueryScores]]:
     local = [p for p in pool if p.city == city]
     seekers = with_relevant(seekers_from([p for p in test if p.city == city], title_only=True), local)
-    corpus = Corpus.build(local, seekers, dense, title_only=True)
+    corpus = Corpus.build(local, seekers, dense, normalizer=normalizer, title_only=True)
     weights = ranking_weights(MatchingSettings())
     settings = MatchingSettings()
     lists = {"shipped ranking": corpus.ranked(weights, settings.dense_weight, settings.lexical_weight),

@@ -42,15 +42,18 @@ def child(n: int) -> dict[str, Any]:
     """Build the state with ``n`` profiles in this process; RSS before and after."""
     import numpy as np
 
-    from services.matching.domain.documents import talent_document
+    from services.matching.domain.documents import record_tags, talent_document
+    from services.matching.domain.occupations import build_normalizer
     from services.matching.domain.state import Change, MatchingState, Plan
     from shared.events.contracts import ProfileSnapshot
     from talentmatch.demo.generate import DemoGenerator
 
     fields = set(ProfileSnapshot.model_fields)
-    pool = [talent_document(i, ProfileSnapshot.model_validate({k: v for k, v in body.items() if k in fields}),
-                            max_chars=2000)[0]
-            for i, body in enumerate(DemoGenerator(seed=21).profiles(2000))]
+    snapshots = [ProfileSnapshot.model_validate({k: v for k, v in body.items() if k in fields})
+                 for body in DemoGenerator(seed=21).profiles(2000)]
+    tags = record_tags(snapshots, normalizer=build_normalizer())
+    pool = [talent_document(i, snapshot, max_chars=2000, tags=found)[0]
+            for i, (snapshot, found) in enumerate(zip(snapshots, tags, strict=True))]
     state = MatchingState(DIM)
     rng = np.random.default_rng(0)
     gc.collect()

@@ -79,7 +79,7 @@ def _count_until(bootstrap: str, topic: str, total: int, timeout: float = 900.0)
 
 def _embed_alone(events: Sequence[Any], ready: Any, go: Any, seconds: Any) -> None:
     """A worker's work without Kafka: tag and encode ``events`` in batches of 16, one thread."""
-    from services.matching.domain.documents import prepare_tagging
+    from services.matching.domain.occupations import build_normalizer
     from services.matching.embedder import derive
     from services.matching.encoder_setup import build_dense_encoder
     from services.matching.settings import MatchingSettings
@@ -87,12 +87,13 @@ def _embed_alone(events: Sequence[Any], ready: Any, go: Any, seconds: Any) -> No
     settings = MatchingSettings(torch_threads=1, embed_cache_size=0)
     dense = build_dense_encoder(settings)
     assert dense is not None
-    prepare_tagging()
+    normalizer = build_normalizer()
     ready.release()
     go.wait()
     start = time.perf_counter()
     for i in range(0, len(events), 16):
-        texts = {d[0] for d in derive(events[i:i + 16], max_chars=settings.max_text_chars) if d is not None}
+        texts = {d[0] for d in derive(events[i:i + 16], max_chars=settings.max_text_chars,
+                                                  normalizer=normalizer) if d is not None}
         dense.encode(sorted(texts))
     seconds.put(time.perf_counter() - start)
 
@@ -165,6 +166,7 @@ def catch_up(namespace: str, total: int, *, bootstrap: str, encoder: Any) -> dic
     """Seconds for a fresh replica to index ``total`` records: from the vectors topic, and by re-embedding
     the profiles topic (both read from Kafka, decoded and applied in batches of 500)."""
     from services.matching.domain.embedded_vectors import apply_embedded, check_embedded
+    from services.matching.domain.occupations import build_normalizer
     from services.matching.domain.state import MatchingState
     from shared.events.contracts import RecordEmbeddedV1, decode_event
     from shared.events.topics import PROFILES, VECTORS, topic_name
@@ -180,8 +182,8 @@ def catch_up(namespace: str, total: int, *, bootstrap: str, encoder: Any) -> dic
         apply_embedded(replica, messages, encoder)
     seconds["from the vectors topic"] = time.perf_counter() - start
 
+    rebuilt = MatchingState(encoder.dim, normalizer=build_normalizer())  # built before the clock starts
     start = time.perf_counter()
-    rebuilt = MatchingState(encoder.dim)
     raw = _read(bootstrap, topic_name(PROFILES, namespace), total)
     for i in range(0, len(raw), 500):
         rebuilt.apply([decode_event(v) for v in raw[i:i + 500]], encoder)  # type: ignore[misc]

@@ -213,12 +213,14 @@ def _utf8(stream: TextIO) -> TextIO:
 
 def cmd_normalize(args: argparse.Namespace) -> int:
     """One job title per stdin line → one JSON line per title, in order."""
+    from services.matching.domain.occupations import build_normalizer
     from services.matching.service import normalize_titles
 
+    normalizer = build_normalizer()
     stdin, stdout = _utf8(sys.stdin), _utf8(sys.stdout)
     lines = (line.rstrip("\r\n") for line in stdin)
     while batch := list(itertools.islice(lines, NORMALIZE_BATCH)):
-        for result in normalize_titles(batch, top=args.top):
+        for result in normalize_titles(normalizer, batch, top=args.top):
             stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
         stdout.flush()
     return 0

@@ -12,6 +12,7 @@ import psycopg
 import pytest
 
 from services.matching.domain.encoders import DenseEncoder, HybridEncoder, LexicalEncoder
+from services.matching.domain.occupations import OccupationNormalizer, build_normalizer
 from talentmatch.embedded import ManagedProcess, start_broker, start_redis
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -28,6 +29,12 @@ def dense_encoder() -> DenseEncoder:
 def hybrid_encoder(dense_encoder: DenseEncoder) -> HybridEncoder:
     """The model with the lexical channel, weighted as in production."""
     return HybridEncoder(dense=dense_encoder, lexical=LexicalEncoder(1024), dense_weight=0.8, lexical_weight=0.2)
+
+
+@pytest.fixture(scope="session")
+def occupation_normalizer() -> OccupationNormalizer:
+    """The shipped occupation normalizer, built once per session (seconds) and passed to what tags."""
+    return build_normalizer()
 
 
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")

@@ -154,8 +154,8 @@ class EventConsumer:
     def _prepare(self) -> None:
         """In the consumer's thread, before the first poll: the normalizer the tagging needs (a replica takes
         the tags from the vectors topic: none on its catch-up)."""
-        if not self.replica:
-            prepare_tagging()
+        if not self.replica and self._state.normalizer is not None:
+            prepare_tagging(self._state.normalizer)
 
     def _step(self) -> None:
         if not self._reader.connected:

@@ -32,6 +32,7 @@ from services.matching.domain.documents import (
 )
 from services.matching.domain.embedded_vectors import pack
 from services.matching.domain.encoders import TextEncoder
+from services.matching.domain.occupations import LazyNormalizer, TitleNormalizer
 from services.matching.encoder_setup import build_dense_encoder
 from services.matching.routing import Polled, route
 from services.matching.settings import MatchingSettings
@@ -55,11 +56,13 @@ def vector_key(event: RecordEvent) -> bytes:
     return f"{side}:{event.record_id}".encode()
 
 
-def derive(events: Sequence[RecordEvent], *, max_chars: int) -> list[tuple[str, list[str], list[OccupationTag]] | None]:
+def derive(events: Sequence[RecordEvent], *, max_chars: int,
+           normalizer: TitleNormalizer) -> list[tuple[str, list[str], list[OccupationTag]] | None]:
     """For each event the text the index embeds and its tags (the functions replicas would apply), None
     for deletes; the records are tagged in one batch."""
     upserts = [e for e in events if isinstance(e, ProfileUpsertedV1 | OpportunityUpsertedV1)]
-    tags = iter(record_tags([e.profile if isinstance(e, ProfileUpsertedV1) else e.opportunity for e in upserts]))
+    tags = iter(record_tags([e.profile if isinstance(e, ProfileUpsertedV1) else e.opportunity for e in upserts],
+                            normalizer=normalizer))
     out: list[tuple[str, list[str], list[OccupationTag]] | None] = []
     for event in events:
         doc: TalentDoc | OpportunityDoc
@@ -107,8 +110,11 @@ class _Assignments(ConsumerRebalanceListener):  # type: ignore[misc]
 class EmbeddingWorker:
     """A thread (or the main loop of ``python -m services.matching.embedder``) embedding record events."""
 
-    def __init__(self, *, settings: MatchingSettings, dense: TextEncoder | None, member: str = "") -> None:
+    def __init__(self, *, settings: MatchingSettings, dense: TextEncoder | None, member: str = "",
+                 normalizer: TitleNormalizer | None = None) -> None:
+        """``normalizer`` tags the records; by default the worker builds its own on its first run."""
         self._settings = settings
+        self.normalizer = normalizer or LazyNormalizer()
         self._dense = dense
         self.member = member or settings.client_id
         namespace = settings.topic_namespace
@@ -120,8 +126,8 @@ class EmbeddingWorker:
                                          payload_limit=settings.dead_letter_payload_bytes)
         # Every failure is retried, reconnecting: the batch in hand is redone (its offsets were not committed).
         self._loop = BackgroundLoop(self._step, name="matching-embedder", on_error=self._retrying,
-                                    max_backoff=settings.retry_max_seconds, before=prepare_tagging,
-                                    after=self._finish)
+                                    max_backoff=settings.retry_max_seconds,
+                                    before=lambda: prepare_tagging(self.normalizer), after=self._finish)
         self._clients: tuple[KafkaConsumer, KafkaProducer] | None = None
         self.assigned: set[str] = set()
         self.events_embedded = 0
@@ -209,7 +215,7 @@ class EmbeddingWorker:
 
     def embed(self, events: Sequence[RecordEvent]) -> list[RecordEmbeddedV1]:
         """Each event with the dense vector of its text; texts repeated in the batch are encoded once."""
-        derived = derive(events, max_chars=self._settings.max_text_chars)
+        derived = derive(events, max_chars=self._settings.max_text_chars, normalizer=self.normalizer)
         texts = [d[0] if d is not None else None for d in derived]
         unique = sorted({t for t in texts if t is not None})
         rows: dict[str, str] = {}

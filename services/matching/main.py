@@ -17,6 +17,7 @@ from services.matching.consumer import EventConsumer
 from services.matching.deps import MatchingRuntime
 from services.matching.domain.encoders import HybridEncoder
 from services.matching.domain.index import IndexConfig
+from services.matching.domain.occupations import LazyNormalizer, TitleNormalizer
 from services.matching.domain.state import MatchingState
 from services.matching.embedder_app import create_embedder_app
 from services.matching.encoder_setup import build_encoder
@@ -44,8 +45,10 @@ def cache_prefix(settings: MatchingSettings, encoder: HybridEncoder) -> str:
     return f"talentmatch:{namespace}:matching:{zlib.crc32(config.encode()):08x}:"
 
 
-def create_app(settings: MatchingSettings | None = None, *, encoder: HybridEncoder | None = None) -> FastAPI:
-    """The app of ``settings.role``; ``encoder`` lets tests share one loaded model across apps."""
+def create_app(settings: MatchingSettings | None = None, *, encoder: HybridEncoder | None = None,
+               normalizer: TitleNormalizer | None = None) -> FastAPI:
+    """The app of ``settings.role``; ``encoder`` and ``normalizer`` let tests share one loaded model and one
+    occupation normalizer across apps."""
     settings = settings or MatchingSettings()
     if settings.role == "embedder":
         return create_embedder_app(settings)
@@ -54,7 +57,8 @@ def create_app(settings: MatchingSettings | None = None, *, encoder: HybridEncod
     figures = FiguresStore()
     pipeline: PipelineMetrics
     app = FastAPI(title="Digital Talent Match — matching", version="0.1.0",
-                  lifespan=lambda app: _lifespan(app, settings, encoder, figures=figures, pipeline=pipeline))
+                  lifespan=lambda app: _lifespan(app, settings, encoder, normalizer, figures=figures,
+                                                        pipeline=pipeline))
     install_error_handlers(app)
     install_body_limit(app, max_bytes=settings.max_request_bytes)
     install_metrics(app, service="matching")
@@ -70,13 +74,15 @@ def create_app(settings: MatchingSettings | None = None, *, encoder: HybridEncod
 
 
 @asynccontextmanager
-async def _lifespan(app: FastAPI, settings: MatchingSettings, encoder: HybridEncoder | None, *,
-                    figures: FiguresStore, pipeline: PipelineMetrics) -> AsyncIterator[None]:
+async def _lifespan(app: FastAPI, settings: MatchingSettings, encoder: HybridEncoder | None,
+                    normalizer: TitleNormalizer | None, *, figures: FiguresStore,
+                    pipeline: PipelineMetrics) -> AsyncIterator[None]:
     """Build the runtime once: encoder, Redis (cache and rate limit), state, consumer, service, figures."""
     enc = encoder or build_encoder(settings)
     redis_client = connect_redis(settings.redis_url)
     install_auth(app, settings, service="matching", redis_client=redis_client)
-    runtime = build_runtime(settings, enc, redis_client, figures=figures, pipeline=pipeline)
+    runtime = build_runtime(settings, enc, redis_client, normalizer=normalizer or LazyNormalizer(), figures=figures,
+                            pipeline=pipeline)
     app.state.matching = runtime
     runtime.consumer.start()  # connects, creates topics and retries in its own thread: startup never blocks
     try:
@@ -88,13 +94,14 @@ async def _lifespan(app: FastAPI, settings: MatchingSettings, encoder: HybridEnc
 
 
 def build_runtime(settings: MatchingSettings, enc: HybridEncoder, redis_client: redis.Redis[bytes], *,
-                  figures: FiguresStore, pipeline: PipelineMetrics) -> MatchingRuntime:
+                  normalizer: TitleNormalizer, figures: FiguresStore, pipeline: PipelineMetrics) -> MatchingRuntime:
     """Everything a matching replica runs, wired together (the consumer not started yet)."""
     cache = JsonCache(redis_client, prefix=cache_prefix(settings, enc), ttl_seconds=settings.cache_ttl_seconds,
                       local_entries=settings.cache_local_entries)
     state = MatchingState(enc.dim, max_text_chars=settings.max_text_chars,
                           index=IndexConfig(approx_threshold=settings.index_approx_threshold,
-                                            nprobe=settings.index_nprobe))
+                                            nprobe=settings.index_nprobe),
+                          normalizer=normalizer)  # built by the consumer's thread
     checkpointer = (Checkpointer(directory=Path(settings.checkpoint_dir), state=state, encoder=enc,
                                  max_text_chars=settings.max_text_chars, figures=figures,
                                  interval_seconds=settings.checkpoint_interval_seconds,

@@ -40,7 +40,7 @@ from services.matching.domain.documents import (
 )
 from services.matching.domain.encoders import TextEncoder, Vectors, encode_queries
 from services.matching.domain.language import Language, text_language
-from services.matching.domain.occupation_normalizer import OccupationMatch, default_normalizer, load_occupations
+from services.matching.domain.occupations import OccupationMatch, TitleNormalizer
 from services.matching.domain.ranking import (
     Item,
     RankingWeights,
@@ -58,6 +58,7 @@ from shared.cache import JsonCache
 from shared.errors import NotFoundError, ServiceUnavailableError, UnprocessableError
 from shared.events.vocabulary import OpportunityKind, TrainingMode
 from shared.reference.cities import UnknownCityError, normalize_city
+from shared.reference.occupations import occupations as csco_occupations
 from shared.reference.skills import extract_skills, skill_label
 
 Target = Literal["opportunities", "talents"]
@@ -101,8 +102,8 @@ class _QueryDoc:
     field: str | None
 
     @classmethod
-    def of(cls, text: str) -> _QueryDoc:
-        skills, occupations = tuple(extract_skills(text)), occupations_for(lead=text)
+    def of(cls, text: str, normalizer: TitleNormalizer) -> _QueryDoc:
+        skills, occupations = tuple(extract_skills(text)), occupations_for(normalizer, lead=text)
         return cls(skills, occupations, digital_field_of(occupations, skills))
 
 
@@ -162,16 +163,16 @@ def match_public(match: OccupationMatch) -> dict[str, Any]:
     return {"code": match.code, "name": match.name, "score": round(match.score, 4), "digital": match.digital}
 
 
-def normalize_titles(titles: Sequence[str], *, top: int) -> list[dict[str, Any]]:
+def normalize_titles(normalizer: TitleNormalizer, titles: Sequence[str], *, top: int) -> list[dict[str, Any]]:
     """``{"input", "matches"}`` per title, in input order (one batched normalizer call)."""
-    results = default_normalizer().normalize_many(titles, top=top)
+    results = normalizer.normalize_many(titles, top=top)
     return [{"input": title, "matches": [match_public(m) for m in matches]}
             for title, matches in zip(titles, results, strict=True)]
 
 
 @cache
 def _levels() -> dict[str, int]:
-    return {o.code: o.level for o in load_occupations()}
+    return {o.code: o.level for o in csco_occupations()}
 
 
 class MatchingService:
@@ -313,7 +314,7 @@ class MatchingService:
         def compute() -> tuple[Result, str]:
             query = text[:self._max_text_chars]
             vector = encode_queries(self._encoder, [query])[0]  # outside the lock: the model is the slow part
-            query_doc = _QueryDoc.of(query)
+            query_doc = _QueryDoc.of(query, self._normalizer())
             if target == "opportunities":
                 items, found = self._opportunities_for_text(vector, query_doc, k, kind, city, lang)
             else:
@@ -417,7 +418,12 @@ class MatchingService:
             else:
                 _opportunity(state, opportunity_id, principal)
 
-    @staticmethod
-    def normalize_titles(titles: Sequence[str], *, top: int = 3) -> Result:
+    def normalize_titles(self, titles: Sequence[str], *, top: int = 3) -> Result:
         """Leaf CSCO 2022 occupations for job titles, in input order."""
-        return {"results": normalize_titles(titles, top=top)}
+        return {"results": normalize_titles(self._normalizer(), titles, top=top)}
+
+    def _normalizer(self) -> TitleNormalizer:
+        """The state's normalizer: queries are tagged as the documents they are matched against."""
+        if self._state.normalizer is None:
+            raise RuntimeError("this matching state has no occupation normalizer")
+        return self._state.normalizer

@@ -18,6 +18,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from services.matching.domain.encoders import HybridEncoder, LexicalEncoder
+from services.matching.domain.occupations import OccupationNormalizer
 from services.matching.main import create_app
 from services.matching.settings import MatchingSettings
 from shared.auth import Role
@@ -30,7 +31,7 @@ from tests.matching.kafka_helpers import produce, wait_for
 
 
 @pytest.fixture(scope="module")
-def matching_app(bootstrap: str, redis_url: str) -> Iterator[FastAPI]:
+def matching_app(occupation_normalizer: OccupationNormalizer, bootstrap: str, redis_url: str) -> Iterator[FastAPI]:
     namespace = f"fuzz-{uuid.uuid4().hex[:8]}"
     ensure_topics(bootstrap, partitions=1, namespace=namespace)
     produce(bootstrap, topic_name(PROFILES, namespace), [profile(1), profile(2)])
@@ -38,7 +39,7 @@ def matching_app(bootstrap: str, redis_url: str) -> Iterator[FastAPI]:
     app_settings = MatchingSettings(kafka_bootstrap_servers=bootstrap, redis_url=redis_url, topic_namespace=namespace,
                                     rate_limit_per_minute=0, feedback_timeout_seconds=5)
     encoder = HybridEncoder(dense=None, lexical=LexicalEncoder(1024), dense_weight=0.0, lexical_weight=1.0)
-    app = create_app(app_settings, encoder=encoder)
+    app = create_app(app_settings, encoder=encoder, normalizer=occupation_normalizer)
     with TestClient(app) as client:  # runs the lifespan: consumer, cache, feedback producer
         wait_for(lambda: client.get("/readyz").status_code == 200, what="matching caught up")
         yield app

@@ -16,6 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from services.matching.domain.encoders import HybridEncoder
+from services.matching.domain.occupations import OccupationNormalizer
 from services.matching.main import create_app
 from services.matching.settings import MatchingSettings
 from shared.auth import ROLES, Role, issue_token
@@ -104,14 +105,14 @@ OPEN = ["/healthz", "/readyz", "/metrics", "/operator/dashboard", "/operator/ass
 
 
 @pytest.fixture
-def client(bootstrap: str, redis_url: str, topic_suffix: str,
+def client(occupation_normalizer: OccupationNormalizer, bootstrap: str, redis_url: str, topic_suffix: str,
            lexical_encoder: HybridEncoder) -> Iterator[TestClient]:
     ensure_topics(bootstrap, partitions=1, namespace=topic_suffix)
     settings = MatchingSettings(kafka_bootstrap_servers=bootstrap, redis_url=redis_url,
                                 topic_namespace=topic_suffix)
     produce(bootstrap, topic_name(PROFILES, topic_suffix), [profile(1), profile(2, skills=["Java"])])
     produce(bootstrap, topic_name(OPPORTUNITIES, topic_suffix), [ai_posting(10), order_class(11)])
-    with TestClient(create_app(settings, encoder=lexical_encoder)) as test_client:
+    with TestClient(create_app(settings, encoder=lexical_encoder, normalizer=occupation_normalizer)) as test_client:
         service = auth_headers(settings, "service")
         wait_for(lambda: test_client.get("/v1/status", headers=service).json()["index"]
                  == {"talents": 2, "opportunities": 2}, what="the records indexed")
@@ -183,13 +184,14 @@ def test_feedback_is_reported_as_the_caller_role(client: TestClient) -> None:
     assert relayed.status_code == 202
 
 
-def test_requests_past_the_rate_limit_are_429(bootstrap: str, redis_url: str, topic_suffix: str,
+def test_requests_past_the_rate_limit_are_429(occupation_normalizer: OccupationNormalizer,
+                                              bootstrap: str, redis_url: str, topic_suffix: str,
                                              lexical_encoder: HybridEncoder) -> None:
     settings = MatchingSettings(kafka_bootstrap_servers=bootstrap, redis_url=redis_url,
                                 topic_namespace=f"{topic_suffix}-limit", rate_limit_per_minute=2)
     if time.time() % 60 > 55:  # the window is the wall-clock minute: start the three calls inside one
         time.sleep(61 - time.time() % 60)
-    with TestClient(create_app(settings, encoder=lexical_encoder)) as client:
+    with TestClient(create_app(settings, encoder=lexical_encoder, normalizer=occupation_normalizer)) as client:
         calls = [client.get("/v1/status", headers=auth_headers(settings, "operator")) for _ in range(3)]
         assert [c.status_code for c in calls] == [200, 200, 429]
         assert int(calls[2].headers["retry-after"]) >= 1

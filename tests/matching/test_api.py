@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from services.matching.domain.encoders import HybridEncoder
+from services.matching.domain.occupations import OccupationNormalizer
 from services.matching.main import create_app
 from services.matching.settings import MatchingSettings
 from shared.events.contracts import MAX_EVENT_BYTES
@@ -39,10 +40,11 @@ def settings(bootstrap: str, redis_url: str, topic_suffix: str) -> MatchingSetti
 
 
 @pytest.fixture
-def client(settings: MatchingSettings, hybrid_encoder: HybridEncoder) -> Iterator[TestClient]:
+def client(occupation_normalizer: OccupationNormalizer,
+           settings: MatchingSettings, hybrid_encoder: HybridEncoder) -> Iterator[TestClient]:
     """As a service, which reads every record (``test_access.py`` walks the rules)."""
-    with TestClient(create_app(settings, encoder=hybrid_encoder), headers=auth_headers(settings, "service")) \
-            as test_client:
+    with TestClient(create_app(settings, encoder=hybrid_encoder, normalizer=occupation_normalizer),
+                    headers=auth_headers(settings, "service")) as test_client:
         yield test_client
 
 
@@ -157,15 +159,16 @@ def test_poison_messages_are_dead_lettered_and_the_consumer_goes_on(
     assert len(base64.b64decode(oversized["payload_base64"])) == 64 * 1024
 
 
-def test_redis_down_still_answers_uncached(bootstrap: str, topics: dict[str, str], topic_suffix: str,
+def test_redis_down_still_answers_uncached(occupation_normalizer: OccupationNormalizer,
+                                           bootstrap: str, topics: dict[str, str], topic_suffix: str,
                                            hybrid_encoder: HybridEncoder) -> None:
     settings = MatchingSettings(kafka_bootstrap_servers=bootstrap, topic_namespace=topic_suffix,
                                 redis_url=f"redis://127.0.0.1:{free_port()}/0", cache_local_entries=0,
                                 evidence_similarity=0.0)  # as in ``settings``: the nursing post is listed
     produce(bootstrap, topics[OPPORTUNITIES.name], [ai_posting(10), nursing_posting(11)])
     produce(bootstrap, topics[PROFILES.name], [profile(1)])
-    with TestClient(create_app(settings, encoder=hybrid_encoder), headers=auth_headers(settings, "service")) \
-            as client:
+    with TestClient(create_app(settings, encoder=hybrid_encoder, normalizer=occupation_normalizer),
+                    headers=auth_headers(settings, "service")) as client:
         first = wait_for(_recommendations_when(client, 1, lambda b: len(b["items"]) == 2),
                          what="recommendations without redis")
         second = _recommendations(client, 1)
@@ -176,7 +179,7 @@ def test_redis_down_still_answers_uncached(bootstrap: str, topics: dict[str, str
         assert ready.status_code == 200 and ready.json()["cache"].startswith("unavailable")
 
 
-def test_starts_without_a_broker_and_catches_up_when_it_appears(
+def test_starts_without_a_broker_and_catches_up_when_it_appears(occupation_normalizer: OccupationNormalizer,
         tmp_path: Path, redis_url: str, hybrid_encoder: HybridEncoder) -> None:
     port = free_port()
     late = f"127.0.0.1:{port}"
@@ -184,8 +187,8 @@ def test_starts_without_a_broker_and_catches_up_when_it_appears(
                                 retry_max_seconds=0.5)
     broker = None
     try:
-        with TestClient(create_app(settings, encoder=hybrid_encoder), headers=auth_headers(settings, "service")) \
-            as client:
+        with TestClient(create_app(settings, encoder=hybrid_encoder, normalizer=occupation_normalizer),
+                        headers=auth_headers(settings, "service")) as client:
             waiting = client.get("/readyz")
             assert waiting.status_code == 503 and waiting.json()["broker"].startswith("unreachable")
             assert client.get("/v1/status").json()["consumer"]["running"] is True

@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from services.matching.domain.encoders import HybridEncoder
+from services.matching.domain.occupations import OccupationNormalizer
 from services.matching.main import create_app
 from services.matching.settings import MatchingSettings
 from shared.events.topics import OPPORTUNITIES, PROFILES, topic_name
@@ -20,13 +21,13 @@ from tests.matching.kafka_helpers import produce, wait_for
 
 
 @pytest.fixture
-def client(bootstrap: str, redis_url: str, topic_suffix: str,
+def client(occupation_normalizer: OccupationNormalizer, bootstrap: str, redis_url: str, topic_suffix: str,
            lexical_encoder: HybridEncoder) -> Iterator[TestClient]:
     ensure_topics(bootstrap, partitions=1, namespace=topic_suffix)
     settings = MatchingSettings(kafka_bootstrap_servers=bootstrap, redis_url=redis_url,
                                 topic_namespace=topic_suffix)
-    with TestClient(create_app(settings, encoder=lexical_encoder), headers=auth_headers(settings, "service")) \
-            as test_client:
+    with TestClient(create_app(settings, encoder=lexical_encoder, normalizer=occupation_normalizer),
+                    headers=auth_headers(settings, "service")) as test_client:
         yield test_client
 
 

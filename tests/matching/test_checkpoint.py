@@ -17,6 +17,7 @@ from services.matching.consumer import EventConsumer
 from services.matching.domain import checkpoint as ckpt
 from services.matching.domain.documents import TalentDoc
 from services.matching.domain.encoders import HybridEncoder, LexicalEncoder, Vectors
+from services.matching.domain.occupations import OccupationNormalizer
 from services.matching.domain.state import MatchingState, SideCopy, StateCopy
 from services.matching.metrics.store import FiguresStore
 from services.matching.settings import MatchingSettings
@@ -47,9 +48,9 @@ def _sides(state: MatchingState) -> dict[str, tuple[dict[int, object], dict[int,
     return out
 
 
-def test_round_trip_keeps_documents_versions_tombstones_vectors_offsets(
+def test_round_trip_keeps_documents_versions_tombstones_vectors_offsets(occupation_normalizer: OccupationNormalizer,
         tmp_path: Path, lexical_encoder: HybridEncoder) -> None:
-    state, figures = MatchingState(lexical_encoder.dim), FiguresStore()
+    state, figures = MatchingState(lexical_encoder.dim, normalizer=occupation_normalizer), FiguresStore()
     state.apply(EVENTS, lexical_encoder, offsets={"t.profiles:0": 5, "t.opportunities:0": 4})
     figures.apply(EVENTS)
     saver = _checkpointer(tmp_path, state, lexical_encoder, figures)
@@ -58,7 +59,7 @@ def test_round_trip_keeps_documents_versions_tombstones_vectors_offsets(
     assert saver.status()["saves"] == 1 and (tmp_path / ckpt.FILE_NAME).exists()
     assert not list(tmp_path.glob(".*.tmp")), "no temporary file is left behind"
 
-    restored, restored_figures = MatchingState(lexical_encoder.dim), FiguresStore()
+    restored, restored_figures = MatchingState(lexical_encoder.dim, normalizer=occupation_normalizer), FiguresStore()
     loaded = _checkpointer(tmp_path, restored, lexical_encoder, restored_figures).load()
     assert loaded is not None
     assert loaded.positions == {"t.profiles:0": 5, "t.opportunities:0": 4, "t.feedback:0": 0}
@@ -94,25 +95,27 @@ class _SameNameOtherWeights:
         return self.inner.encode([text[::-1] for text in texts])
 
 
-def test_a_checkpoint_of_another_model_is_ignored_with_a_log_line(
+def test_a_checkpoint_of_another_model_is_ignored_with_a_log_line(occupation_normalizer: OccupationNormalizer,
         tmp_path: Path, lexical_encoder: HybridEncoder, caplog: pytest.LogCaptureFixture) -> None:
-    state = MatchingState(lexical_encoder.dim)
+    state = MatchingState(lexical_encoder.dim, normalizer=occupation_normalizer)
     state.apply(EVENTS, lexical_encoder)
     _checkpointer(tmp_path, state, lexical_encoder).save({"t:0": 9}, {}, wait=True)
     other = HybridEncoder(dense=None, lexical=LexicalEncoder(512), dense_weight=0.0, lexical_weight=1.0)
     retrained = _SameNameOtherWeights(lexical_encoder)
     with caplog.at_level(logging.WARNING):
         for encoder in (other, retrained):
-            fresh = MatchingState(encoder.dim)
+            fresh = MatchingState(encoder.dim, normalizer=occupation_normalizer)
             assert _checkpointer(tmp_path, fresh, encoder).load() is None  # type: ignore[arg-type]
             assert len(fresh.talents.index) == 0
     messages = [r.getMessage() for r in caplog.records if "ignoring checkpoint" in r.getMessage()]
     assert len(messages) == 2 and "other model weights" in messages[1]
     (tmp_path / ckpt.FILE_NAME).write_bytes(b"not a zip")
-    assert _checkpointer(tmp_path, MatchingState(lexical_encoder.dim), lexical_encoder).load() is None
+    state = MatchingState(lexical_encoder.dim, normalizer=occupation_normalizer)
+    assert _checkpointer(tmp_path, state, lexical_encoder).load() is None
 
 
-def test_saving_a_large_state_takes_seconds_and_leaves_searches_free(tmp_path: Path) -> None:
+def test_saving_a_large_state_takes_seconds_and_leaves_searches_free(occupation_normalizer: OccupationNormalizer,
+                                                                     tmp_path: Path) -> None:
     """20,000 records of the service's real width (384 dense + 1,024 lexical floats)."""
     n, dim = 20_000, 1408
     rng = np.random.default_rng(5)
@@ -122,7 +125,7 @@ def test_saving_a_large_state_takes_seconds_and_leaves_searches_free(tmp_path: P
                          years_experience=i % 30, skills=("python",), wanted_kinds=(), open_to_work=True)
             for i in range(n)}
     side = SideCopy(ids=list(range(n)), vectors=vectors, docs=docs, versions={i: 1 for i in range(n + 100)})
-    state = MatchingState(dim)
+    state = MatchingState(dim, normalizer=occupation_normalizer)
     state.restore(StateCopy(generation=n, offsets={"p:0": n}, talents=side, opportunities=SideCopy.empty(dim)))
     encoder = HybridEncoder(dense=None, lexical=LexicalEncoder(dim), dense_weight=0.0, lexical_weight=1.0)
     saver = _checkpointer(tmp_path, state, encoder)
@@ -135,7 +138,7 @@ def test_saving_a_large_state_takes_seconds_and_leaves_searches_free(tmp_path: P
     wait_for(lambda: saver.status()["saves"] == 1, timeout=60, what="the background write")
     saved = saver.status()["saved"]
     started = time.perf_counter()
-    restored = MatchingState(dim)
+    restored = MatchingState(dim, normalizer=occupation_normalizer)
     assert _checkpointer(tmp_path, restored, encoder).load() is not None
     loaded = time.perf_counter() - started
     print(f"\n20k x {dim}: capture {captured:.2f}s, write {saved['seconds']:.2f}s "
@@ -159,8 +162,8 @@ def settings(bootstrap: str, topic_suffix: str, tmp_path: Path) -> MatchingSetti
 class Replica:
     """A consumer with its own state and checkpointer, as one matching process has."""
 
-    def __init__(self, settings: MatchingSettings, encoder: HybridEncoder) -> None:
-        self.state = MatchingState(encoder.dim)
+    def __init__(self, settings: MatchingSettings, encoder: HybridEncoder, normalizer: OccupationNormalizer) -> None:
+        self.state = MatchingState(encoder.dim, normalizer=normalizer)
         self.figures = FiguresStore()
         self.checkpointer = Checkpointer(directory=Path(settings.checkpoint_dir), state=self.state,
                                          encoder=encoder, max_text_chars=self.state.max_text_chars,
@@ -185,8 +188,9 @@ def replicas(settings: MatchingSettings, lexical_encoder: HybridEncoder) -> Iter
         replica.consumer.stop()
 
 
-def _start(replicas: list[Replica], settings: MatchingSettings, encoder: HybridEncoder) -> Replica:
-    replica = Replica(settings, encoder)
+def _start(replicas: list[Replica], settings: MatchingSettings, encoder: HybridEncoder,
+           normalizer: OccupationNormalizer) -> Replica:
+    replica = Replica(settings, encoder, normalizer)
     replicas.append(replica)
     replica.consumer.start()
     return replica
@@ -204,16 +208,17 @@ def _produce(settings: MatchingSettings, events: Sequence[EventBase]) -> None:
 FIRST = ({1: 2, 3: 1}, {10: 2})
 
 
-def test_a_restart_resumes_from_the_checkpoint_offsets(settings: MatchingSettings, lexical_encoder: HybridEncoder,
+def test_a_restart_resumes_from_the_checkpoint_offsets(occupation_normalizer: OccupationNormalizer,
+                                                       settings: MatchingSettings, lexical_encoder: HybridEncoder,
                                                        replicas: list[Replica]) -> None:
     _produce(settings, EVENTS)
-    first = _start(replicas, settings, lexical_encoder)
+    first = _start(replicas, settings, lexical_encoder, occupation_normalizer)
     wait_for(lambda: first.caught_up_with(FIRST), what="the first replica to apply the events")
     first.consumer.stop()  # as at SIGTERM: the last batch, then the final checkpoint
     saved = first.checkpointer.status()["saved"]
     assert saved is not None and saved["positions"][f"{topic_name(PROFILES, settings.topic_namespace)}:0"] == 5
 
-    second = _start(replicas, settings, lexical_encoder)  # nothing new: it resumes at the end
+    second = _start(replicas, settings, lexical_encoder, occupation_normalizer)  # nothing new: it resumes at the end
     wait_for(lambda: second.caught_up_with(FIRST) and second.consumer.broker_reachable,
              what="the second replica to resume")
     second.consumer.stop()
@@ -221,7 +226,7 @@ def test_a_restart_resumes_from_the_checkpoint_offsets(settings: MatchingSetting
     assert second.consumer.events_applied == 0
 
     _produce(settings, [profile(4), ai_posting(10, 3, title="大模型工程师")])
-    third = _start(replicas, settings, lexical_encoder)
+    third = _start(replicas, settings, lexical_encoder, occupation_normalizer)
     expected = ({1: 2, 3: 1, 4: 1}, {10: 3})
     wait_for(lambda: third.caught_up_with(expected), what="the third replica to resume")
     status = third.consumer.status()
@@ -233,12 +238,13 @@ def test_a_restart_resumes_from_the_checkpoint_offsets(settings: MatchingSetting
 
 
 @pytest.mark.parametrize("newer_log", ["shorter", "as_long"])
-def test_a_replaced_log_falls_back_to_a_rebuild(settings: MatchingSettings, lexical_encoder: HybridEncoder,
+def test_a_replaced_log_falls_back_to_a_rebuild(occupation_normalizer: OccupationNormalizer,
+                                                settings: MatchingSettings, lexical_encoder: HybridEncoder,
                                                 replicas: list[Replica], newer_log: str) -> None:
     """The in-memory broker lost its log and the topics were recreated: the saved offsets point past its
     end (``shorter``) or at other records (``as_long``); the replica must rebuild, not trust its state."""
     _produce(settings, EVENTS)
-    first = _start(replicas, settings, lexical_encoder)
+    first = _start(replicas, settings, lexical_encoder, occupation_normalizer)
     wait_for(lambda: first.caught_up_with(FIRST), what="the first replica to apply the events")
     first.consumer.stop()
 
@@ -255,7 +261,7 @@ def test_a_replaced_log_falls_back_to_a_rebuild(settings: MatchingSettings, lexi
     if newer_log == "as_long":
         republished += [profile(3, v) for v in range(3, 8)] + [ai_posting(10, v) for v in range(3, 7)]
     _produce(settings, republished)
-    second = _start(replicas, settings, lexical_encoder)
+    second = _start(replicas, settings, lexical_encoder, occupation_normalizer)
     expected = ({3: 7, 10: 6} if newer_log == "as_long" else {3: 2, 10: 2})
     expected_sides = ({3: expected[3]}, {10: expected[10]})
     wait_for(lambda: second.caught_up_with(expected_sides), what="the replica to rebuild from the new log")

@@ -7,6 +7,7 @@ import pytest
 
 from services.matching.domain.encoders import HybridEncoder
 from services.matching.domain.index import IndexConfig, IndexKind, VectorIndex
+from services.matching.domain.occupations import OccupationNormalizer
 from services.matching.domain.state import MatchingState
 from tests.matching.factories import profile, profile_deleted
 
@@ -101,9 +102,10 @@ def _kind(state: MatchingState) -> IndexKind:
     return state.talents.index.kind
 
 
-def test_state_switches_to_ivf_and_back(lexical_encoder: HybridEncoder) -> None:
+def test_state_switches_to_ivf_and_back(occupation_normalizer: OccupationNormalizer,
+                                        lexical_encoder: HybridEncoder) -> None:
     config = IndexConfig(approx_threshold=40, nprobe=2)
-    state = MatchingState(lexical_encoder.dim, index=config)
+    state = MatchingState(lexical_encoder.dim, index=config, normalizer=occupation_normalizer)
     state.apply([profile(i, skills_text=f"第{i}号候选人，熟悉 Python 与 Spark 项目 {i}") for i in range(1, 61)],
                 lexical_encoder)
     assert _kind(state) == "ivf" and len(state.talents.index) == 60 and state.rebuilds == 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from services.matching.domain.documents import OpportunityDoc, TalentDoc, occupation_by_code
 from services.matching.domain.encoders import HybridEncoder
+from services.matching.domain.occupations import OccupationNormalizer
 from services.matching.domain.ranking import RankingWeights, rank_opportunities, rank_talents, score_pair
 from services.matching.domain.state import MatchingState
 from services.matching.service import INTERNAL, MatchingService
@@ -59,8 +60,9 @@ def test_the_occupation_breaks_a_tie_and_items_carry_it() -> None:
                               ONLY_OCCUPATION, 1)[0]["occupation"] is None
 
 
-def test_recommendations_explain_the_occupation_match(lexical_encoder: HybridEncoder) -> None:
-    state = MatchingState(lexical_encoder.dim)
+def test_recommendations_explain_the_occupation_match(occupation_normalizer: OccupationNormalizer,
+                                                      lexical_encoder: HybridEncoder) -> None:
+    state = MatchingState(lexical_encoder.dim, normalizer=occupation_normalizer)
     state.apply([
         profile(1, skills=["Spark", "Python"], skills_text="3年大数据开发工程师经验，熟悉Spark、Hadoop。"),
         ai_posting(10, title="大数据开发工程师", skills=["Spark", "Hadoop"], description="负责数据平台开发。"),

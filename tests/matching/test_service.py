@@ -5,6 +5,7 @@ from datetime import date, timedelta
 import pytest
 
 from services.matching.domain.encoders import HybridEncoder
+from services.matching.domain.occupations import OccupationNormalizer
 from services.matching.domain.ranking import RankingWeights
 from services.matching.domain.state import MatchingState
 from services.matching.service import INTERNAL, MatchingService
@@ -21,8 +22,8 @@ from tests.matching.factories import (
 
 
 @pytest.fixture
-def service(hybrid_encoder: HybridEncoder) -> MatchingService:
-    state = MatchingState(hybrid_encoder.dim)
+def service(occupation_normalizer: OccupationNormalizer, hybrid_encoder: HybridEncoder) -> MatchingService:
+    state = MatchingState(hybrid_encoder.dim, normalizer=occupation_normalizer)
     state.apply([
         profile(1),
         profile(2, display_name="李娜", skills=["护理"], skills_text="五年病房护理经验", city="宁波市",

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import pytest
 
 from services.matching.domain.encoders import HybridEncoder
+from services.matching.domain.occupations import OccupationNormalizer
 from services.matching.domain.ranking import RankingWeights
 from services.matching.domain.state import MatchingState
 from services.matching.service import INTERNAL, MatchingService
@@ -25,8 +26,8 @@ def _class(record_id: int, skills: list[str], *, mode: TrainingMode, city: str =
 
 
 @pytest.fixture
-def service(lexical_encoder: HybridEncoder) -> MatchingService:
-    state = MatchingState(lexical_encoder.dim)
+def service(occupation_normalizer: OccupationNormalizer, lexical_encoder: HybridEncoder) -> MatchingService:
+    state = MatchingState(lexical_encoder.dim, normalizer=occupation_normalizer)
     state.apply([
         profile(1, skills=["Python"], skills_text="两年Python开发经验。", city="杭州市", desired_cities=["上海市"]),
         ai_posting(10, title="大数据开发工程师", skills=["Spark", "Python", "Flink", "Kafka"],

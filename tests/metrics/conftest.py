@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from services.matching.domain.encoders import HybridEncoder
+from services.matching.domain.occupations import OccupationNormalizer
 from services.matching.main import create_app
 from services.matching.settings import MatchingSettings
 from shared.events.topics import ALL_TOPICS, topic_name
@@ -41,6 +42,7 @@ def operator(tokens: Tokens) -> dict[str, str]:
 
 
 @pytest.fixture
-def client(settings: MatchingSettings, hybrid_encoder: HybridEncoder, topics: dict[str, str]) -> Iterator[TestClient]:
-    with TestClient(create_app(settings, encoder=hybrid_encoder)) as test_client:
+def client(occupation_normalizer: OccupationNormalizer,
+           settings: MatchingSettings, hybrid_encoder: HybridEncoder, topics: dict[str, str]) -> Iterator[TestClient]:
+    with TestClient(create_app(settings, encoder=hybrid_encoder, normalizer=occupation_normalizer)) as test_client:
         yield test_client

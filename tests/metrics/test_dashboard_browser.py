@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from services.matching.domain.encoders import HybridEncoder
+from services.matching.domain.occupations import OccupationNormalizer
 from services.matching.main import create_app
 from services.matching.settings import MatchingSettings
 from tests.metrics.market import Served, Tokens, load_market
@@ -41,9 +42,11 @@ def bare(headers: dict[str, str]) -> str:
 
 
 @pytest.fixture
-def served_dashboard(settings: MatchingSettings, hybrid_encoder: HybridEncoder, bootstrap: str,
+def served_dashboard(occupation_normalizer: OccupationNormalizer,
+                     settings: MatchingSettings, hybrid_encoder: HybridEncoder, bootstrap: str,
                      topics: dict[str, str], tokens: Tokens) -> Iterator[tuple[str, Served]]:
-    with serve(create_app(settings, encoder=hybrid_encoder)) as base, httpx.Client(base_url=base, timeout=15) as http:
+    with serve(create_app(settings, encoder=hybrid_encoder, normalizer=occupation_normalizer)) as base, \
+            httpx.Client(base_url=base, timeout=15) as http:
         served = load_market(http, bootstrap, topics, tokens)
         yield base, served
 

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from services.matching.domain.encoders import HybridEncoder
+from services.matching.domain.occupations import OccupationNormalizer
 from services.matching.main import create_app
 from services.matching.settings import MatchingSettings
 from shared.events.topics import DEAD_LETTER, FEEDBACK
@@ -80,12 +81,12 @@ def test_operator_metrics_equal_what_the_events_imply(client: TestClient, bootst
     assert recent.status_code == 200 and recent.json()["total"] == 2 and len(recent.json()["items"]) == 2
 
 
-def test_a_replica_replaying_the_topics_rebuilds_the_same_figures(
+def test_a_replica_replaying_the_topics_rebuilds_the_same_figures(occupation_normalizer: OccupationNormalizer,
         client: TestClient, bootstrap: str, topics: dict[str, str], operator: dict[str, str], tokens: Tokens,
         settings: MatchingSettings, hybrid_encoder: HybridEncoder) -> None:
     load_market(client, bootstrap, topics, tokens)
     first = _metrics(client, operator, window="7d")
-    with TestClient(create_app(settings, encoder=hybrid_encoder)) as replica:
+    with TestClient(create_app(settings, encoder=hybrid_encoder, normalizer=occupation_normalizer)) as replica:
         wait_for(lambda: replica.get("/readyz").status_code == 200, what="the replica caught up")
         again = _metrics(replica, operator, window="7d")
     for group in EVENT_DERIVED:
@@ -129,10 +130,11 @@ def test_feedback_is_validated(client: TestClient, tokens: Tokens) -> None:
     assert naive.status_code == 422
 
 
-def test_feedback_answers_503_when_no_broker_acknowledges(redis_url: str, hybrid_encoder: HybridEncoder) -> None:
+def test_feedback_answers_503_when_no_broker_acknowledges(occupation_normalizer: OccupationNormalizer,
+                                                          redis_url: str, hybrid_encoder: HybridEncoder) -> None:
     settings = MatchingSettings(kafka_bootstrap_servers=f"127.0.0.1:{free_port()}", redis_url=redis_url,
                                 topic_namespace="nobroker", feedback_timeout_seconds=1, retry_max_seconds=0.5)
-    with TestClient(create_app(settings, encoder=hybrid_encoder)) as client:
+    with TestClient(create_app(settings, encoder=hybrid_encoder, normalizer=occupation_normalizer)) as client:
         body = {"talent_id": 1, "opportunity_id": 2, "action": "clicked", "actor_role": "seeker"}
         response = client.post("/v1/feedback", json=body, headers=auth_headers(settings, "service"))
         assert response.status_code == 503 and "retry" in response.json()["detail"][0]["msg"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import sparse  # type: ignore[import-untyped]
 
-from services.matching.domain.occupation_classifier import KernelRidgeClassifier
+from services.matching.domain.occupations.classifier import KernelRidgeClassifier
 
 
 def _rows(vectors: list[list[float]]) -> sparse.csr_matrix:

@@ -4,17 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from services.matching.domain.occupation_normalizer import (
-    ENGLISH_ALIASES,
-    OccupationMatch,
-    OccupationNormalizer,
-    clean_title,
-    default_normalizer,
-    is_hit,
-    load_occupations,
-    tag_occupations,
-)
+from services.matching.domain.documents import occupations_for
+from services.matching.domain.occupations import LazyNormalizer, OccupationMatch, OccupationNormalizer, is_hit
+from services.matching.domain.occupations.aliases import ENGLISH_ALIASES
+from services.matching.domain.occupations.cleaning import clean_title
 from shared.reference.occupations import DIGITAL_FIELDS
+from shared.reference.occupations import occupations as load_occupations
 
 
 @pytest.fixture(scope="module")
@@ -24,8 +19,9 @@ def taxonomy_only() -> OccupationNormalizer:
 
 
 @pytest.fixture(scope="module", params=["taxonomy", "default"])
-def normalizer(request: pytest.FixtureRequest, taxonomy_only: OccupationNormalizer) -> OccupationNormalizer:
-    return taxonomy_only if request.param == "taxonomy" else default_normalizer()
+def normalizer(request: pytest.FixtureRequest, taxonomy_only: OccupationNormalizer,
+               occupation_normalizer: OccupationNormalizer) -> OccupationNormalizer:
+    return taxonomy_only if request.param == "taxonomy" else occupation_normalizer
 
 
 def _codes(matches: list[OccupationMatch], k: int) -> list[str]:
@@ -149,13 +145,29 @@ def test_labelled_titles_extend_the_index() -> None:
     assert normalizer.normalize("奶茶店店员")[0].code == "4-03-02-10"
 
 
-def test_tag_occupations_free_text() -> None:
-    tags = tag_occupations("大数据开发工程师\n熟悉 Hadoop、Spark、Hive，数据仓库建模", top=3)
+def test_free_text_is_tagged_by_the_ingest_path(occupation_normalizer: OccupationNormalizer) -> None:
+    # The one tagging path (``documents.occupations_for``), with the normalizer the service builds.
+    text = "大数据开发工程师\n熟悉 Hadoop、Spark、Hive，数据仓库建模"
+    tags = occupations_for(occupation_normalizer, lead=text, top=3)
     assert 1 <= len(tags) <= 3
     assert tags[0].code == "2-02-38-03"
     assert [t.score for t in tags] == sorted((t.score for t in tags), reverse=True)
-    assert tag_occupations("") == []
-    assert tag_occupations("   \n ") == []
+    assert occupations_for(occupation_normalizer, lead="") == ()
+    assert occupations_for(occupation_normalizer, lead="   \n ") == ()
+
+
+def test_a_lazy_normalizer_builds_once_on_first_use(taxonomy_only: OccupationNormalizer) -> None:
+    builds: list[int] = []
+
+    def build() -> OccupationNormalizer:
+        builds.append(1)
+        return taxonomy_only
+
+    lazy = LazyNormalizer(build)
+    assert builds == []
+    assert lazy.normalize_many([]) == [] and builds == [1]  # the first call builds, even for no titles
+    assert lazy.normalize_many(["护士"], top=2) == taxonomy_only.normalize_many(["护士"], top=2)
+    assert lazy.get() is taxonomy_only and builds == [1]
 
 
 def test_classifier_learns_labelled_titles() -> None:
@@ -169,3 +181,47 @@ def test_group_labelled_titles_train_the_classifier() -> None:
     normalizer = OccupationNormalizer(labelled_titles=[("奶茶小哥", "4-03-02-00")])
     first = normalizer.normalize("奶茶小哥")[0]
     assert first.code.startswith("4-03-02-")
+
+
+def test_training_class_words_are_stripped() -> None:
+    assert clean_title("工业互联网平台运维订单班").text == "工业互联网平台运维"
+    assert clean_title("大模型应用开发订制班").text == "大模型应用开发"
+    assert clean_title("Java定向班").text == "java"
+    # Shift words name a job's hours, and a bare class word is all the title says.
+    assert clean_title("保安夜班").text == "保安夜班"
+    assert clean_title("晚班").text == "晚班"
+    assert clean_title("培训班").text == "培训班"
+
+
+def test_a_training_class_is_tagged_with_the_occupation_it_trains_for(
+        occupation_normalizer: OccupationNormalizer) -> None:
+    # Was 模特 (fashion model): a packaged label filed "模型开发" under 模特 (``LABEL_FIXES``).
+    first = occupation_normalizer.normalize("大模型应用开发订制班")[0]
+    assert (first.code, first.field) == ("2-02-38-01", "人工智能")
+    tags = occupations_for(occupation_normalizer, lead="大模型应用开发订制班")
+    assert tags[0].code == "2-02-38-01"
+    assert "模特" not in [t.name for t in tags]
+
+
+@pytest.mark.parametrize("title", ["数据标注员", "数据标注专员", "数据标注师"])
+def test_data_annotators_are_ai_trainers(normalizer: OccupationNormalizer, title: str) -> None:
+    # The taxonomy lists 数据标注师 under 人工智能训练师; two packaged labels filed 数据标注员 under
+    # 数据库运行管理员 (``LABEL_FIXES``), and a labelled title's exact match went before the taxonomy's
+    # alias with another role suffix (now the taxonomy's comes first, for any alias).
+    first = normalizer.normalize(title)[0]
+    assert (first.code, first.name, first.score) == ("4-04-05-05", "人工智能训练师", 1.0)
+
+
+def test_recruiter_titles_keep_their_role_word() -> None:
+    # "招聘专家" is an HR title, not a company prefix before the job "专家".
+    assert clean_title("招聘专家").text == "招聘专家"
+    assert clean_title("金房物业招聘保安").text == "保安"
+
+
+@pytest.mark.parametrize(("title", "code"), [("Python研发工程师", "2-02-10-03"),
+                                             ("资深DevOps研发工程师（Python/GO）", "2-02-10-03")])
+def test_a_title_naming_a_digital_skill_gets_a_digital_occupation(
+        occupation_normalizer: OccupationNormalizer, title: str, code: str) -> None:
+    # "研发工程师" alone is an alias of materials and chemical engineers.
+    first = occupation_normalizer.normalize(title)[0]
+    assert first.code == code and first.digital

@@ -12,6 +12,7 @@ import pytest
 
 from services.matching.domain.embedded_vectors import EmbeddedBatchError, apply_embedded, check_embedded, pack
 from services.matching.domain.encoders import DenseEncoder, HybridEncoder
+from services.matching.domain.occupations import OccupationNormalizer
 from services.matching.domain.state import MatchingState
 from services.matching.embedder import EmbeddingWorker, embedder_group
 from services.matching.settings import MatchingSettings
@@ -40,14 +41,14 @@ def settings(bootstrap: str) -> MatchingSettings:
                             embed_poll_interval_ms=5_000, client_id="matching-test")
 
 
-def test_a_worker_embeds_every_event_once_and_dead_letters_poison(
+def test_a_worker_embeds_every_event_once_and_dead_letters_poison(occupation_normalizer: OccupationNormalizer,
         settings: MatchingSettings, dense_encoder: DenseEncoder, hybrid_encoder: HybridEncoder) -> None:
     profiles, opportunities = _history()
     namespace = settings.topic_namespace
     produce(settings.kafka_bootstrap_servers, topic_name(PROFILES, namespace), profiles)
     produce(settings.kafka_bootstrap_servers, topic_name(OPPORTUNITIES, namespace),
             [*opportunities, (b"99", b"{not json")])
-    worker = EmbeddingWorker(settings=settings, dense=dense_encoder)
+    worker = EmbeddingWorker(settings=settings, dense=dense_encoder, normalizer=occupation_normalizer)
     worker.start()
     try:
         records = read_all(settings.kafka_bootstrap_servers, topic_name(VECTORS, namespace),
@@ -70,9 +71,9 @@ def test_a_worker_embeds_every_event_once_and_dead_letters_poison(
         assert len(raw) == (4 * dense_encoder.dim if message.event.type.endswith(".upserted") else 0)
 
     # A replica applying the vectors holds what the all-in-one state holds, without running the model.
-    direct = MatchingState(hybrid_encoder.dim)
+    direct = MatchingState(hybrid_encoder.dim, normalizer=occupation_normalizer)
     direct.apply(profiles + opportunities, hybrid_encoder)
-    replica = MatchingState(hybrid_encoder.dim)
+    replica = MatchingState(hybrid_encoder.dim)  # no normalizer: the tags come with the vectors
     apply_embedded(replica, embedded, hybrid_encoder)
     for side in ("talents", "opportunities"):
         ours, theirs = getattr(replica, side), getattr(direct, side)

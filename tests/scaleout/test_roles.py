@@ -9,6 +9,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from services.matching.domain.encoders import HybridEncoder
+from services.matching.domain.occupations import OccupationNormalizer
 from services.matching.main import create_app
 from services.matching.settings import MatchingSettings
 from shared.events.topics import OPPORTUNITIES, PROFILES, topic_name
@@ -18,7 +19,8 @@ from tests.matching.factories import ai_posting, nursing_posting, profile
 from tests.matching.kafka_helpers import produce, wait_for
 
 
-def test_a_replica_serves_what_the_embedder_embedded(bootstrap: str, redis_url: str, topic_suffix: str,
+def test_a_replica_serves_what_the_embedder_embedded(occupation_normalizer: OccupationNormalizer,
+                                                     bootstrap: str, redis_url: str, topic_suffix: str,
                                                      tmp_path: Path, hybrid_encoder: HybridEncoder) -> None:
     ensure_topics(bootstrap, partitions=2, namespace=topic_suffix)
     common: dict[str, Any] = {"kafka_bootstrap_servers": bootstrap, "redis_url": redis_url,
@@ -29,7 +31,7 @@ def test_a_replica_serves_what_the_embedder_embedded(bootstrap: str, redis_url: 
     operator = auth_headers(replica, "operator")
 
     with TestClient(create_app(embedder)) as embedder_app, \
-            TestClient(create_app(replica, encoder=hybrid_encoder)) as replica_app:
+            TestClient(create_app(replica, encoder=hybrid_encoder, normalizer=occupation_normalizer)) as replica_app:
         assert embedder_app.get("/v1/status").status_code == 401
         assert embedder_app.get("/v1/talents/1/recommendations", headers=operator).status_code == 404  # no queries
         produce(bootstrap, topic_name(PROFILES, topic_suffix), [profile(1)])

@@ -6,9 +6,10 @@ multilingual default reads both. A profile's language (``language``) decides the
 No contact data is in a snapshot, so none reaches a document, a vector or a cache.
 
 Every document is tagged at ingest with up to three CSCO 2022 occupations (the publisher's codes first)
-and one digital field (``occupations_for``, ``digital_field_of``). Tagging a batch of records
-(``record_tags``) normalizes every phrase of every record in one call: about 2 ms a profile instead of 4 ms
-one record at a time, as the normalizer's classifier and sparse products work on whole matrices.
+and one digital field (``occupations_for``, ``digital_field_of``). This is the one tagging path: the service,
+the embedding workers, the benchmarks and the tests all tag through it, with the normalizer their owner
+built once and passed in. Tagging a batch of records (``record_tags``) normalizes every phrase of every
+record in one call, as the normalizer's classifier and sparse products work on whole matrices.
 """
 
 from __future__ import annotations
@@ -22,25 +23,23 @@ from functools import cache
 from typing import Any
 
 from services.matching.domain.language import Language, text_language
-from services.matching.domain.occupation_normalizer import (
-    OccupationMatch,
-    default_normalizer,
-    load_occupations,
-)
+from services.matching.domain.occupations import OccupationMatch, TitleNormalizer
 from shared.events.contracts import OpportunitySnapshot, ProfileSnapshot
 from shared.events.vocabulary import OpportunityKind, SkillLevel, TrainingMode
 from shared.reference.occupations import DIGITAL_FIELDS
+from shared.reference.occupations import occupations as csco_occupations
 from shared.reference.skills import extract_skills, skill_index, skill_label
 
 Occupation = OccupationMatch  # code, name, score (1.0 for a code the publisher gave), digital, field
 
 OCCUPATION_TAGS = 3  # occupations kept per document
-MAX_PHRASES = 12
-# Phrases after the first (the title, or the lead of a profile's text). On 435 Chinese demo profiles the
-# first tag was the occupation the text was written for in 81% of cases at 0.3, 49% at 0.5, 25% at 0.85
-# (the normalizer's own ``tag``): later phrases such as "Python" match labelled titles exactly.
+MAX_PHRASES = 12  # phrases of a record's text normalized as titles: a cap on the normalizer's work per record
+# Phrases after the first (the title, or the lead of a profile's text) count this much: later phrases such
+# as "Python" match labelled titles exactly and would otherwise outrank the real title (the README's
+# matching section has the measurement behind the value).
 LATER_PHRASE_WEIGHT = 0.3
-MIN_TAG_SCORE = 0.15  # as the normalizer's own ``tag``
+MIN_TAG_SCORE = 0.15  # weaker tags say more about the normalizer's noise than about the record
+EXTRA_CANDIDATES = 2  # matches read per phrase beyond ``top``: merging phrases can promote a runner-up
 _PHRASES = re.compile(r"[\n\r。；;，,|!?！？]+|\.(?:\s|$)")
 
 
@@ -103,7 +102,7 @@ def _english_skills(skill_ids: tuple[str, ...]) -> str:
 def _taxonomy() -> dict[str, Occupation]:
     """Every CSCO 2022 code (leaf or not) as a score-1.0 match, for codes a publisher gave."""
     return {o.code: Occupation(o.code, o.name, 1.0, o.digital, DIGITAL_FIELDS.get(o.code))
-            for o in load_occupations()}
+            for o in csco_occupations()}
 
 
 def occupation_by_code(code: str) -> Occupation | None:
@@ -125,8 +124,8 @@ class TagRequest:
     explicit: Sequence[str] = ()
 
 
-def occupations_for(*, lead: str, more: Sequence[str] = (), explicit: Sequence[str] = (),
-                    top: int = OCCUPATION_TAGS) -> tuple[Occupation, ...]:
+def occupations_for(normalizer: TitleNormalizer, *, lead: str, more: Sequence[str] = (),
+                    explicit: Sequence[str] = (), top: int = OCCUPATION_TAGS) -> tuple[Occupation, ...]:
     """Occupations of a document: the ``explicit`` codes first, then the normalizer's tags.
 
     The texts are cut into phrases; each is normalized as a job title. The first phrase (a title, or the
@@ -135,10 +134,11 @@ def occupations_for(*, lead: str, more: Sequence[str] = (), explicit: Sequence[s
     title exactly and would otherwise outrank the real title. An occupation keeps its best phrase;
     scores under ``MIN_TAG_SCORE`` are dropped.
     """
-    return occupations_for_many([TagRequest(lead, more, explicit)], top=top)[0]
+    return occupations_for_many(normalizer, [TagRequest(lead, more, explicit)], top=top)[0]
 
 
-def occupations_for_many(requests: Sequence[TagRequest], *, top: int = OCCUPATION_TAGS) -> list[tuple[Occupation, ...]]:
+def occupations_for_many(normalizer: TitleNormalizer, requests: Sequence[TagRequest], *,
+                         top: int = OCCUPATION_TAGS) -> list[tuple[Occupation, ...]]:
     """``occupations_for`` of many documents, with every phrase normalized in one batched call."""
     chosen: list[dict[str, Occupation]] = []
     phrases: list[list[str]] = []
@@ -151,7 +151,7 @@ def occupations_for_many(requests: Sequence[TagRequest], *, top: int = OCCUPATIO
         chosen.append(given)
         phrases.append(_phrases([request.lead, *request.more]) if len(given) < top else [])
     flat = [phrase for texts in phrases for phrase in texts]
-    matches = iter(default_normalizer().normalize_many(flat, top=top + 2) if flat else [])
+    matches = iter(normalizer.normalize_many(flat, top=top + EXTRA_CANDIDATES) if flat else [])
     for given, texts in zip(chosen, phrases, strict=True):
         best: dict[str, Occupation] = {}
         for position in range(len(texts)):
@@ -210,13 +210,14 @@ class Tags:
     occupations: tuple[Occupation, ...]
 
 
-def prepare_tagging() -> None:
-    """Build the process-wide normalizer now (seconds: its index and classifier), so that a consumer or a
-    worker does not pay for it inside its first batch, after it has taken its partitions."""
-    default_normalizer()
+def prepare_tagging(normalizer: TitleNormalizer) -> None:
+    """Have ``normalizer`` ready now (a lazy one builds in seconds), so that a consumer or a worker does not
+    pay for it inside its first batch, after it has taken its partitions."""
+    normalizer.normalize_many([], top=1)
 
 
-def record_tags(snapshots: Sequence[ProfileSnapshot | OpportunitySnapshot]) -> list[Tags]:
+def record_tags(snapshots: Sequence[ProfileSnapshot | OpportunitySnapshot], *,
+                normalizer: TitleNormalizer) -> list[Tags]:
     """The tags of many records, their occupations in one batched normalizer call."""
     requests, skills = [], []
     for snapshot in snapshots:
@@ -227,18 +228,16 @@ def record_tags(snapshots: Sequence[ProfileSnapshot | OpportunitySnapshot]) -> l
         else:
             requests.append(TagRequest(snapshot.title, [snapshot.description], explicit_codes(snapshot)))
             skills.append(tuple(extract_skills(snapshot.skills, snapshot.title, snapshot.description)))
-    return [Tags(found, occupations) for found, occupations in zip(skills, occupations_for_many(requests),
-                                                                      strict=True)]
+    tagged = occupations_for_many(normalizer, requests)
+    return [Tags(found, occupations) for found, occupations in zip(skills, tagged, strict=True)]
 
 
-def talent_document(record_id: int, profile: ProfileSnapshot, *, max_chars: int,
-                    owner: str = "", tags: Tags | None = None) -> tuple[TalentDoc, str]:
+def talent_document(record_id: int, profile: ProfileSnapshot, *, max_chars: int, tags: Tags,
+                    owner: str = "") -> tuple[TalentDoc, str]:
     """The talent's metadata and its text (skills, certificates, free text; not the name); ``owner``: the
-    event's ``owner_id``, which decides who may read the talent's recommendations; ``tags``: already
-    derived elsewhere from the same snapshot."""
+    event's ``owner_id``, which decides who may read the talent's recommendations; ``tags``: what
+    ``record_tags`` derived from the same snapshot."""
     certificates = [c.name for c in profile.certificates]
-    if tags is None:
-        tags = record_tags([profile])[0]
     skills, occupations = tags.skills, tags.occupations
     doc = TalentDoc(
         id=record_id,
@@ -260,12 +259,11 @@ def talent_document(record_id: int, profile: ProfileSnapshot, *, max_chars: int,
     return doc, text[:max_chars]
 
 
-def opportunity_document(record_id: int, opportunity: OpportunitySnapshot, *, max_chars: int,
-                         owner: str = "", tags: Tags | None = None) -> tuple[OpportunityDoc, str]:
+def opportunity_document(record_id: int, opportunity: OpportunitySnapshot, *, max_chars: int, tags: Tags,
+                         owner: str = "") -> tuple[OpportunityDoc, str]:
     """The opportunity's metadata and its text (title, skills, description); ``owner``: the event's
-    ``owner_id``, which decides who may read the opportunity's shortlist; ``tags``: already derived."""
-    if tags is None:
-        tags = record_tags([opportunity])[0]
+    ``owner_id``, which decides who may read the opportunity's shortlist; ``tags``: what ``record_tags``
+    derived from the same snapshot."""
     skills, occupations = tags.skills, tags.occupations
     doc = OpportunityDoc(
         id=record_id,

@@ -11,7 +11,7 @@ import numpy as np
 
 from services.matching.domain.documents import Tags
 from services.matching.domain.encoders import HybridEncoder, Vectors
-from services.matching.domain.occupation_normalizer import OccupationMatch
+from services.matching.domain.occupations import OccupationMatch
 from services.matching.domain.state import AppliedBatch, MatchingState, Side
 from shared.events.contracts import RecordEmbeddedV1
 

@@ -15,7 +15,7 @@ from datetime import date
 from typing import Any
 
 from services.matching.domain.documents import OpportunityDoc, TalentDoc
-from services.matching.domain.occupation_normalizer import is_hit
+from services.matching.domain.occupations import is_hit
 from services.matching.domain.ranking import occupation_public
 from shared.events.vocabulary import OpportunityKind, TrainingMode
 from shared.reference.skills import skill_label

@@ -27,6 +27,7 @@ from services.matching.domain.documents import (
 )
 from services.matching.domain.encoders import TextEncoder, Vectors
 from services.matching.domain.index import IndexConfig, VectorIndex
+from services.matching.domain.occupations import TitleNormalizer
 from shared.events.contracts import (
     OpportunityEvent,
     OpportunityUpsertedV1,
@@ -101,8 +102,12 @@ class MatchingState:
     searches go on against the old index, and the new one is swapped in under the lock.
     """
 
-    def __init__(self, dim: int, *, max_text_chars: int = 2000, index: IndexConfig | None = None) -> None:
+    def __init__(self, dim: int, *, max_text_chars: int = 2000, index: IndexConfig | None = None,
+                 normalizer: TitleNormalizer | None = None) -> None:
+        """``normalizer`` tags the events that come without tags; None: every event comes with its tags
+        (a replica fed by embedding workers)."""
         self.dim = dim
+        self.normalizer = normalizer
         self.max_text_chars = max_text_chars
         self.index_config = index or IndexConfig()
         self.talents: SideState[TalentDoc] = SideState(VectorIndex(dim, config=self.index_config))
@@ -143,19 +148,22 @@ class MatchingState:
         untagged = [(side, e) for (side, _), e in fresh if isinstance(e, ProfileUpsertedV1 | OpportunityUpsertedV1)
                     and (side, e.record_id, e.record_version) not in given]
         snapshots = [e.profile if isinstance(e, ProfileUpsertedV1) else e.opportunity for _, e in untagged]
-        for (side, event), found in zip(untagged, record_tags(snapshots), strict=True):  # one batched call
+        if snapshots and self.normalizer is None:
+            raise ValueError(f"{len(snapshots)} events came without tags and this state has no normalizer")
+        found_tags = record_tags(snapshots, normalizer=self.normalizer) if self.normalizer is not None else []
+        for (side, event), found in zip(untagged, found_tags, strict=True):  # one batched call
             given[(side, event.record_id, event.record_version)] = found
         changes = [self._change(side, event, given.get((side, event.record_id, event.record_version)))
                    for (side, _), event in fresh]
         return Plan(changes=tuple(changes), events=len(events), ignored=len(events) - len(changes))
 
-    def _change(self, side: Side, event: AnyEvent, tags: Tags | None = None) -> Change:
+    def _change(self, side: Side, event: AnyEvent, tags: Tags | None) -> Change:
         doc: TalentDoc | OpportunityDoc | None = None
         text = ""
-        if isinstance(event, ProfileUpsertedV1):
+        if isinstance(event, ProfileUpsertedV1) and tags is not None:  # ``plan`` tags every upsert
             doc, text = talent_document(event.record_id, event.profile, max_chars=self.max_text_chars,
                                         owner=event.owner_id, tags=tags)
-        elif isinstance(event, OpportunityUpsertedV1):
+        elif isinstance(event, OpportunityUpsertedV1) and tags is not None:
             doc, text = opportunity_document(event.record_id, event.opportunity,
                                              max_chars=self.max_text_chars, owner=event.owner_id, tags=tags)
         return Change(side=side, record_id=event.record_id, version=event.record_version, doc=doc, text=text)

@@ -2,7 +2,7 @@
 
 Each labelled title is an L2-normalised TF-IDF vector ``x``; the kernel is ``k(x, x') = (x·x' + offset)^degree``
 (degree 2: pairs of shared n-grams count, so "销售" + "经理" weighs more than either alone). Training solves
-``(K + ridge·I) A = Y`` once (Cholesky, about a second for 6k titles) for a one-hot ``Y`` over the classes
+``(K + ridge·I) A = Y`` once (Cholesky) for a one-hot ``Y`` over the classes
 seen in training; a query's scores are ``k(q, X) A`` — a similarity-weighted vote of the labelled titles
 whose weights were fitted to reproduce the labels, so that near-duplicates do not outvote the rest.
 """
