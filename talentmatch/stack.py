@@ -14,6 +14,7 @@ from pathlib import Path
 
 import httpx
 
+from shared import serve
 from shared.auth import Role, issue_token
 from shared.kafka import ensure_topics
 from talentmatch.embedded import ManagedProcess, spawn, start_broker, start_redis, wait_for_port
@@ -56,13 +57,13 @@ class LocalStack:
         self.config = config
         self.processes: dict[str, ManagedProcess] = {}
 
-    def token(self, role: Role, subject: str, *, ttl_seconds: int = 12 * 3600) -> str:
-        """A bearer token these services accept, for ``subject`` acting as ``role``."""
-        return issue_token(self.config.auth_secret, subject=subject, role=role, ttl_seconds=ttl_seconds)
+    def token(self, role: Role, subject: str, *, ttl_seconds: int = 12 * 3600, org: str | None = None) -> str:
+        """A bearer token these services accept, for ``subject`` acting as ``role`` (bound to ``org``)."""
+        return issue_token(self.config.auth_secret, subject=subject, role=role, ttl_seconds=ttl_seconds, org=org)
 
-    def headers(self, role: Role, subject: str) -> dict[str, str]:
-        """``Authorization`` header for ``subject`` acting as ``role``."""
-        return {"Authorization": f"Bearer {self.token(role, subject)}"}
+    def headers(self, role: Role, subject: str, *, org: str | None = None) -> dict[str, str]:
+        """``Authorization`` header for ``subject`` acting as ``role`` (an enterprise bound to ``org``)."""
+        return {"Authorization": f"Bearer {self.token(role, subject, org=org)}"}
 
     @property
     def log_dir(self) -> Path:
@@ -106,9 +107,8 @@ class LocalStack:
         elif name == "redis":
             self.processes[name] = start_redis(port=cfg.redis_port, log_dir=self.log_dir)
         else:
-            argv = [sys.executable, "-m", "uvicorn", f"services.{name}.main:create_app", "--factory",
-                    "--host", cfg.host, "--port", str(cfg.ports[name]), "--log-level", "warning",
-                    "--timeout-graceful-shutdown", "10"]
+            argv = [*serve.command(name, host=cfg.host, port=cfg.ports[name], python=sys.executable),
+                    "--log-level", "warning"]
             self.processes[name] = spawn(name, argv, port=cfg.ports[name], log_dir=self.log_dir,
                                           env=self.service_env(name))
             if wait:
