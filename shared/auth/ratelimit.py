@@ -37,18 +37,19 @@ class RateLimiter:
     def enabled(self) -> bool:
         return self._client is not None and self.per_minute > 0
 
-    @property
-    def reachable(self) -> bool:
-        """False while the breaker is open: ``check`` lets requests through without asking Redis."""
-        return self.breaker.closed
+    def bypassed(self) -> bool:
+        """True (and counted in ``degraded``) while the breaker is open: let the request through unasked."""
+        if self.breaker.closed:
+            return False
+        self.degraded += 1
+        return True
 
     def check(self, identity: str, *, now: float | None = None) -> None:
         """Count one request of ``identity``; ``TooManyRequestsError`` once its window's budget is spent."""
         if not self.enabled:
             return
         assert self._client is not None
-        if not self.breaker.closed:
-            self.degraded += 1
+        if self.bypassed():
             return
         moment = self.clock() if now is None else now
         window = int(moment // WINDOW_SECONDS)

@@ -67,12 +67,12 @@ async def current_principal(request: Request, credentials: Annotated[HTTPAuthori
         principal = authenticator.authenticate(credentials.credentials if credentials else None)
     except NotAuthenticatedError:
         refused = authenticator.refused
-        if refused.enabled and refused.reachable:
+        if refused.enabled and not refused.bypassed():
             address = request.client.host if request.client else "unknown"
             await run_in_threadpool(refused.check, f"address:{address}")
         raise
     limiter = authenticator.limiter
-    if limiter.enabled and limiter.reachable:
+    if limiter.enabled and not limiter.bypassed():
         await run_in_threadpool(limiter.check, f"{principal.role}:{principal.subject}")
     request.state.principal = principal
     return principal
