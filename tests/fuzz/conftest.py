@@ -12,11 +12,13 @@ from __future__ import annotations
 import itertools
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from pydantic import JsonValue
 
 from services.jobs.main import create_app as create_jobs
 from services.jobs.settings import JobsSettings
@@ -117,3 +119,24 @@ def jobs_identity(case: Case) -> tuple[dict[str, str], str]:
 def matching_identity(role: str, subject: str) -> Callable[[Case], tuple[dict[str, str], str]]:
     headers = bearer(role, subject)  # type: ignore[arg-type]
     return lambda _case: (headers, subject)
+
+
+def _set_present(case: Case, values: dict[str, JsonValue]) -> None:
+    if isinstance(case.body, dict):
+        for name, value in values.items():
+            if name in case.body:
+                case.body[name] = value
+
+
+def repair_profile(case: Case) -> None:
+    """Domain-valid values where the schema cannot tell: real cities, distinct skills."""
+    _set_present(case, {"city": "杭州", "desired_cities": ["上海"], "skills": ["Python"]})
+
+
+def repair_opportunity(case: Case) -> None:
+    """Domain-valid values where the schema cannot tell: a real city, existing occupation codes, a
+    deadline ahead, consistent ranges; the organization is left as generated (the token follows it)."""
+    ahead = (date.today() + timedelta(days=30)).isoformat()
+    _set_present(case, {"city": "杭州", "occupation_code": "2-02-38-03", "target_occupations": ["2-02-38-01"],
+                        "skills": ["Python"], "deadline": ahead, "salary_min": 1000, "salary_max": 2000,
+                        "starts_on": ahead, "ends_on": ahead, "committed_hires": 0})

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from tests.fuzz.conftest import jobs_identity, profiles_identity
+from tests.fuzz.conftest import jobs_identity, profiles_identity, repair_opportunity, repair_profile
 from tests.fuzz.runner import EXAMPLES_PER_OPERATION, fuzz, fuzz_not_json, fuzz_stateful
 
 TAKES_NO_INPUT = {"POST /v1/admin/republish"}  # one request is all there is to generate
@@ -35,14 +35,14 @@ def test_jobs_api_never_fails_on_generated_requests(jobs_app: FastAPI) -> None:
 
 def test_profiles_api_never_fails_on_linked_sequences(profiles_app: FastAPI) -> None:
     identity, created = profiles_identity()
-    failure, calls = fuzz_stateful(profiles_app, identity, created)
+    failure, calls = fuzz_stateful(profiles_app, identity, created, repair=repair_profile)
     print(calls)
     assert failure is None
     assert {"POST /v1/profiles", "GET /v1/profiles/{profile_id}", "PATCH /v1/profiles/{profile_id}"} <= set(calls)
 
 
 def test_jobs_api_never_fails_on_linked_sequences(jobs_app: FastAPI) -> None:
-    failure, calls = fuzz_stateful(jobs_app, jobs_identity)
+    failure, calls = fuzz_stateful(jobs_app, jobs_identity, repair=repair_opportunity)
     print(calls)
     assert failure is None
     assert {"POST /v1/opportunities", "GET /v1/opportunities/{opportunity_id}",
