@@ -26,6 +26,7 @@ from services.matching.main import create_app as create_matching
 from services.matching.settings import MatchingSettings
 from services.profiles.main import create_app as create_profiles
 from services.profiles.settings import ProfilesSettings
+from shared.errors import NotFoundError, UnprocessableError
 from shared.web import install_error_handlers
 from talentmatch.embedded import free_port
 from tests.auth import SECRET, bearer, org_of
@@ -211,3 +212,28 @@ def test_the_openapi_schema_documents_the_one_error_shape(request: pytest.Fixtur
             for code, spec in errors.items():
                 schema_of = spec["content"]["application/json"]["schema"]
                 assert schema_of == {"$ref": "#/components/schemas/ErrorResponse"}, (method, path, code)
+
+
+def test_a_domain_error_names_where_its_field_was_sent() -> None:
+    """A service raising ``field="city"`` while handling a query parameter is reported at ``["query", "city"]``
+    (it said ``["body", "city"]``), a path parameter at ``["path", …]``, a body field at ``["body", …]``."""
+    app = FastAPI()
+    install_error_handlers(app)
+
+    @app.get("/search/{area}")
+    def search(area: str, city: str = "") -> None:
+        raise UnprocessableError("unknown city", field="city" if city else "area")
+
+    @app.post("/things")
+    def things(body: dict[str, str]) -> None:
+        raise UnprocessableError("bad name", field="name")
+
+    @app.get("/records/1")
+    def record() -> None:
+        raise NotFoundError("record 1 not found")
+
+    client = TestClient(app)
+    assert _shape(client.get("/search/east", params={"city": "nowhere"})) == ["query", "city"]
+    assert _shape(client.get("/search/east")) == ["path", "area"]
+    assert _shape(client.post("/things", json={"name": "x"})) == ["body", "name"]
+    assert _shape(client.get("/records/1")) == []
