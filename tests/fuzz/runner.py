@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis.checks import positive_data_acceptance
 from schemathesis.core.result import Ok
+from schemathesis.generation import GenerationMode
 
 from shared.limits import MAX_LOC_KEY_CHARS, printable
 
@@ -84,7 +85,9 @@ def fuzz_stateful(app: FastAPI, identity: Identity, created: Created | None = No
 
     class Machine(schema.as_state_machine()):  # type: ignore[misc]
         def before_call(self, case: Case) -> None:
-            if repair is not None:
+            # A negative case must stay invalid: repairing it would make the API rightly accept it.
+            meta = case.meta
+            if repair is not None and (meta is None or meta.generation.mode is not GenerationMode.NEGATIVE):
                 repair(case)
 
         def get_call_kwargs(self, case: Case) -> dict[str, Any]:
