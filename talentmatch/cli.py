@@ -20,6 +20,7 @@ from typing import Any, TextIO
 
 import httpx
 
+from shared import serve
 from shared.auth import ROLES, Role, issue_token
 from talentmatch.credentials import NoSecretError, load_or_create_contact_key, load_or_create_secret, signing_secret
 from talentmatch.embedded import CHILD_UMASK
@@ -149,11 +150,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
-    uvicorn.run(f"services.{args.service}.main:create_app", factory=True, host=args.host,
-                port=args.port or SERVICE_PORTS[args.service], log_level=args.log_level.lower(),
-                timeout_graceful_shutdown=10)
+    serve.run(args.service, host=args.host, port=args.port or SERVICE_PORTS[args.service], log_level=args.log_level)
     return 0
 
 
@@ -192,7 +189,7 @@ def cmd_token(args: argparse.Namespace) -> int:
         return 2
     role: Role = args.role
     try:
-        token = issue_token(secret, subject=args.subject, role=role, ttl_seconds=args.ttl)
+        token = issue_token(secret, subject=args.subject, role=role, ttl_seconds=args.ttl, org=args.org)
     except ValueError as exc:
         print(f"talentmatch token: {exc}", file=sys.stderr)
         return 2
@@ -292,6 +289,9 @@ def build_parser() -> argparse.ArgumentParser:
     token = sub.add_parser("token", help="issue a bearer token (signed with AUTH_SECRET, else <var>/auth-secret)")
     token.add_argument("--role", required=True, choices=ROLES)
     token.add_argument("--subject", required=True, help="the account id, e.g. seeker-8f3a, ent-91, op-wang")
+    token.add_argument("--org", default=None,
+                       help="enterprise accounts: the organization (as registered) it posts for; without it an "
+                            "enterprise token cannot post")
     token.add_argument("--ttl", type=parse_ttl, default=parse_ttl("8h"),
                        help="lifetime: seconds or 30m, 8h, 7d (default 8h, at most 90 days)")
     token.add_argument("--var", default="var", help="the stack's folder, for its auth-secret (default: var)")

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import httpx
 
+from shared import serve
 from shared.auth import Role, issue_token
 from shared.kafka import ensure_topics
 from talentmatch.embedded import (
@@ -79,13 +80,13 @@ class LocalStack:
         self._republish_due = False
         self._broker_recovery_due = False
 
-    def token(self, role: Role, subject: str, *, ttl_seconds: int = 12 * 3600) -> str:
-        """A bearer token these services accept, for ``subject`` acting as ``role``."""
-        return issue_token(self.config.auth_secret, subject=subject, role=role, ttl_seconds=ttl_seconds)
+    def token(self, role: Role, subject: str, *, ttl_seconds: int = 12 * 3600, org: str | None = None) -> str:
+        """A bearer token these services accept, for ``subject`` acting as ``role`` (bound to ``org``)."""
+        return issue_token(self.config.auth_secret, subject=subject, role=role, ttl_seconds=ttl_seconds, org=org)
 
-    def headers(self, role: Role, subject: str) -> dict[str, str]:
-        """``Authorization`` header for ``subject`` acting as ``role``."""
-        return {"Authorization": f"Bearer {self.token(role, subject)}"}
+    def headers(self, role: Role, subject: str, *, org: str | None = None) -> dict[str, str]:
+        """``Authorization`` header for ``subject`` acting as ``role`` (an enterprise bound to ``org``)."""
+        return {"Authorization": f"Bearer {self.token(role, subject, org=org)}"}
 
     @property
     def log_dir(self) -> Path:
@@ -140,9 +141,8 @@ class LocalStack:
         elif name == "redis":
             proc = start_redis(port=cfg.redis_port, log_dir=self.log_dir, wait=False)
         else:
-            argv = [sys.executable, "-m", "uvicorn", f"services.{name}.main:create_app", "--factory",
-                    "--host", cfg.host, "--port", str(cfg.ports[name]), "--log-level", "warning",
-                    "--timeout-graceful-shutdown", "10"]
+            argv = [*serve.command(name, host=cfg.host, port=cfg.ports[name], python=sys.executable),
+                    "--log-level", "warning"]
             proc = spawn(name, argv, port=cfg.ports[name], log_dir=self.log_dir, env=self.service_env(name))
         self.processes[name] = proc
         child = self.board.child(name)

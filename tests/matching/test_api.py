@@ -120,7 +120,7 @@ def test_requests_are_validated(client: TestClient, bootstrap: str, topics: dict
     assert client.get("/v1/talents/1/recommendations", params={"k": 0}).status_code == 422
     wait_for(lambda: client.get("/v1/opportunities/12/shortlist").status_code == 200, what="class indexed")
     bad_city = client.get("/v1/opportunities/12/shortlist", params={"city": "Atlantis"})
-    assert bad_city.status_code == 422 and bad_city.json()["detail"][0]["loc"] == ["body", "city"]
+    assert bad_city.status_code == 422 and bad_city.json()["detail"][0]["loc"] == ["query", "city"]  # a query parameter
     too_long = client.post("/v1/search", json={"text": "机" * 2001, "target": "talents"})
     assert too_long.status_code == 422 and "2000" in too_long.text
     found = client.post("/v1/search", json={"text": "人工智能 订单班 机器学习", "k": 3})
