@@ -40,8 +40,9 @@ class Principal:
 
 
 def issue_token(secret: str, *, subject: str, role: Role, ttl_seconds: int = 3600,
-                now: float | None = None) -> str:
-    """A signed token for ``subject`` acting as ``role``, valid for ``ttl_seconds``."""
+                now: float | None = None, organization: str | None = None) -> str:
+    """A signed token for ``subject`` acting as ``role``, valid for ``ttl_seconds``; an enterprise account
+    approved for an organization carries its name in the ``org`` claim."""
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}; choose one of {', '.join(ROLES)}")
     if not subject or len(subject) > MAX_SUBJECT_CHARS:
@@ -49,6 +50,8 @@ def issue_token(secret: str, *, subject: str, role: Role, ttl_seconds: int = 360
     issued = int(now if now is not None else time.time())
     claims = {"sub": subject, "role": role, "iss": ISSUER, "aud": AUDIENCE, "iat": issued,
               "exp": issued + ttl_seconds, "jti": uuid.uuid4().hex}
+    if organization is not None:
+        claims["org"] = organization
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 

@@ -1,0 +1,7 @@
+"""Job seekers: profile, résumé import, recommendations, similar opportunities and skill gaps."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(include_in_schema=False)
