@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import getpass
 import importlib
 import itertools
 import json
@@ -24,7 +25,7 @@ from shared.auth import ROLES, Role, issue_token
 from talentmatch.credentials import NoSecretError, load_or_create_secret, signing_secret
 from talentmatch.stack import OPERATOR_SUBJECT, SERVICES, STACK_SUBJECT, LocalStack, StackConfig
 
-SERVICE_PORTS = {"profiles": 8001, "jobs": 8002, "matching": 8003}
+SERVICE_PORTS = {"profiles": 8001, "jobs": 8002, "matching": 8003, "portal": 8000}
 TTL_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 MAX_TTL_SECONDS = 90 * 86400
 
@@ -87,7 +88,9 @@ def cmd_up(args: argparse.Namespace) -> int:
         status = _wait_indexed(stack, profiles=profiles, opportunities=opportunities)
         print(f"indexed: {status.get('talents')} talents, {status.get('opportunities')} opportunities\n")
         operator = stack.token("operator", OPERATOR_SUBJECT, ttl_seconds=12 * 3600)
-        for service in SERVICES:
+        print(f"  web app   {config.url('portal')}   seekers and enterprises register here; operators: "
+              f"talentmatch portal create-operator --login <e-mail>{'' if args.var == 'var' else f' --var {var}'}")
+        for service in (s for s in SERVICES if s != "portal"):
             print(f"  {service:9s} {config.url(service)}   API docs: {config.url(service)}/docs")
         print(f"  dashboard {config.url('matching')}/operator/dashboard#token={operator}")
         print(f"  broker    {config.bootstrap} (Kafka protocol)   redis {config.redis_url}")
@@ -105,6 +108,23 @@ def cmd_up(args: argparse.Namespace) -> int:
         return 0
     finally:
         stack.stop()
+
+
+def cmd_create_operator(args: argparse.Namespace) -> int:
+    from services.portal.admin import create_operator
+
+    password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass("password: ")
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{(Path(args.var) / 'portal.db').resolve()}"
+    try:
+        account = create_operator(database_url=database_url, login=args.login, password=password)
+    except ValueError as exc:
+        print(f"talentmatch portal create-operator: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # the account exists already, or the database cannot be reached
+        print(f"talentmatch portal create-operator: {getattr(exc, 'message', exc)}", file=sys.stderr)
+        return 1
+    print(f"operator account op-{account.id} created for {account.login}")
+    return 0
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -253,6 +273,14 @@ def build_parser() -> argparse.ArgumentParser:
         "normalize", help="job titles on stdin (one a line) → JSON lines with their occupations, in order")
     normalize.add_argument("--top", type=_top, default=3, help="occupations per title, 1-20 (default 3)")
     normalize.set_defaults(func=cmd_normalize)
+
+    portal = sub.add_parser("portal", help="web app administration")
+    portal_sub = portal.add_subparsers(dest="portal_command", required=True)
+    operator = portal_sub.add_parser("create-operator", help="create an operator account of the web app")
+    operator.add_argument("--login", required=True, help="the operator's e-mail address (or mobile number)")
+    operator.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    operator.add_argument("--var", default="var", help="the stack's folder (default: var); DATABASE_URL wins")
+    operator.set_defaults(func=cmd_create_operator)
 
     evaluate = sub.add_parser("eval", help="evaluate matching (recall@10, nDCG@10) and occupation normalization")
     evaluate.add_argument("--quick", action="store_true", help="smaller data set, quick occupation summary")

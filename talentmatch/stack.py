@@ -20,7 +20,7 @@ from talentmatch.embedded import ManagedProcess, spawn, start_broker, start_redi
 
 log = logging.getLogger(__name__)
 
-SERVICES = ("profiles", "jobs", "matching")
+SERVICES = ("profiles", "jobs", "matching", "portal")
 STACK_SUBJECT = "svc-stack"  # the stack's own service account: republish, status polls, totals
 OPERATOR_SUBJECT = "op-local"  # the operator account `talentmatch up` prints a token for
 
@@ -31,7 +31,8 @@ class StackConfig:
     host: str = "127.0.0.1"
     broker_port: int = 19092
     redis_port: int = 16379
-    ports: dict[str, int] = field(default_factory=lambda: {"profiles": 8001, "jobs": 8002, "matching": 8003})
+    ports: dict[str, int] = field(default_factory=lambda: {"profiles": 8001, "jobs": 8002, "matching": 8003,
+                                                           "portal": 8000})
     topic_namespace: str = ""
     topic_partitions: int = 3
     auth_secret: str = field(default_factory=lambda: secrets.token_urlsafe(48))  # signs the bearer tokens
@@ -83,8 +84,10 @@ class LocalStack:
         }
         if service == "matching":
             env["MATCHING_CHECKPOINT_DIR"] = str((cfg.var_dir / "matching-checkpoint").resolve())
-        if service in ("profiles", "jobs"):
+        if service in ("profiles", "jobs", "portal"):
             env["DATABASE_URL"] = f"sqlite:///{(cfg.var_dir / f'{service}.db').resolve()}"
+        if service == "portal":  # the web app calls the public APIs with each user's own token
+            env.update({f"{name.upper()}_URL": cfg.url(name) for name in ("profiles", "jobs", "matching")})
         return env
 
     def start(self, *, timeout: float = 120.0) -> None:
