@@ -50,8 +50,10 @@ async def login(request: Request, accounts: AccountsDep, settings: SettingsDep) 
     except ValueError as exc:
         return render(request, "login.html", {**context, "errors": {"login": str(exc)}}, status_code=422)
     except DomainError as exc:
-        return render(request, "login.html", {**context, "errors": {exc.field or "password": exc.message}},
+        page = render(request, "login.html", {**context, "errors": {exc.field or "password": exc.message}},
                       status_code=exc.status_code)
+        page.headers.update(exc.headers)
+        return page
     if target == "/":
         target = HOME_OF_KIND[account.kind]
     response = RedirectResponse(target, status_code=303)
