@@ -30,6 +30,7 @@ from shared.web import install_body_limit, install_health
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
+PAGE_ROUTERS = (auth.router, account.router, operator.router, seeker.router, enterprise.router)
 
 
 def create_app(settings: PortalSettings | None = None, *, backends: Backends | None = None) -> FastAPI:
@@ -75,8 +76,8 @@ def create_app(settings: PortalSettings | None = None, *, backends: Backends | N
     install_body_limit(app, max_bytes=settings.max_request_bytes)
     app.add_middleware(PortalMiddleware, secure_cookies=settings.secure_cookies)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (auth, account, operator, seeker, enterprise):
-        app.include_router(module.router)
+    for router in PAGE_ROUTERS:
+        app.include_router(router)
     install_health(app, ready=lambda: app.state.readiness())
     return app
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response, UploadFile
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import RedirectResponse
+from starlette.datastructures import UploadFile
 
 from services.portal import profile_form
 from services.portal.deps import AccountsDep, BackendsDep, CurrentUser, SeekerUser, SettingsDep, User
