@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
@@ -42,7 +42,16 @@ def field_errors(body: Any) -> dict[str, str]:
     return errors
 
 
-def _raise_for(service: str, response: httpx.Response) -> None:
+class HttpClient(Protocol):
+    """What the pages need of an HTTP client: ``httpx.Client``, or in tests an in-process ``TestClient``."""
+
+    def request(self, method: str, url: str, *, json: Any = None, params: Any = None,
+                headers: Any = None) -> Any: ...
+
+    def close(self) -> None: ...
+
+
+def _raise_for(service: str, response: Any) -> None:
     if response.is_success:
         return
     try:
@@ -67,12 +76,12 @@ def _raise_for(service: str, response: httpx.Response) -> None:
 class Backend:
     """One service's API; ``http`` is created once in the lifespan (tests pass an in-process client)."""
 
-    def __init__(self, name: str, http: httpx.Client) -> None:
+    def __init__(self, name: str, http: HttpClient) -> None:
         self.name = name
         self.http = http
 
     def call(self, method: str, path: str, token: str, *, json: Any = None, params: dict[str, Any] | None = None,
-             headers: dict[str, str] | None = None) -> httpx.Response:
+             headers: dict[str, str] | None = None) -> Any:
         try:
             response = self.http.request(method, path, json=json, params=_clean(params),
                                          headers={"Authorization": f"Bearer {token}", **(headers or {})})

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -28,8 +29,8 @@ NO_MATCHING = "http://127.0.0.1:9"
 
 @pytest.fixture
 def backends(tmp_path: Path, bootstrap: str, redis_url: str, topic_suffix: str) -> Iterator[Backends]:
-    common = {"kafka_bootstrap_servers": bootstrap, "redis_url": redis_url, "topic_namespace": topic_suffix,
-              "auth_secret": SECRET}
+    common: dict[str, Any] = {"kafka_bootstrap_servers": bootstrap, "redis_url": redis_url,
+                              "topic_namespace": topic_suffix, "auth_secret": SECRET}
     profiles = TestClient(create_profiles(ProfilesSettings(database_url=f"sqlite:///{tmp_path}/profiles.db",
                                                            **common)))
     jobs = TestClient(create_jobs(JobsSettings(database_url=f"sqlite:///{tmp_path}/jobs.db", **common)))

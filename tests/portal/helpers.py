@@ -6,7 +6,6 @@ import itertools
 import re
 from typing import Any
 
-import httpx
 from fastapi.testclient import TestClient
 
 from services.portal.credit_code import check_character
@@ -43,10 +42,10 @@ class Browser:
             self.client.get("/login")
         return str(self.client.cookies.get(CSRF_COOKIE))
 
-    def get(self, path: str, **kwargs: Any) -> httpx.Response:
+    def get(self, path: str, **kwargs: Any) -> Any:
         return self.client.get(path, follow_redirects=False, **kwargs)
 
-    def post(self, path: str, data: dict[str, Any] | None = None, **kwargs: Any) -> httpx.Response:
+    def post(self, path: str, data: dict[str, Any] | None = None, **kwargs: Any) -> Any:
         return self.client.post(path, data={"csrf_token": self.csrf(), **(data or {})}, follow_redirects=False,
                                 **kwargs)
 
@@ -66,7 +65,7 @@ class Browser:
         assert response.status_code == 303, response.text
         return login
 
-    def login(self, login: str, password: str = PASSWORD, *, next_path: str = "/") -> httpx.Response:
+    def login(self, login: str, password: str = PASSWORD, *, next_path: str = "/") -> Any:
         return self.post("/login", {"login": login, "password": password, "next": next_path})
 
     def logout(self) -> None:

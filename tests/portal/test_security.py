@@ -24,7 +24,7 @@ def unsafe_routes() -> list[str]:
     paths = []
     for router in PAGE_ROUTERS:
         for route in router.routes:
-            if isinstance(route, APIRoute) and route.methods & {"POST", "PUT", "PATCH", "DELETE"}:
+            if isinstance(route, APIRoute) and set(route.methods or ()) & {"POST", "PUT", "PATCH", "DELETE"}:
                 paths.append(route.path.replace("{account_id}", "1").replace("{opportunity_id}", "1"))
     return paths
 
