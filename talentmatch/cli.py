@@ -62,7 +62,7 @@ def cmd_up(args: argparse.Namespace) -> int:
 
     var = Path(args.var)
     config = StackConfig(var_dir=var, broker_port=args.broker_port, redis_port=args.redis_port,
-                         ports={s: getattr(args, f"{s}_port") for s in SERVICES},
+                         ports={s: getattr(args, f"{s}_port") for s in SERVICE_PORTS},
                          auth_secret=load_or_create_secret(var))
     stack = LocalStack(config)
     stopping = False
@@ -90,7 +90,7 @@ def cmd_up(args: argparse.Namespace) -> int:
         operator = stack.token("operator", OPERATOR_SUBJECT, ttl_seconds=12 * 3600)
         print(f"  web app   {config.url('portal')}   seekers and enterprises register here; operators: "
               f"talentmatch portal create-operator --login <e-mail>{'' if args.var == 'var' else f' --var {var}'}")
-        for service in (s for s in SERVICES if s != "portal"):
+        for service in SERVICES:
             print(f"  {service:9s} {config.url(service)}   API docs: {config.url(service)}/docs")
         print(f"  dashboard {config.url('matching')}/operator/dashboard#token={operator}")
         print(f"  broker    {config.bootstrap} (Kafka protocol)   redis {config.redis_url}")
@@ -243,7 +243,7 @@ def build_parser() -> argparse.ArgumentParser:
     up.set_defaults(func=cmd_up)
 
     serve = sub.add_parser("serve", help="run one service (as in a container)")
-    serve.add_argument("service", choices=SERVICES)
+    serve.add_argument("service", choices=tuple(SERVICE_PORTS))
     serve.add_argument("--host", default=os.environ.get("HOST", "0.0.0.0"))
     serve.add_argument("--port", type=int, default=0)
     serve.add_argument("--log-level", default=os.environ.get("LOG_LEVEL", "info"))

@@ -20,7 +20,8 @@ from talentmatch.embedded import ManagedProcess, spawn, start_broker, start_redi
 
 log = logging.getLogger(__name__)
 
-SERVICES = ("profiles", "jobs", "matching", "portal")
+SERVICES = ("profiles", "jobs", "matching")
+WEB_APP = "portal"  # started too when the config gives it a port (``talentmatch up`` does)
 STACK_SUBJECT = "svc-stack"  # the stack's own service account: republish, status polls, totals
 OPERATOR_SUBJECT = "op-local"  # the operator account `talentmatch up` prints a token for
 
@@ -56,6 +57,11 @@ class LocalStack:
     def __init__(self, config: StackConfig) -> None:
         self.config = config
         self.processes: dict[str, ManagedProcess] = {}
+
+    @property
+    def services(self) -> tuple[str, ...]:
+        """The API services, and the web app when it has a port."""
+        return (*SERVICES, WEB_APP) if WEB_APP in self.config.ports else SERVICES
 
     def token(self, role: Role, subject: str, *, ttl_seconds: int = 12 * 3600) -> str:
         """A bearer token these services accept, for ``subject`` acting as ``role``."""
@@ -96,9 +102,9 @@ class LocalStack:
         ensure_topics(self.config.bootstrap, partitions=self.config.topic_partitions,
                       namespace=self.config.topic_namespace)
         self.start_component("redis")
-        for service in SERVICES:
+        for service in self.services:
             self.start_component(service, wait=False)
-        for service in SERVICES:
+        for service in self.services:
             self.wait_healthy(service, timeout=timeout)
 
     def start_component(self, name: str, *, wait: bool = True) -> None:
