@@ -146,6 +146,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
+# Form and API field names → the key of their label, for error summaries.
+FIELD_LABELS = {"login": "login_name", "years_experience": "years", "consent_account": "consent_title",
+                "consent_matching": "consent_title", "consent": "consent_title", "consent_resume": "consent_title",
+                "file": "resume_file", "skills": "skills", "other_skills": "other_skills", "salary_min": "salary_min",
+                "salary_max": "salary_range", "education_required": "education", "target_occupations":
+                "target_occupation", "code": "code", "csrf_token": "error"}
+
+
 def translator(lang: str) -> Callable[[str], str]:
     index = 1 if lang == "en" else 0
 

@@ -12,7 +12,7 @@ from fastapi import Request, Response
 from fastapi.templating import Jinja2Templates
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
-from services.portal.i18n import LANGUAGES, MESSAGES, translator
+from services.portal.i18n import FIELD_LABELS, LANGUAGES, MESSAGES, translator
 from shared.errors import ForbiddenError
 
 SESSION_COOKIE = "tm_session"
@@ -115,7 +115,9 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, *
            status_code: int = 200) -> Response:
     """A page rendered with the language, the CSRF token and the signed-in user in its context."""
     lang: str = request.state.lang
-    base = {"lang": lang, "t": translator(lang), "csrf_token": request.state.csrf,
+    t = translator(lang)
+    base = {"lang": lang, "t": t, "label": lambda name: t(FIELD_LABELS.get(name, name)),
+            "csrf_token": request.state.csrf,
             "user": getattr(request.state, "user", None), "path": request.url.path, "errors": {}, "form": {},
             "message_key": _notice(request.query_params.get("msg"))}
     return templates.TemplateResponse(request, name, {**base, **(context or {})}, status_code=status_code)

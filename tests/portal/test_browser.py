@@ -40,6 +40,9 @@ SEED = [  # what the enterprises of the demo post, so there is something to reco
      "description": "Flink、Kafka 与数据治理实训，结业择优录用。", "skills": ["Flink", "Kafka", "数据治理", "Linux"],
      "training_mode": "order_based", "sponsor": "杭州数澜科技有限公司", "seats": 40, "hiring_commitment": True,
      "committed_hires": 20, "starts_on": "2027-03-01", "ends_on": "2027-06-01"},
+    {"kind": "training_class", "title": "深度学习与推荐算法订制班", "organization": "杭州智算人工智能科技有限公司",
+     "city": "杭州市", "description": "面向推荐系统岗位的深度学习实训。", "skills": ["深度学习", "推荐算法", "PyTorch"],
+     "training_mode": "custom", "sponsor": "杭州智算人工智能科技有限公司", "seats": 30},
 ]
 
 
@@ -181,10 +184,15 @@ def test_seeker_enterprise_and_operator_in_a_real_browser(stack: LocalStack, bro
 
     seeker.goto(f"{base}/seeker/recommendations?kind=job_posting")
     seeker.locator("ol.results > li h2 a").first.click()
-    expect(seeker.get_by_role("link", name="技能差距")).to_be_visible()
+    expect(seeker.get_by_role("link", name="相似机会")).to_be_visible()
     snap(seeker, shots, "opportunity")
-    seeker.get_by_role("link", name="技能差距").click()
+    seeker.get_by_role("link", name="相似机会").click()
+    expect(seeker.get_by_text("机器学习工程师").first).to_be_visible()
+    seeker.goto(f"{base}/seeker/recommendations?kind=job_posting")
+    seeker.locator("ol.results > li", has_text="机器学习工程师").get_by_role("link", name="技能差距").click()
     expect(seeker.get_by_text("具备程度")).to_be_visible()
+    expect(seeker.locator("ul.tags.miss")).to_contain_text("推荐算法")
+    expect(seeker.get_by_role("link", name="深度学习与推荐算法订制班")).to_be_visible()  # the class closing it
     snap(seeker, shots, "skill-gap")
 
     resume_docx = tmp_path / "cv.docx"  # an English DOCX: proposed, not confirmed
