@@ -266,5 +266,24 @@ def test_seeker_enterprise_and_operator_in_a_real_browser(stack: LocalStack, bro
     enterprise.goto(f"{base}/enterprise")
     snap(enterprise, shots, "enterprise-desk")
 
+    # --- the seeker forgot the password: the local stack writes the one-time code to the portal's log
+    visitor = watch(browser.new_context(viewport=PHONE).new_page())
+    visitor.goto(f"{base}/login")
+    visitor.get_by_role("link", name="忘记密码？").click()
+    visitor.get_by_label("手机号或邮箱", exact=True).fill("13900000001")
+    visitor.get_by_role("button", name="发送验证码").click()
+    log_path = stack.processes[WEB_APP].log_path
+    assert log_path is not None
+    code = eventually(lambda: re.findall(r"password reset code for account \d+: (\d{6})", log_path.read_text()),
+                      what="the reset code in the portal's log")[-1]
+    visitor.get_by_label("验证码", exact=True).fill(code)
+    visitor.get_by_label("新密码", exact=True).fill("a-new-password-2026")
+    visitor.get_by_role("button", name="重置密码").click()
+    expect(visitor.get_by_text("密码已重置，请登录。")).to_be_visible()
+    visitor.get_by_label("手机号或邮箱", exact=True).fill("13900000001")
+    visitor.get_by_label("密码", exact=True).fill("a-new-password-2026")
+    visitor.get_by_role("button", name="登录").click()
+    expect(visitor).to_have_url(re.compile(r"/seeker/recommendations"))
+
     assert foreign == [], f"the web app reached outside its own origin: {foreign}"
     print(f"screenshots in {shots}")
