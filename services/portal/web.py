@@ -116,8 +116,11 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, *
     """A page rendered with the language, the CSRF token and the signed-in user in its context."""
     lang: str = request.state.lang
     t = translator(lang)
-    base = {"lang": lang, "t": t, "label": lambda name: t(FIELD_LABELS.get(name, name)),
-            "csrf_token": request.state.csrf,
+
+    def label(name: str) -> str:
+        return t(FIELD_LABELS.get(name) or name)
+
+    base = {"lang": lang, "t": t, "label": label, "csrf_token": request.state.csrf,
             "user": getattr(request.state, "user", None), "path": request.url.path, "errors": {}, "form": {},
             "message_key": _notice(request.query_params.get("msg"))}
     return templates.TemplateResponse(request, name, {**base, **(context or {})}, status_code=status_code)

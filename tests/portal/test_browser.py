@@ -167,7 +167,7 @@ def test_seeker_enterprise_and_operator_in_a_real_browser(stack: LocalStack, bro
 
     def recommendations_shown() -> bool:
         seeker.goto(f"{base}/seeker/recommendations")
-        return seeker.locator("ol.results > li").count() > 0
+        return bool(seeker.locator("ol.results > li").count() > 0)
 
     eventually(recommendations_shown, timeout=120, what="recommendations for the new profile")
     first = seeker.locator("ol.results > li").first
@@ -259,7 +259,7 @@ def test_seeker_enterprise_and_operator_in_a_real_browser(stack: LocalStack, bro
 
     def shortlisted() -> bool:
         enterprise.reload()
-        return enterprise.get_by_text("王敏").count() > 0
+        return bool(enterprise.get_by_text("王敏").count() > 0)
 
     eventually(shortlisted, timeout=120, what="the seeker on the new job's shortlist")
     snap(enterprise, shots, "shortlist")
