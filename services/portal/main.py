@@ -23,7 +23,7 @@ from services.portal.models import create_portal_tables
 from services.portal.pages import account, auth, enterprise, operator, seeker
 from services.portal.service import AccountService, Throttle
 from services.portal.settings import PortalSettings
-from services.portal.web import PortalMiddleware, check_csrf, clear_session, login_url, render
+from services.portal.web import PageBodyLimit, PortalMiddleware, check_csrf, clear_session, login_url, render
 from shared.db import make_engine, make_session_factory
 from shared.errors import DomainError
 from shared.web import install_body_limit, install_health
@@ -74,6 +74,7 @@ def create_app(settings: PortalSettings | None = None, *, backends: Backends | N
     app.state.settings = settings
     _install_page_errors(app)
     install_body_limit(app, max_bytes=settings.max_request_bytes)
+    app.add_middleware(PageBodyLimit, max_bytes=settings.max_request_bytes)  # inside PortalMiddleware: its state
     app.add_middleware(PortalMiddleware, secure_cookies=settings.secure_cookies)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router in PAGE_ROUTERS:

@@ -85,7 +85,9 @@ def test_a_resume_upload_refuses_what_it_cannot_take(browser: Browser, accounts:
     answer = upload(browser, "cv.pdf", b"%PDF-1.4 broken")
     assert answer.startswith("422") and "无法读取该文件的文字，未保存任何内容" in answer
     assert upload(browser, "cv.png", b"\x89PNG\r\n\x1a\n").startswith("422")
-    assert upload(browser, "cv.txt", b"x" * (1024 * 1024 + 1)).startswith("413")
+    assert upload(browser, "cv.txt", b"x" * (1024 * 1024 + 1)).startswith("413")  # over the file cap
+    too_big = upload(browser, "cv.pdf", b"%PDF-" + b"x" * (3 * 1024 * 1024))  # over the request cap
+    assert too_big.startswith("413") and "the upload is over the limit of 1088 KB" in too_big
     held = browser.get("/account/export").json()
     assert held["profile"] is None and "resume_import" not in [c["purpose"] for c in held["consents"]]
 
