@@ -112,6 +112,7 @@ def cmd_up(args: argparse.Namespace) -> int:
 
 def cmd_create_operator(args: argparse.Namespace) -> int:
     from services.portal.admin import create_operator
+    from services.portal.service import subject_of
 
     password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass("password: ")
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{(Path(args.var) / 'portal.db').resolve()}"
@@ -123,7 +124,7 @@ def cmd_create_operator(args: argparse.Namespace) -> int:
     except Exception as exc:  # the account exists already, or the database cannot be reached
         print(f"talentmatch portal create-operator: {getattr(exc, 'message', exc)}", file=sys.stderr)
         return 1
-    print(f"operator account op-{account.id} created for {account.login}")
+    print(f"operator account {subject_of(account)} created for {account.login}")
     return 0
 
 

@@ -42,6 +42,9 @@ log = logging.getLogger(__name__)
 reset_log = logging.getLogger("services.portal.reset_codes")
 
 SUBJECT_PREFIX: dict[str, str] = {"seeker": "seeker-", "enterprise": "ent-", "operator": "op-"}
+# Portal account ids read "p<number>" in token subjects: the demo data set owns "seeker-<n>" (and
+# `talentmatch token` any name), so a bare number would make a new account the owner of someone else's profile.
+ACCOUNT_MARK = "p"
 ROLE_OF_KIND: dict[str, Role] = {"seeker": "seeker", "enterprise": "enterprise", "operator": "operator"}
 
 
@@ -50,14 +53,14 @@ def _now() -> datetime:
 
 
 def subject_of(account: Account) -> str:
-    return f"{SUBJECT_PREFIX[account.kind]}{account.id}"
+    return f"{SUBJECT_PREFIX[account.kind]}{ACCOUNT_MARK}{account.id}"
 
 
 def account_id_of(principal: Principal) -> int | None:
     """The portal account behind a token subject, if the portal issued it."""
-    prefix = SUBJECT_PREFIX.get(principal.role, "")
+    prefix = SUBJECT_PREFIX.get(principal.role, "") + ACCOUNT_MARK
     tail = principal.subject.removeprefix(prefix)
-    if not prefix or tail == principal.subject or not tail.isdigit():
+    if prefix == ACCOUNT_MARK or tail == principal.subject or not tail.isdigit():
         return None
     return int(tail)
 

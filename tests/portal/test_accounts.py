@@ -45,7 +45,7 @@ def test_credit_codes_are_checked_by_their_check_character() -> None:
 def test_a_seeker_registers_with_consent_and_gets_a_session_the_services_accept(browser: Browser) -> None:
     browser.register_seeker("Wang.Min@Example.com")
     claims = session_claims(browser)
-    assert claims["role"] == "seeker" and str(claims["sub"]).startswith("seeker-")
+    assert claims["role"] == "seeker" and str(claims["sub"]).startswith("seeker-p")
     cookie = next(c for c in browser.client.cookies.jar if c.name == SESSION_COOKIE)
     assert cookie.has_nonstandard_attr("HttpOnly")
     page = browser.get("/account").text
@@ -167,7 +167,7 @@ def test_deleting_the_account_erases_the_profile_then_the_account(browser: Brows
                                                                    accounts: AccountService) -> None:
     login = browser.register_seeker()
     assert browser.post("/seeker/profile", PROFILE).status_code == 303
-    account = accounts.get(int(str(session_claims(browser)["sub"]).removeprefix("seeker-")))
+    account = accounts.get(int(str(session_claims(browser)["sub"]).removeprefix("seeker-p")))
     assert account is not None and account.profile_id is not None
     response = browser.post("/account/delete", {"password": "not-it-123"})
     assert response.status_code == 403 and accounts.get(account.id) is not None

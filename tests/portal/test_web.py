@@ -42,7 +42,7 @@ def test_operators_are_created_on_the_command_line(tmp_path: Path, monkeypatch: 
     monkeypatch.setattr("sys.stdin", io.StringIO(f"{PASSWORD}\n"))
     assert main(["portal", "create-operator", "--login", "Ops@Example.com", "--password-stdin",
                  "--var", str(tmp_path)]) == 0
-    assert "operator account op-1 created for ops@example.com" in capsys.readouterr().out
+    assert "operator account op-p1 created for ops@example.com" in capsys.readouterr().out
     assert (tmp_path / "portal.db").is_file()
     monkeypatch.setattr("sys.stdin", io.StringIO(f"{PASSWORD}\n"))
     assert main(["portal", "create-operator", "--login", "ops@example.com", "--password-stdin",
