@@ -34,7 +34,8 @@ Login = Annotated[str, StringConstraints(min_length=1, max_length=254), AfterVal
 Password = Annotated[str, StringConstraints(min_length=PASSWORD_MIN_CHARS, max_length=128)]
 DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
 CreditCode = Annotated[str, StringConstraints(max_length=40), AfterValidator(normalize_credit_code)]
-Organization = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=200)]
+# As the jobs API and the token's ``org`` claim accept it (shared.auth: 1-120 printable characters).
+Organization = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=120)]
 
 
 class Form(BaseModel):

@@ -170,7 +170,7 @@ class AccountService:
         """The JWT the services verify; an approved enterprise's carries its organization."""
         organization = account.organization if account.kind == "enterprise" and account.status == "active" else None
         return issue_token(self._secret, subject=subject_of(account), role=ROLE_OF_KIND[account.kind],
-                           ttl_seconds=self._ttl, organization=organization)
+                           ttl_seconds=self._ttl, org=organization)
 
     def get(self, account_id: int) -> Account | None:
         with self._sessions() as session:

@@ -39,19 +39,18 @@ class Principal:
         return owner is not None and owner == self.subject
 
 
-def issue_token(secret: str, *, subject: str, role: Role, ttl_seconds: int = 3600,
-                now: float | None = None, organization: str | None = None) -> str:
-    """A signed token for ``subject`` acting as ``role``, valid for ``ttl_seconds``; an enterprise account
-    approved for an organization carries its name in the ``org`` claim."""
+def issue_token(secret: str, *, subject: str, role: Role, ttl_seconds: int = 3600, org: str | None = None,
+                now: float | None = None) -> str:
+    """A signed token for ``subject`` acting as ``role`` (bound to ``org``), valid for ``ttl_seconds``."""
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}; choose one of {', '.join(ROLES)}")
     if not subject or len(subject) > MAX_SUBJECT_CHARS:
         raise ValueError(f"subject must be 1-{MAX_SUBJECT_CHARS} characters")
     issued = int(now if now is not None else time.time())
-    claims = {"sub": subject, "role": role, "iss": ISSUER, "aud": AUDIENCE, "iat": issued,
-              "exp": issued + ttl_seconds, "jti": uuid.uuid4().hex}
-    if organization is not None:
-        claims["org"] = organization
+    claims: dict[str, object] = {"sub": subject, "role": role, "iss": ISSUER, "aud": AUDIENCE, "iat": issued,
+                                 "exp": issued + ttl_seconds, "jti": uuid.uuid4().hex}
+    if org is not None:
+        claims["org"] = org
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 

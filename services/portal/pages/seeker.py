@@ -122,6 +122,8 @@ def recommendations(request: Request, user: SeekerUser, backends: BackendsDep,
             answer = backends.matching.recommendations(user.token, user.account.profile_id, k=50 if (
                 salary_min or level) else 20, kind=kind, city=city, training_mode=training_mode)
             context["items"] = _with_details(answer["items"], user, backends, salary_min=salary_min, level=level)
+        except NotFoundError:
+            context["indexing"] = True  # a new or changed profile reaches matching within moments
         except DomainError as exc:
             if exc.status_code in (401, 403):
                 raise
