@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from services.portal.admin import create_operator
+from shared.auth import issue_token
 from talentmatch.embedded import free_port
 from talentmatch.stack import SERVICES, WEB_APP, LocalStack, StackConfig
 from tests.e2e.conftest import eventually
@@ -72,9 +73,11 @@ def stack(tmp_path_factory: pytest.TempPathFactory, executable: str) -> Iterator
     try:
         local.start(timeout=240)
         with httpx.Client(timeout=15) as http:
-            for number, body in enumerate(SEED):
+            for number, body in enumerate(SEED):  # each as an enterprise account bound to its organization
+                seed_token = issue_token(local.config.auth_secret, subject=f"ent-seed-{number}", role="enterprise",
+                                         org=str(body["organization"]))
                 http.post(f"{local.config.url('jobs')}/v1/opportunities", json=body,
-                          headers=local.headers("enterprise", f"ent-seed-{number}")).raise_for_status()
+                          headers={"Authorization": f"Bearer {seed_token}"}).raise_for_status()
         yield local
     finally:
         local.stop()
