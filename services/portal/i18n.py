@@ -90,6 +90,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "occupation": ("职业", "Occupation"),
     "score": ("匹配度", "Score"),
     "similar": ("相似机会", "Similar"),
+    "dismiss": ("不感兴趣", "Not interested"),
     "skill_gap": ("技能差距", "Skill gap"),
     "classes_closing": ("可补齐差距的培训班", "Classes that close the gap"),
     "readiness": ("具备程度", "Readiness"),

@@ -180,6 +180,12 @@ def test_seeker_enterprise_and_operator_in_a_real_browser(stack: LocalStack, bro
     check_labels(seeker)
     snap(seeker, shots, "recommendations")
 
+    first_title = first.locator("h2 a").inner_text()
+    first.get_by_role("button", name=re.compile("不感兴趣")).click()  # a dismissal, sent as feedback
+    expect(seeker).to_have_url(f"{base}/seeker/recommendations")
+    held = seeker.request.get(f"{base}/account/export").json()
+    assert [f["action"] for f in held["feedback"]] == ["dismissed"], (first_title, held["feedback"])
+
     seeker.get_by_label("类型", exact=True).select_option("training_class")  # a filter, answered in place by htmx
     seeker.get_by_role("button", name="筛选").click()
     expect(seeker.locator("ol.results > li h2").first).to_contain_text("订单班")
@@ -188,6 +194,8 @@ def test_seeker_enterprise_and_operator_in_a_real_browser(stack: LocalStack, bro
     seeker.goto(f"{base}/seeker/recommendations?kind=job_posting")
     seeker.locator("ol.results > li h2 a").first.click()
     expect(seeker.get_by_role("link", name="相似机会")).to_be_visible()
+    held = seeker.request.get(f"{base}/account/export").json()
+    assert [f["action"] for f in held["feedback"]] == ["dismissed", "clicked"]  # opened from the list
     snap(seeker, shots, "opportunity")
     seeker.get_by_role("link", name="相似机会").click()
     expect(seeker.get_by_text("机器学习工程师").first).to_be_visible()

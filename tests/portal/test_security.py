@@ -160,6 +160,12 @@ def test_an_enterprise_edits_and_shortlists_only_its_own_postings(browser: Brows
     assert anonymous.get(f"/opportunities/{opportunity_id}").status_code == 303
 
 
+def test_only_seekers_dismiss_recommendations(signed_in: dict[str, Browser]) -> None:
+    for role in ("enterprise", "operator"):
+        assert signed_in[role].post("/seeker/recommendations/1/dismiss").status_code == 403
+    assert signed_in["seeker"].post("/seeker/recommendations/1/dismiss").status_code == 303
+
+
 def test_only_operators_review_enterprises(signed_in: dict[str, Browser], accounts: AccountService) -> None:
     pending = Browser(TestClient(signed_in["seeker"].client.app, base_url="http://portal.test"))
     pending.register_enterprise("待审核科技有限公司")

@@ -175,6 +175,15 @@ def _feedback(user: User, backends: BackendsDep, accounts: AccountsDep, *, oppor
                              action=action, detail=f"position {position}")
 
 
+@router.post("/seeker/recommendations/{opportunity_id}/dismiss")
+def dismiss(opportunity_id: int, user: SeekerUser, backends: BackendsDep, accounts: AccountsDep,
+            pos: Annotated[int | None, Query(ge=1, le=1000)] = None) -> Response:
+    """"Not interested": a dismissal feedback event for this recommendation (the quality figures count it)."""
+    if user.account.profile_id is not None:
+        _feedback(user, backends, accounts, opportunity_id=opportunity_id, action="dismissed", position=pos)
+    return RedirectResponse("/seeker/recommendations", status_code=303)
+
+
 @router.get("/opportunities/{opportunity_id}/similar")
 def similar(request: Request, opportunity_id: int, user: CurrentUser, backends: BackendsDep) -> Response:
     """Opportunities like this one (matching's text search over its title, skills and description)."""
