@@ -178,32 +178,44 @@ class AccountService:
 
     # password reset --------------------------------------------------------------------------------
     def request_reset(self, *, login: str) -> None:
-        """Issue a one-time code; the same answer whether or not the login exists (no account probing)."""
+        """Issue a one-time code; the same answer whether or not the login exists (no account probing).
+
+        Requests per login name are throttled like failed sign-ins, so nobody floods a person with codes."""
+        now = _now()
         with transaction(self._sessions) as session:
+            self._check_throttle(session, f"reset:{login}", now)
+            self._count_failure(session, f"reset:{login}", now)
             account = repository.account_by_login(session, login)
             if account is None:
                 log.info("password reset asked for an unknown login")
                 return
             code = f"{secrets.randbelow(10**6):06d}"
             repository.add(session, ResetCode(account_id=account.id, code_hash=self._code_hash(code),
-                                              expires_at=_now() + self._reset_ttl))
+                                              expires_at=now + self._reset_ttl))
             account_id = account.id
         reset_log.warning("password reset code for account %s: %s (valid %d minutes)", account_id, code,
                           self._reset_ttl.seconds // 60)
 
     def reset_password(self, *, login: str, code: str, password: str) -> None:
+        """Set a new password with a live code; wrong codes are throttled (six digits must not be guessable)."""
         now = _now()
+        key = f"code:{login}"
         with transaction(self._sessions) as session:
+            self._check_throttle(session, key, now)
             account = repository.account_by_login(session, login)
             codes = repository.live_reset_codes(session, account.id, now) if account is not None else ()
             match = next((c for c in codes if hmac.compare_digest(c.code_hash, self._code_hash(code))), None)
             if account is None or match is None:
-                raise NotAuthenticatedError("the code is wrong or expired; ask for a new one")
-            for row in codes:
-                row.used = True
-            account.password_hash = self._hasher.hash(password)
-            account.updated_at = now
-            repository.clear_throttle(session, f"login:{login}")
+                self._count_failure(session, key, now)  # committed: the error is raised after the block
+            else:
+                for row in codes:
+                    row.used = True
+                account.password_hash = self._hasher.hash(password)
+                account.updated_at = now
+                repository.clear_throttle(session, key)
+                repository.clear_throttle(session, f"login:{login}")
+        if account is None or match is None:
+            raise NotAuthenticatedError("the code is wrong or expired; ask for a new one")
 
     def _code_hash(self, code: str) -> str:
         return hmac.new(self._secret.encode(), code.encode(), hashlib.sha256).hexdigest()

@@ -151,6 +151,25 @@ def test_a_password_is_reset_with_a_one_time_code_from_the_log(browser: Browser,
     assert browser.post("/reset", {"login": new_phone()}).status_code == 200
 
 
+def test_reset_codes_cannot_be_guessed_or_flooded(browser: Browser, caplog: pytest.LogCaptureFixture) -> None:
+    login = browser.register_seeker()
+    browser.logout()
+    with caplog.at_level(logging.WARNING, logger="services.portal.reset_codes"):
+        assert browser.post("/reset", {"login": login}).status_code == 200
+    code = re.findall(r"password reset code for account \d+: (\d{6})", caplog.text)[-1]
+    wrong = [f"{(int(code) + n) % 10**6:06d}" for n in (1, 2, 3)]
+    for guess in wrong:  # login_max_failures=3 in these tests
+        assert browser.post("/reset/confirm", {"login": login, "code": guess, "password": "new-pass-123"}
+                            ).status_code == 401
+    refused = browser.post("/reset/confirm", {"login": login, "code": code, "password": "new-pass-123"})
+    assert refused.status_code == 429  # even the right code, while the window lasts
+    assert browser.login(login).status_code == 303  # the password did not change
+    browser.logout()
+    for _ in range(2):  # three requests were allowed in the window (one above)
+        assert browser.post("/reset", {"login": login}).status_code == 200
+    assert browser.post("/reset", {"login": login}).status_code == 429
+
+
 def test_export_holds_the_account_its_consents_and_its_profile(browser: Browser) -> None:
     browser.register_seeker("export@example.com")
     assert browser.post("/seeker/profile", PROFILE).status_code == 303

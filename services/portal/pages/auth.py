@@ -133,7 +133,13 @@ async def request_reset(request: Request, accounts: AccountsDep) -> Response:
     except ValueError as exc:
         return render(request, "reset.html", {"sent": False, "form": values, "errors": {"login": str(exc)}},
                       status_code=422)
-    accounts.request_reset(login=login_name)
+    try:
+        accounts.request_reset(login=login_name)
+    except DomainError as exc:
+        page = render(request, "reset.html", {"sent": False, "form": values, "errors": {"login": exc.message}},
+                      status_code=exc.status_code)
+        page.headers.update(exc.headers)
+        return page
     return render(request, "reset.html", {"sent": True, "form": {"login": login_name}})
 
 
@@ -149,6 +155,8 @@ async def confirm_reset(request: Request, accounts: AccountsDep) -> Response:
         return render(request, "reset.html", {"sent": True, "form": shown, "errors": validation_errors(exc)},
                       status_code=422)
     except DomainError as exc:
-        return render(request, "reset.html", {"sent": True, "form": shown, "errors": {"code": exc.message}},
+        page = render(request, "reset.html", {"sent": True, "form": shown, "errors": {"code": exc.message}},
                       status_code=exc.status_code)
+        page.headers.update(exc.headers)
+        return page
     return render(request, "login.html", {"next": "/", "message_key": "reset_done", "form": shown})
