@@ -132,9 +132,14 @@ def test_seeker_enterprise_and_operator_in_a_real_browser(stack: LocalStack, bro
     base = stack.config.url(WEB_APP)
     foreign: list[str] = []
 
+    console_errors: list[str] = []
+
     def watch(page: Any) -> Any:
         page.on("request", lambda request: foreign.append(request.url)
                 if not request.url.startswith(base) else None)
+        # a blocked script or style (Content-Security-Policy) shows here; failed responses the test causes do too
+        page.on("console", lambda message: console_errors.append(message.text)
+                if message.type == "error" and "status of 4" not in message.text else None)
         return page
 
     # --- a seeker registers, imports a PDF résumé, confirms, and sees recommendations with reasons
@@ -297,4 +302,5 @@ def test_seeker_enterprise_and_operator_in_a_real_browser(stack: LocalStack, bro
     expect(visitor).to_have_url(re.compile(r"/seeker/recommendations"))
 
     assert foreign == [], f"the web app reached outside its own origin: {foreign}"
+    assert console_errors == [], f"errors in the browser console: {console_errors}"
     print(f"screenshots in {shots}")
