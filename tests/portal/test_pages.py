@@ -135,3 +135,37 @@ def test_an_enterprise_posts_and_edits_jobs_and_classes_under_its_organization(
     desk = browser.get("/enterprise").text
     assert desk.count("/shortlist") == 3  # the job, the order-based class and the need's class
 
+
+
+def test_a_training_class_is_edited_through_its_form(browser: Browser, accounts: AccountService,
+                                                      backends: Backends) -> None:
+    approved_enterprise(browser, accounts, "无锡芯源半导体有限公司")
+    created = browser.post("/enterprise/opportunities/new?kind=training_class", {
+        "title": "集成电路验证定向班", "city": "无锡", "skills": "Verilog，FPGA", "training_mode": "directed",
+        "seats": "30", "starts_on": "2027-03-01", "ends_on": "2027-06-01"})
+    assert created.status_code == 303, created.text
+    class_id = int(created.headers["location"].split("/")[2].split("?")[0])
+    stored = backends.jobs.get(token("operator", "op-tests"), class_id)
+    assert stored["sponsor"] == "无锡芯源半导体有限公司" and stored["training_mode"] == "directed"
+    form = browser.get(f"/enterprise/opportunities/{class_id}/edit").text
+    assert 'value="Verilog，FPGA"' in form and re.search(r'<option value="directed" selected', form)
+    changed = browser.post(f"/enterprise/opportunities/{class_id}/edit", {
+        "title": "集成电路验证定向班", "city": "无锡市", "skills": "Verilog，FPGA，UVM", "training_mode": "directed",
+        "sponsor": "无锡芯源半导体有限公司", "seats": "45", "starts_on": "2027-03-01", "ends_on": "2027-06-01",
+        "version": "1"})
+    assert changed.status_code == 303, changed.text
+    stored = backends.jobs.get(token("operator", "op-tests"), class_id)
+    assert stored["seats"] == 45 and stored["skills"] == ["Verilog", "FPGA", "UVM"] and stored["version"] == 2
+    too_small = browser.post(f"/enterprise/opportunities/{class_id}/edit", {
+        "title": "集成电路验证定向班", "city": "无锡市", "training_mode": "directed", "seats": "0",
+        "version": "2"})
+    assert too_small.status_code == 422 and field_error(too_small.text, "seats")
+
+
+def test_the_filter_form_gets_only_the_results_back_under_htmx(browser: Browser) -> None:
+    browser.register_seeker()
+    full = browser.get("/seeker/recommendations?salary_min=abc")
+    assert full.status_code == 422 and "<html" in full.text
+    partial = browser.get("/seeker/recommendations?salary_min=abc", headers={"HX-Request": "true"})
+    assert partial.status_code == 200 and "<html" not in partial.text  # htmx swaps only 2xx answers
+    assert partial.text.lstrip().startswith('<section id="results"') and "whole number of yuan" in partial.text

@@ -128,8 +128,9 @@ def recommendations(request: Request, user: SeekerUser, backends: BackendsDep,
             if exc.status_code in (401, 403):
                 raise
             errors, status_code = domain_errors(exc), exc.status_code
-    template = "recommendations_results.html" if request.headers.get("HX-Request") else "recommendations.html"
-    return render(request, template, {**context, "errors": errors}, status_code=status_code)
+    if request.headers.get("HX-Request"):  # htmx swaps only 2xx answers: the errors go in the results part
+        return render(request, "recommendations_results.html", {**context, "errors": errors})
+    return render(request, "recommendations.html", {**context, "errors": errors}, status_code=status_code)
 
 
 def _with_details(items: list[JSON], user: User, backends: BackendsDep, *, salary_min: str,
