@@ -21,7 +21,7 @@ import uvicorn
 
 from shared.settings import DEFAULT_MAX_HEADER_BYTES
 
-SERVICES = ("profiles", "jobs", "matching")
+SERVICES = ("profiles", "jobs", "matching", "portal")
 GRACEFUL_SHUTDOWN_SECONDS = 10
 
 

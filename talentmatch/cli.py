@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import getpass
 import importlib
 import itertools
 import json
@@ -27,7 +28,7 @@ from talentmatch.embedded import CHILD_UMASK
 from talentmatch.stack import OPERATOR_SUBJECT, SERVICES, STACK_SUBJECT, LocalStack, StackConfig
 from talentmatch.supervisor import format_status, read_status
 
-SERVICE_PORTS = {"profiles": 8001, "jobs": 8002, "matching": 8003}
+SERVICE_PORTS = {"profiles": 8001, "jobs": 8002, "matching": 8003, "portal": 8000}
 TTL_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 MAX_TTL_SECONDS = 90 * 86400
 
@@ -83,7 +84,7 @@ def cmd_up(args: argparse.Namespace) -> int:
     var = Path(args.var)
     steps = Steps()
     config = StackConfig(var_dir=var, broker_port=args.broker_port, redis_port=args.redis_port,
-                         ports={s: getattr(args, f"{s}_port") for s in SERVICES},
+                         ports={s: getattr(args, f"{s}_port") for s in SERVICE_PORTS},
                          auth_secret=load_or_create_secret(var), contact_key=load_or_create_contact_key(var))
     _make_private(var)
     stack = LocalStack(config, announce=steps)
@@ -110,13 +111,15 @@ def cmd_up(args: argparse.Namespace) -> int:
         status = _wait_indexed(stack, profiles=profiles, opportunities=opportunities, steps=steps)
         steps(f"ready: {status.get('talents')} talents, {status.get('opportunities')} opportunities indexed\n")
         operator = stack.token("operator", OPERATOR_SUBJECT, ttl_seconds=12 * 3600)
+        var_option = "" if args.var == "var" else f" --var {var}"
+        print(f"  web app   {config.url('portal')}   seekers and enterprises register here; operators: "
+              f".venv/bin/talentmatch portal create-operator --login <e-mail>{var_option}")
         for service in SERVICES:
             print(f"  {service:9s} {config.url(service)}   API docs: {config.url(service)}/docs")
         print(f"  dashboard {config.url('matching')}/operator/dashboard#token={operator}")
         print(f"  broker    {config.bootstrap} (Kafka protocol)   redis {config.redis_url}")
         print(f"  logs      {stack.log_dir}/\n")
         print(f"  operator token ({OPERATOR_SUBJECT}, 12 h):\n    export TOKEN={operator}")
-        var_option = "" if args.var == "var" else f" --var {var}"
         print(f"  other accounts: .venv/bin/talentmatch token --role seeker --subject seeker-1{var_option} "
               f"(signed with {var / 'auth-secret'}; roles: {', '.join(ROLES)})")
         print(f"  supervisor: .venv/bin/talentmatch status{var_option} (restarts of each component)\n")
@@ -137,6 +140,24 @@ def _make_private(var: Path) -> None:
     for path in [var, *var.rglob("*")]:
         if not path.is_symlink():
             path.chmod(0o700 if path.is_dir() else path.stat().st_mode & 0o700)
+
+
+def cmd_create_operator(args: argparse.Namespace) -> int:
+    from services.portal.admin import create_operator
+    from services.portal.service import subject_of
+
+    password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass("password: ")
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{(Path(args.var) / 'portal.db').resolve()}"
+    try:
+        account = create_operator(database_url=database_url, login=args.login, password=password)
+    except ValueError as exc:
+        print(f"talentmatch portal create-operator: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # the account exists already, or the database cannot be reached
+        print(f"talentmatch portal create-operator: {getattr(exc, 'message', exc)}", file=sys.stderr)
+        return 1
+    print(f"operator account {subject_of(account)} created for {account.login}")
+    return 0
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -270,7 +291,7 @@ def build_parser() -> argparse.ArgumentParser:
     status.set_defaults(func=cmd_status)
 
     serve = sub.add_parser("serve", help="run one service (as in a container)")
-    serve.add_argument("service", choices=SERVICES)
+    serve.add_argument("service", choices=tuple(SERVICE_PORTS))
     serve.add_argument("--host", default=os.environ.get("HOST", "0.0.0.0"))
     serve.add_argument("--port", type=int, default=0)
     serve.add_argument("--log-level", default=os.environ.get("LOG_LEVEL", "info"))
@@ -303,6 +324,14 @@ def build_parser() -> argparse.ArgumentParser:
         "normalize", help="job titles on stdin (one a line) → JSON lines with their occupations, in order")
     normalize.add_argument("--top", type=_top, default=3, help="occupations per title, 1-20 (default 3)")
     normalize.set_defaults(func=cmd_normalize)
+
+    portal = sub.add_parser("portal", help="web app administration")
+    portal_sub = portal.add_subparsers(dest="portal_command", required=True)
+    operator = portal_sub.add_parser("create-operator", help="create an operator account of the web app")
+    operator.add_argument("--login", required=True, help="the operator's e-mail address (or mobile number)")
+    operator.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    operator.add_argument("--var", default="var", help="the stack's folder (default: var); DATABASE_URL wins")
+    operator.set_defaults(func=cmd_create_operator)
 
     evaluate = sub.add_parser("eval", help="evaluate matching on real postings and on the generated set, and "
                                            "occupation normalization")

@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 
 SERVICES = ("profiles", "jobs", "matching")
 START_TIMEOUT_SECONDS = 180.0  # a start not answering by then is stopped and tried again (matching loads a model)
+WEB_APP = "portal"  # started too when the config gives it a port (``talentmatch up`` does)
 STACK_SUBJECT = "svc-stack"  # the stack's own service account: republish, status polls, totals
 OPERATOR_SUBJECT = "op-local"  # the operator account `talentmatch up` prints a token for
 
@@ -45,7 +46,8 @@ class StackConfig:
     host: str = "127.0.0.1"
     broker_port: int = 19092
     redis_port: int = 16379
-    ports: dict[str, int] = field(default_factory=lambda: {"profiles": 8001, "jobs": 8002, "matching": 8003})
+    ports: dict[str, int] = field(default_factory=lambda: {"profiles": 8001, "jobs": 8002, "matching": 8003,
+                                                           "portal": 8000})
     topic_namespace: str = ""
     topic_partitions: int = 3
     auth_secret: str = field(default_factory=lambda: secrets.token_urlsafe(48))  # signs the bearer tokens
@@ -80,6 +82,11 @@ class LocalStack:
         self._republish_due = False
         self._broker_recovery_due = False
 
+    @property
+    def services(self) -> tuple[str, ...]:
+        """The API services, and the web app when it has a port."""
+        return (*SERVICES, WEB_APP) if WEB_APP in self.config.ports else SERVICES
+
     def token(self, role: Role, subject: str, *, ttl_seconds: int = 12 * 3600, org: str | None = None) -> str:
         """A bearer token these services accept, for ``subject`` acting as ``role`` (bound to ``org``)."""
         return issue_token(self.config.auth_secret, subject=subject, role=role, ttl_seconds=ttl_seconds, org=org)
@@ -109,10 +116,12 @@ class LocalStack:
         }
         if service == "matching":
             env["MATCHING_CHECKPOINT_DIR"] = str((cfg.var_dir / "matching-checkpoint").resolve())
-        if service in ("profiles", "jobs"):
+        if service in ("profiles", "jobs", "portal"):
             env["DATABASE_URL"] = f"sqlite:///{(cfg.var_dir / f'{service}.db').resolve()}"
         if service == "profiles":
             env["CONTACT_ENCRYPTION_KEY"] = cfg.contact_key
+        if service == "portal":  # the web app calls the public APIs with each user's own token
+            env.update({f"{name.upper()}_URL": cfg.url(name) for name in ("profiles", "jobs", "matching")})
         return env
 
     def start(self, *, timeout: float = 120.0) -> None:
@@ -124,11 +133,11 @@ class LocalStack:
                       namespace=self.config.topic_namespace)
         self.announce(f"starting redis (:{self.config.redis_port})")
         self.start_component("redis")
-        for service in SERVICES:
+        for service in self.services:
             self.start_component(service, wait=False)
-        self.announce("starting the services: " + ", ".join(f"{s} :{self.config.ports[s]}" for s in SERVICES)
+        self.announce("starting the services: " + ", ".join(f"{s} :{self.config.ports[s]}" for s in self.services)
                       + " (matching loads its model)")
-        for service in SERVICES:
+        for service in self.services:
             self.wait_healthy(service, timeout=max(1.0, timeout - (time.monotonic() - started)))
             self.announce(f"{service} answers")
         self.board.write()
