@@ -27,6 +27,7 @@ from talentmatch.stack import LocalStack
 
 PROBE_SUBJECT = "seeker-freshness-probe-{n}"
 BEACON_ENTERPRISE = "ent-freshness-beacons"
+BEACON_ORGANIZATION = "新鲜度信标科技有限公司"  # the organization the beacon account is bound to
 
 BEACONS = (
     ("灯塔岗位甲·卫星遥感影像解译工程师", "卫星遥感影像解译、地物分类与变化检测，熟悉遥感影像处理与测绘制图。",
@@ -41,7 +42,8 @@ def _beacons(client: httpx.Client, jobs: str, auth: dict[str, str]) -> list[int]
 
     ids = []
     for title, description, skills in BEACONS:
-        body = {**DemoGenerator(seed=5).job_posting(), "title": title, "description": description, "skills": skills}
+        body = {**DemoGenerator(seed=5).job_posting(), "title": title, "description": description, "skills": skills,
+                "organization": BEACON_ORGANIZATION}
         response = client.post(f"{jobs}/v1/opportunities", json=body, headers=auth)
         response.raise_for_status()
         ids.append(int(response.json()["id"]))
@@ -114,7 +116,8 @@ def run(quick: bool) -> dict[str, Any]:
             httpx.Client(timeout=30) as client, tempfile.TemporaryDirectory() as tmp:
         urls = {s: stack.config.url(s) for s in ("profiles", "jobs", "matching")}
         demo_owners = profile_owners(stack)  # before the probes: the background changes demo profiles only
-        beacons = _beacons(client, urls["jobs"], stack.headers("enterprise", BEACON_ENTERPRISE))
+        beacons = _beacons(client, urls["jobs"],
+                           stack.headers("enterprise", BEACON_ENTERPRISE, org=BEACON_ORGANIZATION))
         probes: list[int] = []
         auth: dict[int, dict[str, str]] = {}
         for n in range(3):

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from talentmatch.stack import DATABASE_SERVICES
+from talentmatch.stack import DATABASE_SERVICES, WEB_APP
 
 CREDENTIAL_FILES = ("auth-secret", "contact-key")  # those of them the stack's var folder holds
 MANIFEST = "manifest.json"
@@ -74,7 +74,8 @@ def backup(var_dir: Path, to: Path, *, now: datetime | None = None) -> Path:
     _private_folder(folder)
     manifest: dict[str, Any] = {"created_at": datetime.now(UTC).isoformat(), "source": str(var_dir.resolve()),
                                 "databases": {}, "credentials": []}
-    for service in DATABASE_SERVICES:
+    present = [WEB_APP] if (var_dir / f"{WEB_APP}.db").is_file() else []  # the portal's accounts, if it ran
+    for service in (*DATABASE_SERVICES, *present):
         target = folder / f"{service}.db"
         _copy_database(var_dir / f"{service}.db", target)
         manifest["databases"][service] = {"file": target.name, **_describe(target)}

@@ -22,14 +22,15 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 @pytest.fixture(scope="session")
 def dense_encoder() -> DenseEncoder:
-    """The packaged all-MiniLM-L6-v2, offline, loaded once per session; 1 thread: a shared box."""
+    """The default model (multilingual-e5-small, converted from its wheel into var/models on first use),
+    offline, loaded once per session; 1 thread: a shared box."""
     return DenseEncoder(threads=1)
 
 
 @pytest.fixture(scope="session")
 def hybrid_encoder(dense_encoder: DenseEncoder) -> HybridEncoder:
     """The model with the lexical channel, weighted as in production."""
-    return HybridEncoder(dense=dense_encoder, lexical=LexicalEncoder(1024), dense_weight=0.5, lexical_weight=0.5)
+    return HybridEncoder(dense=dense_encoder, lexical=LexicalEncoder(1024), dense_weight=0.8, lexical_weight=0.2)
 
 
 @pytest.fixture(scope="session")

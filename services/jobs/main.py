@@ -8,10 +8,12 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from services.jobs.api import admin_router, router
+from services.jobs.api import router
+from services.jobs.deps import get_service
 from services.jobs.models import OutboxMessage
 from services.jobs.service import OpportunityService
 from services.jobs.settings import JobsSettings
+from shared.admin import admin_router
 from shared.auth import install_auth
 from shared.cache import connect_redis
 from shared.db import make_engine, make_session_factory
@@ -47,8 +49,7 @@ def create_app(settings: JobsSettings | None = None) -> FastAPI:
         launcher.start()
         app.state.readiness = lambda: outbox_service_readiness(engine, relay, launcher)
         app.state.service = OpportunityService(
-            sessions=sessions, relay=relay, topic=topic_name(OPPORTUNITIES, settings.topic_namespace)
-        )
+            sessions=sessions, relay=relay, topic=topic_name(OPPORTUNITIES, settings.topic_namespace))
         try:
             yield
         finally:
@@ -61,9 +62,9 @@ def create_app(settings: JobsSettings | None = None) -> FastAPI:
     logging.getLogger("kafka").setLevel(max(logging.WARNING, logging.getLogger().level))
     app = FastAPI(title="Digital Talent Match — jobs", version="1.0.0", lifespan=lifespan)
     install_error_handlers(app)
-    install_body_limit(app, max_bytes=settings.max_request_bytes)
+    install_body_limit(app, max_bytes=settings.max_request_bytes, max_header_bytes=settings.max_header_bytes)
     install_metrics(app, service="jobs")
     install_health(app, ready=lambda: app.state.readiness())
     app.include_router(router)
-    app.include_router(admin_router)
+    app.include_router(admin_router(get_service, records="opportunity or training need"))
     return app

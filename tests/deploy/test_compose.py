@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from shared import serve
 from shared.events.topics import ALL_TOPICS
 
 from ._support import (
@@ -74,9 +75,7 @@ def test_app_services_build_the_one_image_and_override_the_command(name: str) ->
     assert service["build"] == services()["profiles"]["build"]
     assert service["image"] == services()["profiles"]["image"]
     port = APP_SERVICES[name]
-    assert service["command"] == [
-        "uvicorn", f"services.{name}.main:create_app", "--factory", "--host", "0.0.0.0", "--port", str(port),
-    ]
+    assert service["command"] == serve.command(name, host="0.0.0.0", port=port)  # one launcher: shared/serve.py
     assert (ROOT / "services" / name).is_dir()
     main = ROOT / "services" / name / "main.py"
     if main.exists():  # the services are written in parallel with these files

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from shared import serve
 from shared.events.topics import ALL_TOPICS
 
 from ._support import (
@@ -111,9 +112,7 @@ def test_deployment_runs_the_service_from_the_talentmatch_image(name: str) -> No
     c = container(deployment)
     port = APP_SERVICES[name]
     assert c["image"].split(":")[0] == "talentmatch"
-    assert c["command"] == [
-        "uvicorn", f"services.{name}.main:create_app", "--factory", "--host", "0.0.0.0", "--port", str(port),
-    ]
+    assert c["command"] == serve.command(name, host="0.0.0.0", port=port)  # one launcher: shared/serve.py
     assert [(p["name"], p["containerPort"]) for p in c["ports"]] == [("http", port)]
 
 
