@@ -1,7 +1,8 @@
 """Choosing the ranking weights on the real postings' tuning part (``bench.eval_real``).
 
-Coordinate ascent over the dense/lexical split and the bonuses the real labels speak to (city, occupation,
-skill overlap), maximizing precision@10 on the tuning seekers while at least ``MIN_IN_CITY`` of their top 10
+Coordinate ascent over the dense/lexical split, the bonuses the real labels speak to (city, occupation,
+skill overlap; in standard deviations of each query's candidates) and the standing a city bonus needs,
+maximizing precision@10 on the tuning seekers while at least ``MIN_IN_CITY`` of their top 10
 stay in their own city. A weight moves only for a gain of ``MIN_GAIN`` (smaller differences are noise);
 among values within ``MIN_GAIN`` of the best, the one nearest the current weight is kept.
 """
