@@ -32,10 +32,11 @@ class MatchingSettings(ServiceSettings):
     database_url: str = "sqlite:///var/matching.db"
     embedding_model: str = Field("", validation_alias=AliasChoices("embedding_model", "matching_model"))
     # Weights and bonuses chosen on real 拉勾 postings (``python -m bench.eval_real``, tuning part; README,
-    # "Matching quality"): the multilingual dense channel carries most of the similarity, the character
-    # n-grams the rest.
-    dense_weight: float = _matching(0.8, "dense_weight", ge=0.0)
-    lexical_weight: float = _matching(0.2, "lexical_weight", ge=0.0)
+    # "Matching quality"). Among a query's candidates the character n-gram cosines spread about 18 times
+    # wider than the dense model's, so 0.97 / 0.03 gives both channels a comparable say in the order
+    # (0.8 / 0.2 let the n-grams decide it, and cost English seekers, whose Latin n-grams miss Chinese text).
+    dense_weight: float = _matching(0.97, "dense_weight", ge=0.0)
+    lexical_weight: float = _matching(0.03, "lexical_weight", ge=0.0)
     lexical_dim: int = _matching(1024, "lexical_dim", ge=16, le=1 << 20)
     embed_batch_size: int = _matching(32, "embed_batch_size", ge=1, le=1024)
     torch_threads: int = _matching(0, "torch_threads", ge=0)  # 0: torch's default (one per core)
@@ -52,21 +53,24 @@ class MatchingSettings(ServiceSettings):
     index_approx_threshold: int = _matching(100_000, "index_approx_threshold", ge=1)
     index_nprobe: int = _matching(32, "index_nprobe", ge=1)
 
-    # Structured bonuses added to the similarity (about 0.8-0.9 for the top candidates; the spread among
-    # them is a few hundredths). Chosen on real postings (``bench.eval_real``, the tuning part, precision@10
-    # with at least 60% of the top 10 in the seeker's city): a city bonus of 0.04 keeps about 80% in town
-    # without lifting far-off matches (0.24, chosen on the generator's labels, put 94% in town and lost
-    # precision); the skill overlap and the shared occupation break near-ties. The wanted-kind bonus orders
-    # kinds when a seeker widens past the wanted ones (they filter by default); level and hiring commitment
-    # are product choices no label speaks to.
-    bonus_skill_overlap: float = _matching(0.1, "bonus_skill_overlap", ge=0.0)  # times the Jaccard
-    bonus_same_city: float = _matching(0.04, "bonus_same_city", ge=0.0)
-    bonus_desired_city: float = _matching(0.04, "bonus_desired_city", ge=0.0)
-    bonus_wanted_kind: float = _matching(0.12, "bonus_wanted_kind", ge=0.0)
-    bonus_level: float = _matching(0.02, "bonus_level", ge=0.0)
-    bonus_hiring_commitment: float = _matching(0.03, "bonus_hiring_commitment", ge=0.0)
+    # Structured bonuses, each counted in standard deviations of the query's candidate similarities
+    # (domain/fusion.py: the dense model's top 100 lie within a few hundredths, so a fixed bonus either
+    # swamps the similarity or vanishes). Chosen on real postings (``bench.eval_real``, the tuning part,
+    # precision@10 with at least 60% of the top 10 in the seeker's city): the city bonus counts only for items
+    # standing ``city_min_standing`` above their candidates' mean, a tie-breaker among comparable items; the
+    # skill overlap and the shared occupation break near-ties. The wanted-kind bonus orders kinds when a
+    # seeker widens past the wanted ones (they filter by default); level and hiring commitment are product
+    # choices no label speaks to (their previous fixed values, 0.12 / 0.02 / 0.03, over the real candidates'
+    # spread of about 0.01).
+    bonus_skill_overlap: float = _matching(0.5, "bonus_skill_overlap", ge=0.0)  # times the Jaccard
+    bonus_same_city: float = _matching(1.5, "bonus_same_city", ge=0.0)
+    bonus_desired_city: float = _matching(1.5, "bonus_desired_city", ge=0.0)
+    city_min_standing: float = _matching(0.5, "city_min_standing")
+    bonus_wanted_kind: float = _matching(10.0, "bonus_wanted_kind", ge=0.0)
+    bonus_level: float = _matching(2.0, "bonus_level", ge=0.0)
+    bonus_hiring_commitment: float = _matching(3.0, "bonus_hiring_commitment", ge=0.0)
     # Occupation signal: both sides have the same primary CSCO occupation, or else the same digital field.
-    bonus_same_occupation: float = _matching(0.03, "bonus_same_occupation", ge=0.0)
+    bonus_same_occupation: float = _matching(0.5, "bonus_same_occupation", ge=0.0)
     bonus_same_field: float = _matching(0.0, "bonus_same_field", ge=0.0)
     # A similarity this high is evidence of fit by itself (else a matched skill or the same occupation is
     # needed): an item without evidence is not listed and gets no city bonus (domain/ranking_rules.py).
