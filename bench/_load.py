@@ -5,7 +5,8 @@ Loopback only; every loop is bounded in requests and seconds.
 - ``{"mode": "closed", "urls": [...], "authorizations": [...], "authorization_of": [...], "concurrency": 8,
   "seconds": 5, "max_requests": 20000}``: each worker sends the next URL (with the ``Authorization``
   header ``authorizations[authorization_of[i]]`` of URL ``i``, if given) as soon as its previous answer
-  came; latencies of every request.
+  came; latencies of every request. With ``"bodies": [...]`` each request is a POST of ``bodies[i]`` (JSON)
+  to URL ``i`` instead of a GET.
 - ``{"mode": "paced", "base": "http://127.0.0.1:PORT", "rate": 100, "seconds": 30, "ids": [...],
   "texts": [...], "authorizations": {"<id>": "Bearer …"}}``: PATCH a random profile's ``skills_text``
   ``rate`` times a second (open loop), each as the profile's owner.
@@ -38,6 +39,7 @@ def closed_loop(spec: dict[str, Any]) -> dict[str, Any]:
     urls: list[str] = spec["urls"]
     authorizations: list[str] = spec.get("authorizations") or []
     authorization_of: list[int] = spec.get("authorization_of") or []
+    bodies: list[Any] = spec.get("bodies") or []
     if authorization_of and len(authorization_of) != len(urls):
         raise SystemExit("one authorization index per URL, or none")
     for url in {urlsplit(u).netloc: u for u in urls}.values():
@@ -62,7 +64,10 @@ def closed_loop(spec: dict[str, Any]) -> dict[str, Any]:
                            if authorization_of else None)
                 start = time.perf_counter()
                 try:
-                    ok = client.get(urls[n % len(urls)], headers=headers).status_code == 200
+                    url = urls[n % len(urls)]
+                    answer = (client.post(url, json=bodies[n % len(bodies)], headers=headers) if bodies
+                              else client.get(url, headers=headers))
+                    ok = answer.status_code == 200
                 except httpx.HTTPError:
                     ok = False
                 mine.append(time.perf_counter() - start)

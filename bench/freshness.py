@@ -72,7 +72,7 @@ def _probe(client: httpx.Client, urls: dict[str, str], talent: int, beacon: int,
     raise TimeoutError(f"talent {talent} still not showing beacon {beacon} after {timeout:.0f}s")
 
 
-def _background(stack: LocalStack, base: str, owners: dict[int, str], *, rate: float, seconds: float,
+def background_load(stack: LocalStack, base: str, owners: dict[int, str], *, rate: float, seconds: float,
                 out: Path) -> subprocess.Popen[bytes]:
     """The paced PATCH load in another process, each change sent by the profile's own seeker."""
     from talentmatch.demo.generate import DemoGenerator
@@ -133,7 +133,7 @@ def run(quick: bool) -> dict[str, Any]:
         idle = _probes(client, urls, probes, beacons, state, auth, count=idle_probes, until=None,
                        desc="idle probes")
         out = Path(tmp) / "background.json"
-        background = _background(stack, urls["profiles"], demo_owners, rate=rate, seconds=seconds, out=out)
+        background = background_load(stack, urls["profiles"], demo_owners, rate=rate, seconds=seconds, out=out)
         time.sleep(2.0)  # let the background reach its steady rate
         loaded = _probes(client, urls, probes, beacons, state, auth, count=10_000,
                          until=time.perf_counter() + seconds - 4.0, desc="probes under load")

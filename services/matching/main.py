@@ -31,6 +31,7 @@ from services.matching.metrics.served import ServedListsMiddleware
 from services.matching.metrics.store import FiguresStore
 from services.matching.service import MatchingService, ranking_weights
 from services.matching.settings import MatchingSettings
+from services.matching.threads import NativeThreads
 from shared.auth import install_auth
 from shared.cache import JsonCache, connect_redis
 from shared.events.topics import FEEDBACK, topic_name
@@ -50,6 +51,7 @@ def create_app(settings: MatchingSettings | None = None, *, encoder: HybridEncod
     """The app of ``settings.role``; ``encoder`` and ``normalizer`` let tests share one loaded model and one
     occupation normalizer across apps."""
     settings = settings or MatchingSettings()
+    NativeThreads(settings.thread_budget()).configure()  # BLAS: one count per process (threads.py)
     if settings.role == "embedder":
         return create_embedder_app(settings)
     # The served-lists middleware is added now, so the figures and their metrics exist before the lifespan

@@ -8,6 +8,7 @@ from pydantic import AliasChoices, Field, model_validator
 
 from services.matching.domain.embedding_backends import Backend
 from services.matching.domain.encoders import TextView
+from services.matching.threads import ThreadBudget
 from shared.settings import ServiceSettings
 
 
@@ -31,7 +32,11 @@ class MatchingSettings(ServiceSettings):
     lexical_weight: float = _matching(0.5, "lexical_weight", ge=0.0)
     lexical_dim: int = _matching(1024, "lexical_dim", ge=16, le=1 << 20)
     embed_batch_size: int = _matching(32, "embed_batch_size", ge=1, le=1024)
-    torch_threads: int = _matching(0, "torch_threads", ge=0)  # 0: torch's default (one per core)
+    # Native threads per role (services/matching/threads.py, README "Configuration"); 0: the library's own
+    # default (one per core). torch_threads sizes the encoder (torch's pool, or OpenVINO's/ONNX's streams).
+    torch_threads: int = _matching(0, "torch_threads", ge=0)
+    blas_threads: int = _matching(1, "blas_threads", ge=0)  # OpenBLAS, process-wide: queries and ingest
+    ingest_openmp_threads: int = _matching(1, "ingest_openmp_threads", ge=0)  # FAISS in the consumer thread
     max_text_chars: int = _matching(2000, "max_text_chars", ge=50)
     # Dense runtime (see domain/embedding_backends.py): torch | onnx | openvino | openvino-int8;
     # exported models are built at first use into model_cache_dir, never downloaded. openvino runs
@@ -84,6 +89,9 @@ class MatchingSettings(ServiceSettings):
     # (AUTH_SECRET, docs/security.md).
     coverage_threshold: float = _matching(0.5, "coverage_threshold")  # score a match needs to cover a talent
     feedback_timeout_seconds: float = _matching(10.0, "feedback_timeout_seconds", gt=0)  # broker ack wait
+
+    def thread_budget(self) -> ThreadBudget:
+        return ThreadBudget(blas=self.blas_threads, ingest_openmp=self.ingest_openmp_threads)
 
     @model_validator(mode="after")
     def _some_weight(self) -> MatchingSettings:
