@@ -86,7 +86,8 @@ def _phases(stack: LocalStack, *, profiles: int, rounds: int, seconds: float, co
     rounds_of("idle")
     with tempfile.TemporaryDirectory() as tmp:
         span = rounds * len(scenarios) * (seconds + 3.0) + 10.0
-        writer = background_load(stack, stack.config.url("profiles"), profile_owners(stack), rate=rate, seconds=span, out=Path(tmp) / "bg.json")
+        writer = background_load(stack, stack.config.url("profiles"), profile_owners(stack), rate=rate,
+                                 seconds=span, out=Path(tmp) / "bg.json")
         time.sleep(3.0)  # the background reaches its rate and matching starts applying
         rounds_of("ingest")
         writer.terminate()
@@ -116,7 +117,9 @@ def run(quick: bool, *, rate: float, compare: bool) -> dict[str, Any]:
     header("queries under contention: idle vs during ingest", quick,
            f"{profiles} profiles, {opportunities} opportunities; {concurrency} client threads, {rounds} rounds of "
            f"{seconds:.0f}s per scenario and phase; background {rate:.0f} profile changes/s (another process)")
-    configs: dict[str, dict[str, str]] = {"per-role threads (defaults)": {}} | ({"library defaults": LIBRARY_DEFAULTS} if compare else {})
+    configs: dict[str, dict[str, str]] = {"per-role threads (defaults)": {}}
+    if compare:
+        configs["library defaults"] = LIBRARY_DEFAULTS
     summary: list[dict[str, Any]] = []
     for config, env in configs.items():
         with demo_stack(profiles=profiles, opportunities=opportunities, env=env) as stack:

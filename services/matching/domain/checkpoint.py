@@ -125,6 +125,8 @@ def _write_zip(out: IO[bytes], checkpoint: Checkpoint, fingerprint: Fingerprint)
             _npy(zf, f"{side}.vectors.npy", np.asarray(copy.vectors, dtype=np.float32))
             _npy(zf, f"{side}.versions.npy",
                  np.asarray(sorted(copy.versions.items()), dtype=np.int64).reshape(-1, 2))
+            _npy(zf, f"{side}.digests.npy",
+                 np.asarray(sorted(copy.digests.items()), dtype=np.int64).reshape(-1, 2))
             _blob(zf, f"{side}.docs.pickle", pickle.dumps(copy.docs, protocol=pickle.HIGHEST_PROTOCOL))
         if checkpoint.figures is not None:
             _blob(zf, "figures.pickle", pickle.dumps(checkpoint.figures, protocol=pickle.HIGHEST_PROTOCOL))
@@ -161,8 +163,10 @@ def _side(zf: zipfile.ZipFile, side: str) -> SideCopy:
     ids = _array(zf, f"{side}.ids.npy")
     versions = _array(zf, f"{side}.versions.npy")
     docs = pickle.loads(zf.read(f"{side}.docs.pickle"))  # our own file: see the module doc
+    # Text digests: absent from earlier checkpoints, whose records are re-embedded at their next change.
+    digests = _array(zf, f"{side}.digests.npy") if f"{side}.digests.npy" in zf.namelist() else ()
     return SideCopy(ids=[int(i) for i in ids], vectors=_array(zf, f"{side}.vectors.npy"), docs=docs,
-                    versions={int(i): int(v) for i, v in versions})
+                    versions={int(i): int(v) for i, v in versions}, digests={int(i): int(d) for i, d in digests})
 
 
 def read(directory: Path, fingerprint: Fingerprint) -> Checkpoint | None:

@@ -4,15 +4,21 @@ Applying is split in three steps so embedding and indexing can later live in dif
 ``plan`` (pick the events that matter, build documents and texts) → ``encoder.encode(plan.texts)``
 → ``commit`` (re-check versions, write index and documents under the lock).
 Versions survive deletes (tombstones), so a replayed or late event never resurrects a record.
+
+Only what changed is embedded: ``plan`` keeps a record's newest event of the batch (the superseded ones
+are never embedded), and an upsert whose text (what the model reads) has the digest of the text the
+record's vector was made from keeps that vector — its documents and versions still update (city, wanted
+kinds, open to work, ...), its vector is neither re-embedded nor rewritten in the index.
 """
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Generic, Literal, TypeVar
 
 import numpy as np
@@ -49,6 +55,7 @@ class SideState(Generic[DocT]):
     index: VectorIndex
     docs: dict[int, DocT] = field(default_factory=dict)
     versions: dict[int, int] = field(default_factory=dict)
+    digests: dict[int, int] = field(default_factory=dict)  # of the text each indexed vector was made from
 
     def deleted(self, record_id: int) -> bool:
         return record_id in self.versions and record_id not in self.docs
@@ -63,6 +70,8 @@ class Change:
     version: int
     doc: TalentDoc | OpportunityDoc | None = None
     text: str = ""
+    digest: int = 0  # of ``text``
+    keeps_vector: bool = False  # the record's indexed vector was made from this same text: not embedded
 
 
 @dataclass(frozen=True)
@@ -76,8 +85,13 @@ class Plan:
         return [c for c in self.changes if c.doc is not None]
 
     @property
+    def to_embed(self) -> list[Change]:
+        """The upserts whose text the model must read (in ``texts`` order)."""
+        return [c for c in self.changes if c.doc is not None and not c.keeps_vector]
+
+    @property
     def texts(self) -> list[str]:
-        return [c.text for c in self.upserts]
+        return [c.text for c in self.to_embed]
 
 
 @dataclass(frozen=True)
@@ -86,6 +100,7 @@ class AppliedBatch:
     upserted: int
     deleted: int
     ignored: int
+    embedded: int  # upserts whose text was embedded; the others kept their vector
     changed: frozenset[Side]
     generation: int
 
@@ -155,7 +170,14 @@ class MatchingState:
             given[(side, event.record_id, event.record_version)] = found
         changes = [self._change(side, event, given.get((side, event.record_id, event.record_version)))
                    for (side, _), event in fresh]
+        with self._lock:
+            changes = [replace(c, keeps_vector=True) if self._same_text(c) else c for c in changes]
         return Plan(changes=tuple(changes), events=len(events), ignored=len(events) - len(changes))
+
+    def _same_text(self, change: Change) -> bool:
+        state = self._side(change.side)
+        return (change.doc is not None and state.digests.get(change.record_id) == change.digest
+                and change.record_id in state.index)
 
     def _change(self, side: Side, event: AnyEvent, tags: Tags | None) -> Change:
         doc: TalentDoc | OpportunityDoc | None = None
@@ -166,14 +188,15 @@ class MatchingState:
         elif isinstance(event, OpportunityUpsertedV1) and tags is not None:
             doc, text = opportunity_document(event.record_id, event.opportunity,
                                              max_chars=self.max_text_chars, owner=event.owner_id, tags=tags)
-        return Change(side=side, record_id=event.record_id, version=event.record_version, doc=doc, text=text)
+        return Change(side=side, record_id=event.record_id, version=event.record_version, doc=doc, text=text,
+                      digest=text_digest(text) if doc is not None else 0)
 
     def commit(self, plan: Plan, vectors: Vectors, *,
                offsets: Mapping[str, int] | None = None) -> AppliedBatch:
         """Write the plan (``vectors`` are the rows of ``plan.texts``); one add and one remove per side."""
-        upserts = plan.upserts
+        upserts = plan.to_embed
         if len(vectors) != len(upserts):
-            raise ValueError(f"{len(vectors)} vectors for {len(upserts)} upserts")
+            raise ValueError(f"{len(vectors)} vectors for {len(upserts)} texts to embed")
         with self._write_lock:
             batch = self._commit(plan, vectors, upserts, offsets)
             self._rebuild_grown()
@@ -190,14 +213,18 @@ class MatchingState:
                 todo = [c for c in plan.changes
                         if c.side == side and c.version > state.versions.get(c.record_id, 0)]
                 ignored += sum(1 for c in plan.changes if c.side == side) - len(todo)
-                adds = [c for c in todo if c.doc is not None]
+                # A kept vector is still the one indexed unless a restore came between plan and commit.
+                stale = [c for c in todo if c.keeps_vector and not self._same_text(c)]
+                if stale:
+                    raise RuntimeError(f"{len(stale)} kept vectors vanished between plan and commit")
+                adds = [c for c in todo if c.doc is not None and not c.keeps_vector]
                 removes = [c.record_id for c in todo if c.doc is None]
                 if adds:
                     state.index.upsert_many([c.record_id for c in adds],
                                             vectors[[row_of[id(c)] for c in adds]])
                 state.index.remove_many(removes)
                 _record(state, todo)
-                upserted += len(adds)
+                upserted += sum(1 for c in todo if c.doc is not None)
                 deleted += len(removes)
                 if todo:
                     changed.add(side)
@@ -206,7 +233,7 @@ class MatchingState:
                 self.offsets.update(offsets)
             generation = self.generation
         return AppliedBatch(events=plan.events, upserted=upserted, deleted=deleted,
-                            ignored=plan.ignored + ignored, changed=frozenset(changed),
+                            ignored=plan.ignored + ignored, embedded=len(upserts), changed=frozenset(changed),
                             generation=generation)
 
     def _rebuild_grown(self) -> None:
@@ -258,6 +285,7 @@ class SideCopy:
     vectors: Vectors
     docs: dict[int, TalentDoc] | dict[int, OpportunityDoc]
     versions: dict[int, int]  # deleted records keep theirs (tombstones)
+    digests: dict[int, int] = field(default_factory=dict)  # of the texts the vectors were made from
 
     @classmethod
     def empty(cls, dim: int) -> SideCopy:
@@ -274,14 +302,16 @@ class StateCopy:
 
 def _copy_side(state: SideState[TalentDoc] | SideState[OpportunityDoc]) -> SideCopy:
     ids, vectors = state.index.export()
-    return SideCopy(ids=ids, vectors=vectors, docs=state.docs.copy(), versions=dict(state.versions))
+    return SideCopy(ids=ids, vectors=vectors, docs=state.docs.copy(), versions=dict(state.versions),
+                    digests=dict(state.digests))
 
 
 def _side_from(copy: SideCopy, dim: int, config: IndexConfig) -> SideState[Any]:
     if len(copy.ids) != len(copy.vectors) or set(copy.ids) != set(copy.docs):
         raise ValueError("a side's ids, vectors and documents disagree")
     index = VectorIndex.build(dim, copy.ids, copy.vectors, config=config)
-    return SideState(index, docs=dict(copy.docs), versions=dict(copy.versions))
+    digests = {i: d for i, d in copy.digests.items() if i in copy.docs}
+    return SideState(index, docs=dict(copy.docs), versions=dict(copy.versions), digests=digests)
 
 
 def _record(state: SideState[TalentDoc] | SideState[OpportunityDoc], changes: list[Change]) -> None:
@@ -291,8 +321,15 @@ def _record(state: SideState[TalentDoc] | SideState[OpportunityDoc], changes: li
         state.versions[change.record_id] = change.version
         if change.doc is None:
             docs.pop(change.record_id, None)
+            state.digests.pop(change.record_id, None)
         else:
             docs[change.record_id] = change.doc
+            state.digests[change.record_id] = change.digest
+
+
+def text_digest(text: str) -> int:
+    """64 bits of BLAKE2b: two different texts share one with odds of about 1 in 2^64."""
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little", signed=True)
 
 
 def _empty(dim: int) -> Vectors:
