@@ -102,7 +102,7 @@ def build_runtime(settings: MatchingSettings, enc: HybridEncoder, redis_client: 
                       local_entries=settings.cache_local_entries)
     state = MatchingState(enc.dim, max_text_chars=settings.max_text_chars,
                           index=IndexConfig(approx_threshold=settings.index_approx_threshold,
-                                            nprobe=settings.index_nprobe),
+                                            nprobe=settings.index_nprobe, storage=settings.index_storage),
                           normalizer=normalizer)  # built by the consumer's thread
     checkpointer = (Checkpointer(directory=Path(settings.checkpoint_dir), state=state, encoder=enc,
                                  max_text_chars=settings.max_text_chars, figures=figures,

@@ -8,6 +8,7 @@ from pydantic import AliasChoices, Field, model_validator
 
 from services.matching.domain.embedding_backends import Backend
 from services.matching.domain.encoders import TextView
+from services.matching.domain.index import Storage
 from services.matching.threads import ThreadBudget
 from shared.settings import ServiceSettings
 
@@ -49,6 +50,9 @@ class MatchingSettings(ServiceSettings):
     # Vector index: exact (flat) below the threshold, approximate (IVF) from it on.
     index_approx_threshold: int = _matching(100_000, "index_approx_threshold", ge=1)
     index_nprobe: int = _matching(32, "index_nprobe", ge=1)
+    # How the IVF kind stores vectors: sq8 (8-bit codes, ~1.4 KB a record) or float32 (~5.6 KB);
+    # ``bench.memory`` compares bytes and recall.
+    index_storage: Storage = _matching("sq8", "index_storage")
 
     # Structured bonuses added to the similarity (about 0.4-0.7 for the top candidates). Chosen with
     # ``python -m bench.eval_matching --tune`` (README, "Matching quality"): the seeker's cities and wanted

@@ -4,7 +4,9 @@
   twice keeps both copies), so an upsert removes the old vector first; ``IndexIDMap2`` keeps the
   id → row map, which allows ``reconstruct(id)``. Removal is O(n) per call, hence one batched
   ``remove_ids`` per micro-batch.
-- ``ivf``: ``IndexIVFFlat`` with spherical k-means centroids and a hash-table direct map, so
+- ``ivf``: ``IndexIVFFlat`` (``storage="float32"``) or ``IndexIVFScalarQuantizer`` with 8-bit codes of the
+  residuals (``storage="sq8"``: a quarter of the bytes, each dimension's range trained on the sample) with
+  spherical k-means centroids and a hash-table direct map, so
   ``reconstruct(id)`` and ``remove_ids`` work on record ids directly. A query scans ``nprobe`` of the
   ``nlist`` lists; a filtered query that finds too few widens both ``k`` and ``nprobe`` until it is
   exhaustive, so a rare filter still gets exact results.
@@ -28,6 +30,7 @@ import numpy as np
 from services.matching.domain.encoders import Vectors
 
 IndexKind = Literal["flat", "ivf"]
+Storage = Literal["float32", "sq8"]
 _faiss: Any = faiss  # its bundled stubs lack DirectMap and the keyword search parameters
 
 
@@ -38,6 +41,7 @@ class IndexConfig:
     train_per_list: int = 32  # k-means sample size per list
     kmeans_iterations: int = 10
     seed: int = 1234
+    storage: Storage = "float32"  # of the IVF kind's vectors; the flat kind (small, untrained) keeps float32
 
     def nlist(self, n: int) -> int:
         """Lists for ``n`` vectors: the power of two nearest to 2·sqrt(n), within [16, 16384]."""
@@ -79,7 +83,12 @@ class VectorIndex:
         n = len(sample)
         self.nlist = min(self.config.nlist(n), max(1, n // 4))
         self._quantizer = faiss.IndexFlatIP(self.dim)  # referenced here: the IVF index does not own it
-        ivf = faiss.IndexIVFFlat(self._quantizer, self.dim, self.nlist, faiss.METRIC_INNER_PRODUCT)
+        ivf: Any
+        if self.config.storage == "sq8":
+            ivf = faiss.IndexIVFScalarQuantizer(self._quantizer, self.dim, self.nlist, faiss.ScalarQuantizer.QT_8bit,
+                                                faiss.METRIC_INNER_PRODUCT)
+        else:
+            ivf = faiss.IndexIVFFlat(self._quantizer, self.dim, self.nlist, faiss.METRIC_INNER_PRODUCT)
         ivf.cp.spherical = True
         ivf.cp.niter = self.config.kmeans_iterations
         ivf.cp.seed = self.config.seed
@@ -111,6 +120,10 @@ class VectorIndex:
     def stored(self) -> int:
         """Vectors FAISS holds: ``len(self)`` unless an id was added twice."""
         return int(self._index.ntotal)
+
+    def memory_bytes(self) -> int:
+        """What FAISS holds for this index (codes, ids, lists, centroids): its serialized size."""
+        return len(faiss.serialize_index(self._index))
 
     def __contains__(self, record_id: object) -> bool:
         return record_id in self._ids
