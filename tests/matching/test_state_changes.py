@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import pytest
 
 from services.matching.checkpointing import Checkpointer
+from services.matching.domain.documents import Tags, record_tags
 from services.matching.domain.encoders import HybridEncoder
 from services.matching.domain.occupations import OccupationNormalizer
 from services.matching.domain.state import MatchingState
@@ -82,3 +86,23 @@ def test_text_digests_survive_a_checkpoint(occupation_normalizer: OccupationNorm
     batch = restored.apply([profile(1, 2, skills_text=TEXT, city="北京市")], encoder)
     assert encoder.calls == [] and batch.embedded == 0
     assert restored.talents.docs[1].city == "北京市"
+
+
+def test_an_unchanged_talent_skips_tagging_and_a_changed_one_is_tagged(
+        occupation_normalizer: OccupationNormalizer, lexical_encoder: HybridEncoder,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    tagged: list[int] = []
+
+    def counting(snapshots: Sequence[Any], **kwargs: Any) -> list[Tags]:
+        tagged.append(len(snapshots))
+        return record_tags(snapshots, **kwargs)
+
+    monkeypatch.setattr("services.matching.domain.state.record_tags", counting)
+    state = _state(occupation_normalizer, lexical_encoder)
+    state.apply([profile(1, 1, skills_text=TEXT), profile(2, 1, skills_text=TEXT)], lexical_encoder)
+    first = state.talents.docs[1]
+    state.apply([profile(1, 2, skills_text=TEXT, open_to_work=False),
+                 profile(2, 2, skills_text=TEXT, certificates=[{"name": "数字技术工程师"}])], lexical_encoder)
+    assert tagged == [2, 1]  # record 1 kept its tags; record 2's certificates are tagging input
+    assert state.talents.docs[1].occupations == first.occupations
+    assert state.talents.docs[1].open_to_work is False

@@ -6,9 +6,11 @@ Applying is split in three steps so embedding and indexing can later live in dif
 Versions survive deletes (tombstones), so a replayed or late event never resurrects a record.
 
 Only what changed is embedded: ``plan`` keeps a record's newest event of the batch (the superseded ones
-are never embedded), and an upsert whose text (what the model reads) has the digest of the text the
-record's vector was made from keeps that vector — its documents and versions still update (city, wanted
-kinds, open to work, ...), its vector is neither re-embedded nor rewritten in the index.
+are never embedded), and an upsert whose content digest equals the one its indexed vector was made from
+keeps that vector — its document and version still update (city, wanted kinds, open to work, ...), its
+vector is neither re-embedded nor rewritten in the index. A talent's digest covers what its tags and its
+text are derived from (skills, certificates, free text), so an unchanged talent also keeps its tags and
+skips tagging; an opportunity's covers its text (its tags read fields beyond it).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from shared.events.contracts import (
     OpportunityUpsertedV1,
     ProfileDeletedV1,
     ProfileEvent,
+    ProfileSnapshot,
     ProfileUpsertedV1,
 )
 
@@ -160,6 +163,13 @@ class MatchingState:
             fresh = [(key, e) for key, e in newest.items()
                      if e.record_version > self._side(key[0]).versions.get(key[1], 0)]
         given = dict(tags or {})
+        with self._lock:
+            for (side, _), event in fresh:
+                record = (side, event.record_id, event.record_version)
+                if record not in given and isinstance(event, ProfileUpsertedV1):
+                    kept = self._kept_tags(event)
+                    if kept is not None:
+                        given[record] = kept
         untagged = [(side, e) for (side, _), e in fresh if isinstance(e, ProfileUpsertedV1 | OpportunityUpsertedV1)
                     and (side, e.record_id, e.record_version) not in given]
         snapshots = [e.profile if isinstance(e, ProfileUpsertedV1) else e.opportunity for _, e in untagged]
@@ -173,6 +183,13 @@ class MatchingState:
         with self._lock:
             changes = [replace(c, keeps_vector=True) if self._same_text(c) else c for c in changes]
         return Plan(changes=tuple(changes), events=len(events), ignored=len(events) - len(changes))
+
+    def _kept_tags(self, event: ProfileUpsertedV1) -> Tags | None:
+        """The talent's stored tags, if what they were derived from is unchanged (holds the lock)."""
+        doc = self.talents.docs.get(event.record_id)
+        if doc is None or self.talents.digests.get(event.record_id) != talent_digest(event.profile):
+            return None
+        return Tags(doc.skills, doc.occupations)
 
     def _same_text(self, change: Change) -> bool:
         state = self._side(change.side)
@@ -189,7 +206,8 @@ class MatchingState:
             doc, text = opportunity_document(event.record_id, event.opportunity,
                                              max_chars=self.max_text_chars, owner=event.owner_id, tags=tags)
         return Change(side=side, record_id=event.record_id, version=event.record_version, doc=doc, text=text,
-                      digest=text_digest(text) if doc is not None else 0)
+                      digest=0 if doc is None else talent_digest(event.profile)
+                      if isinstance(event, ProfileUpsertedV1) else text_digest(text))
 
     def commit(self, plan: Plan, vectors: Vectors, *,
                offsets: Mapping[str, int] | None = None) -> AppliedBatch:
@@ -330,6 +348,12 @@ def _record(state: SideState[TalentDoc] | SideState[OpportunityDoc], changes: li
 def text_digest(text: str) -> int:
     """64 bits of BLAKE2b: two different texts share one with odds of about 1 in 2^64."""
     return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little", signed=True)
+
+
+def talent_digest(profile: ProfileSnapshot) -> int:
+    """Of what a talent's tags and text are derived from (``record_tags``, ``talent_document``)."""
+    parts = ["\x1f".join(profile.skills), "\x1f".join(c.name for c in profile.certificates), profile.skills_text]
+    return text_digest("\x1e".join(parts))
 
 
 def _empty(dim: int) -> Vectors:
