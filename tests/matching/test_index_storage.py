@@ -3,6 +3,8 @@ of the bytes, near-identical neighbours."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from services.matching.domain.index import IndexConfig, VectorIndex
@@ -44,3 +46,21 @@ def test_sq8_upserts_removes_reconstructs_and_rebuilds_as_float32_does() -> None
     assert index.search(vectors[7], 2)[0][0] in {3, 7}
     again = index.rebuilt()
     assert again.config.storage == "sq8" and again.kind == "ivf" and len(again) == 999
+
+
+def test_a_snapshot_streams_to_a_file_and_back_in_its_own_storage(tmp_path: Path) -> None:
+    vectors = _clustered(2000, seed=2)
+    index = _ivf("sq8", vectors)
+    snapshot = index.snapshot()
+    index.remove_many([1, 2, 3])  # the live index moves on; the snapshot does not
+    path = tmp_path / "index.faiss"
+    with open(path, "wb") as out:
+        snapshot.write(out)
+    assert path.stat().st_size < 2000 * DIM * 4 / 2  # codes of a byte per value (float32: four), ids, lists
+    with open(path, "rb") as data:
+        loaded = VectorIndex.read(data, DIM, range(2000), trained_for=snapshot.trained_for)
+    assert (loaded.kind, loaded.storage, len(loaded), loaded.stored) == ("ivf", "sq8", 2000, 2000)
+    assert [loaded.search(v, 1)[0][0] for v in vectors[:20]] == list(range(20))
+    assert loaded.remove_many([1]) == 1 and 1 not in loaded
+    adopted = loaded.adopt(IndexConfig(approx_threshold=100, storage="float32"))
+    assert adopted.storage == "float32" and len(adopted) == 1999

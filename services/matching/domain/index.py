@@ -11,6 +11,9 @@
   ``nlist`` lists; a filtered query that finds too few widens both ``k`` and ``nprobe`` until it is
   exhaustive, so a rare filter still gets exact results.
 
+A checkpoint takes ``snapshot()`` (a clone in the index's own storage: 8-bit codes stay codes, no decoded
+float32 copy) and streams it to its file with ``write``; ``read`` streams it back.
+
 The kind follows the size (``IndexConfig.approx_threshold``): the owner asks ``needs_rebuild()`` after
 writing and swaps in ``rebuilt()``, which reads this index (safe next to searches) and returns a new one;
 an IVF index is also rebuilt once it has grown 4× past the size its centroids were trained for.
@@ -22,7 +25,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import IO, Any, Literal
 
 import faiss
 import numpy as np
@@ -31,7 +34,7 @@ from services.matching.domain.encoders import Vectors
 
 IndexKind = Literal["flat", "ivf"]
 Storage = Literal["float32", "sq8"]
-_faiss: Any = faiss  # its bundled stubs lack DirectMap and the keyword search parameters
+_faiss: Any = faiss  # its bundled stubs lack DirectMap, the keyword search parameters and the callback I/O
 
 
 @dataclass(frozen=True)
@@ -120,6 +123,45 @@ class VectorIndex:
     def stored(self) -> int:
         """Vectors FAISS holds: ``len(self)`` unless an id was added twice."""
         return int(self._index.ntotal)
+
+    @classmethod
+    def _wrapping(cls, dim: int, inner: Any, ids: Iterable[int], *, config: IndexConfig,
+                  trained_for: int) -> VectorIndex:
+        index = cls(dim, config=config)
+        index._index = inner
+        index._ids = set(ids)
+        if isinstance(inner, faiss.IndexIVF):
+            index.kind, index.nlist, index.trained_for = "ivf", int(inner.nlist), trained_for
+            inner.nprobe = min(config.nprobe, index.nlist)
+        return index
+
+    def snapshot(self) -> VectorIndex:
+        """A detached copy in this index's own storage (what a checkpoint holds while it is written)."""
+        return VectorIndex._wrapping(self.dim, faiss.clone_index(self._index), self._ids, config=self.config,
+                                     trained_for=self.trained_for)
+
+    def write(self, out: IO[bytes]) -> None:
+        """Stream FAISS's own format to ``out`` (no second buffer of the whole index)."""
+        faiss.write_index(self._index, _faiss.PyCallbackIOWriter(out.write))
+
+    @classmethod
+    def read(cls, data: IO[bytes], dim: int, ids: Iterable[int], *, trained_for: int) -> VectorIndex:
+        """An index ``write`` wrote; ``adopt`` gives it the running configuration."""
+        inner = faiss.read_index(_faiss.PyCallbackIOReader(data.read))
+        if inner.d != dim or (inner.ntotal == 0) != (not ids):
+            raise ValueError(f"a stored index of width {inner.d} and {inner.ntotal} vectors does not fit")
+        return cls._wrapping(dim, inner, ids, config=IndexConfig(), trained_for=trained_for)
+
+    @property
+    def storage(self) -> Storage:
+        return "sq8" if isinstance(self._index, faiss.IndexIVFScalarQuantizer) else "float32"
+
+    def adopt(self, config: IndexConfig) -> VectorIndex:
+        """This index under ``config``, or a rebuilt one where ``config`` stores vectors another way."""
+        if self.kind == "ivf" and self.storage != config.storage:
+            ids, vectors = self.export()
+            return VectorIndex.build(self.dim, ids, vectors, config=config, kind="ivf")
+        return VectorIndex._wrapping(self.dim, self._index, self._ids, config=config, trained_for=self.trained_for)
 
     def memory_bytes(self) -> int:
         """What FAISS holds for this index (codes, ids, lists, centroids): its serialized size."""

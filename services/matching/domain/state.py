@@ -297,13 +297,16 @@ class MatchingState:
 
 @dataclass(frozen=True)
 class SideCopy:
-    """One side, detached from the live state: rows of ``vectors`` belong to ``ids``."""
+    """One side, detached from the live state: rows of ``vectors`` belong to ``ids`` — or, for an
+    approximate index, ``index`` holds them in its own storage (8-bit codes are not decoded into a float32
+    copy four times their size) and ``vectors`` is empty; a restore takes that index over."""
 
     ids: list[int]
     vectors: Vectors
     docs: dict[int, TalentDoc] | dict[int, OpportunityDoc]
     versions: dict[int, int]  # deleted records keep theirs (tombstones)
     digests: dict[int, int] = field(default_factory=dict)  # of the texts the vectors were made from
+    index: VectorIndex | None = None
 
     @classmethod
     def empty(cls, dim: int) -> SideCopy:
@@ -319,15 +322,21 @@ class StateCopy:
 
 
 def _copy_side(state: SideState[TalentDoc] | SideState[OpportunityDoc]) -> SideCopy:
+    if state.index.kind == "ivf":
+        snapshot = state.index.snapshot()
+        return SideCopy(ids=sorted(state.docs), vectors=_empty(state.index.dim), docs=state.docs.copy(),
+                        versions=dict(state.versions), digests=dict(state.digests), index=snapshot)
     ids, vectors = state.index.export()
     return SideCopy(ids=ids, vectors=vectors, docs=state.docs.copy(), versions=dict(state.versions),
                     digests=dict(state.digests))
 
 
 def _side_from(copy: SideCopy, dim: int, config: IndexConfig) -> SideState[Any]:
-    if len(copy.ids) != len(copy.vectors) or set(copy.ids) != set(copy.docs):
+    held = len(copy.index) if copy.index is not None else len(copy.vectors)
+    if len(copy.ids) != held or set(copy.ids) != set(copy.docs):
         raise ValueError("a side's ids, vectors and documents disagree")
-    index = VectorIndex.build(dim, copy.ids, copy.vectors, config=config)
+    index = copy.index.adopt(config) if copy.index is not None \
+        else VectorIndex.build(dim, copy.ids, copy.vectors, config=config)
     digests = {i: d for i, d in copy.digests.items() if i in copy.docs}
     return SideState(index, docs=dict(copy.docs), versions=dict(copy.versions), digests=digests)
 
