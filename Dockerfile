@@ -1,6 +1,7 @@
 # One image for every Digital Talent Match service (profiles, jobs, matching).
 # The default command runs profiles; docker-compose.yml and deploy/k8s/ override it per service:
-#   uvicorn services.<name>.main:create_app --factory --host 0.0.0.0 --port <port>
+#   python -m shared.serve <name> --host 0.0.0.0 --port <port>
+# (shared/serve.py holds the uvicorn options: the h11 parser with a 16 KB cap on request line + headers).
 FROM python:3.11-slim
 
 # HF_HUB_OFFLINE / TRANSFORMERS_OFFLINE: the sentence-transformers model ships inside the
@@ -34,4 +35,4 @@ USER 10001:10001
 
 EXPOSE 8001 8002 8003
 
-CMD ["uvicorn", "services.profiles.main:create_app", "--factory", "--host", "0.0.0.0", "--port", "8001"]
+CMD ["python", "-m", "shared.serve", "profiles", "--host", "0.0.0.0", "--port", "8001"]

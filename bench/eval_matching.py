@@ -7,7 +7,7 @@ incubators are open) writes realistic Chinese and English profiles and opportuni
 taxonomy and the skill vocabulary: the 16 real industrial parks, then job postings, training classes and
 incubator programs 6:3:1. Each record enters matching as the source services would publish it: validated by
 the profiles/jobs API schemas, mapped to the event snapshot, applied to a real ``MatchingState`` with the real
-encoder (all-MiniLM-L6-v2 + the lexical channel) and served by ``MatchingService.recommend_for_talent``.
+encoder (the default dense model + the lexical channel) and served by ``MatchingService.recommend_for_talent``.
 Every other job posting loses its explicit ``occupation_code``, so the normalizer's tags are exercised as for
 postings published without one.
 
@@ -191,7 +191,7 @@ class CachedEncoder:
     def encode(self, texts: Sequence[str]) -> Vectors:
         todo = list(dict.fromkeys(t for t in texts if t not in self._rows))
         step = 64
-        with tqdm(total=len(todo), desc="embedding (all-MiniLM-L6-v2)", unit="text", leave=False,
+        with tqdm(total=len(todo), desc=f"embedding ({self._inner.name})", unit="text", leave=False,
                   disable=not self._progress or not todo, file=sys.stderr) as bar:
             for start in range(0, len(todo), step):
                 chunk = todo[start:start + step]

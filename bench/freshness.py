@@ -34,6 +34,7 @@ from talentmatch.stack import LocalStack
 
 PROBE_SUBJECT = "seeker-freshness-probe-{n}"
 BEACON_ENTERPRISE = "ent-freshness-beacons"
+BEACON_ORGANIZATION = "新鲜度信标科技有限公司"  # the organization the beacon account is bound to
 WORKLOADS = ("realistic", "200 hot")
 
 BEACONS = (
@@ -49,7 +50,8 @@ def _beacons(client: httpx.Client, jobs: str, auth: dict[str, str]) -> list[int]
 
     ids = []
     for title, description, skills in BEACONS:
-        body = {**DemoGenerator(seed=5).job_posting(), "title": title, "description": description, "skills": skills}
+        body = {**DemoGenerator(seed=5).job_posting(), "title": title, "description": description, "skills": skills,
+                "organization": BEACON_ORGANIZATION}
         response = client.post(f"{jobs}/v1/opportunities", json=body, headers=auth)
         response.raise_for_status()
         ids.append(int(response.json()["id"]))
@@ -139,7 +141,8 @@ class Probes:
         from talentmatch.demo.generate import DemoGenerator
 
         urls = {s: stack.config.url(s) for s in ("profiles", "jobs", "matching")}
-        beacons = _beacons(client, urls["jobs"], stack.headers("enterprise", BEACON_ENTERPRISE))
+        beacons = _beacons(client, urls["jobs"],
+                           stack.headers("enterprise", BEACON_ENTERPRISE, org=BEACON_ORGANIZATION))
         talents: list[int] = []
         auth: dict[int, dict[str, str]] = {}
         for n in range(3):

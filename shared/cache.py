@@ -13,6 +13,8 @@ import orjson
 import redis
 from redis.exceptions import RedisError
 
+from shared.breaker import CircuitBreaker
+
 log = logging.getLogger(__name__)
 
 
@@ -42,8 +44,7 @@ class JsonCache:
         self._client = client
         self._prefix = prefix
         self._ttl = ttl_seconds
-        self._retry_after = retry_after_seconds
-        self._down_until = 0.0
+        self._breaker = CircuitBreaker(name="redis cache", retry_after_seconds=retry_after_seconds)
         self._local: OrderedDict[str, tuple[float, Any]] = OrderedDict()
         self._local_entries = local_entries
         self._local_lock = threading.Lock()
@@ -54,7 +55,7 @@ class JsonCache:
 
     @property
     def available(self) -> bool:
-        return time.monotonic() >= self._down_until
+        return self._breaker.closed
 
     def get(self, key: str) -> Any | None:
         if self._local_entries:
@@ -117,5 +118,4 @@ class JsonCache:
 
     def _mark_down(self, exc: RedisError) -> None:
         self.errors += 1
-        self._down_until = time.monotonic() + self._retry_after
-        log.warning("redis unavailable (%s); serving uncached for %.0fs", exc, self._retry_after)
+        self._breaker.trip(exc)

@@ -7,10 +7,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, MetaData, create_engine, event, inspect, select, text
+from sqlalchemy import Engine, MetaData, create_engine, event, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.schema import CreateColumn
 
 
 def normalize_database_url(url: str) -> str:
@@ -46,27 +45,11 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 def create_schema(engine: Engine, metadata: MetaData) -> None:
-    """Create missing tables, and add missing nullable columns (with their indexes) to existing ones.
+    """Create missing tables of ``metadata``: for tables no service owns (tests' own models).
 
-    There are no migrations: a database written by an older release gains the columns added since
-    (e.g. ``owner``), holding NULL in its old rows.
+    A service's database is created and changed by its migrations (``shared.migrations``) only.
     """
     metadata.create_all(engine)
-    inspector = inspect(engine)
-    with engine.begin() as conn:
-        for table in metadata.sorted_tables:
-            present = {column["name"] for column in inspector.get_columns(table.name)}
-            missing = [column for column in table.columns if column.name not in present]
-            for column in missing:
-                if not column.nullable:
-                    raise RuntimeError(f"cannot add the NOT NULL column {table.name}.{column.name} to an "
-                                       "existing table; recreate the database")
-                table_name = engine.dialect.identifier_preparer.format_table(table)
-                spec = CreateColumn(column).compile(dialect=engine.dialect)
-                conn.execute(text(f"ALTER TABLE {table_name} ADD COLUMN {spec}"))
-            for index in table.indexes:
-                if any(column.name in index.columns for column in missing):
-                    index.create(conn)
 
 
 @contextmanager

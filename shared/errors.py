@@ -8,10 +8,13 @@ class DomainError(Exception):
 
     status_code = 400
 
-    def __init__(self, message: str, *, field: str | None = None, headers: dict[str, str] | None = None) -> None:
+    def __init__(self, message: str, *, field: str | None = None, location: str | None = None,
+                 headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
+        # Where ``field`` was sent ("body", "query", "path", "header"); None: worked out from the request.
+        self.location = location
         self.headers = headers or {}
 
 
@@ -21,7 +24,7 @@ class NotAuthenticatedError(DomainError):
     status_code = 401
 
     def __init__(self, message: str) -> None:
-        super().__init__(message, headers={"WWW-Authenticate": "Bearer"})
+        super().__init__(message, field="authorization", location="header", headers={"WWW-Authenticate": "Bearer"})
 
 
 class ForbiddenError(DomainError):

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from pydantic import SecretStr, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Development only: every service refuses to start with it unless ENVIRONMENT=development.
 DEVELOPMENT_AUTH_SECRET = "development-only-token-signing-secret-not-for-production"
+# Request line + headers: the HTTP parser (``shared.serve``) and the app both refuse more.
+DEFAULT_MAX_HEADER_BYTES = 16 * 1024
+DEFAULT_MAX_TOKEN_CHARS = 8 * 1024
+DEFAULT_MAX_TOKEN_LIFETIME_SECONDS = 90 * 24 * 3600
 
 
 class ServiceSettings(BaseSettings):
@@ -25,10 +29,15 @@ class ServiceSettings(BaseSettings):
     redis_url: str = ""
     log_level: str = "INFO"
     max_request_bytes: int = 256 * 1024
+    max_header_bytes: int = DEFAULT_MAX_HEADER_BYTES
     topic_partitions: int = 3
     topic_namespace: str = ""  # prefix for topic names; tests use it to stay apart
     auth_secret: SecretStr = SecretStr(DEVELOPMENT_AUTH_SECRET)
     rate_limit_per_minute: int = 1200  # requests per identity and service; 0: no limit
+    # Requests with a missing or refused token, per client address and service; 0: no limit.
+    invalid_token_limit_per_minute: int = 120
+    # Tokens are refused when their exp - iat exceeds this, whoever signed them.
+    token_max_lifetime_seconds: int = Field(DEFAULT_MAX_TOKEN_LIFETIME_SECONDS, ge=60)
 
     @model_validator(mode="after")
     def _no_development_secret_in_production(self) -> ServiceSettings:

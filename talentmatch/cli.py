@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import getpass
 import importlib
 import itertools
 import json
@@ -20,13 +21,15 @@ from typing import Any, TextIO
 
 import httpx
 
+from shared import serve
 from shared.auth import ROLES, Role, issue_token
+from talentmatch.backup import add_commands as add_backup_commands
 from talentmatch.credentials import NoSecretError, load_or_create_contact_key, load_or_create_secret, signing_secret
 from talentmatch.embedded import CHILD_UMASK
 from talentmatch.stack import OPERATOR_SUBJECT, SERVICES, STACK_SUBJECT, LocalStack, StackConfig
 from talentmatch.supervisor import format_status, read_status
 
-SERVICE_PORTS = {"profiles": 8001, "jobs": 8002, "matching": 8003}
+SERVICE_PORTS = {"profiles": 8001, "jobs": 8002, "matching": 8003, "portal": 8000}
 TTL_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 MAX_TTL_SECONDS = 90 * 86400
 
@@ -82,7 +85,7 @@ def cmd_up(args: argparse.Namespace) -> int:
     var = Path(args.var)
     steps = Steps()
     config = StackConfig(var_dir=var, broker_port=args.broker_port, redis_port=args.redis_port,
-                         ports={s: getattr(args, f"{s}_port") for s in SERVICES},
+                         ports={s: getattr(args, f"{s}_port") for s in SERVICE_PORTS},
                          auth_secret=load_or_create_secret(var), contact_key=load_or_create_contact_key(var))
     _make_private(var)
     stack = LocalStack(config, announce=steps)
@@ -109,13 +112,15 @@ def cmd_up(args: argparse.Namespace) -> int:
         status = _wait_indexed(stack, profiles=profiles, opportunities=opportunities, steps=steps)
         steps(f"ready: {status.get('talents')} talents, {status.get('opportunities')} opportunities indexed\n")
         operator = stack.token("operator", OPERATOR_SUBJECT, ttl_seconds=12 * 3600)
+        var_option = "" if args.var == "var" else f" --var {var}"
+        print(f"  web app   {config.url('portal')}   seekers and enterprises register here; operators: "
+              f".venv/bin/talentmatch portal create-operator --login <e-mail>{var_option}")
         for service in SERVICES:
             print(f"  {service:9s} {config.url(service)}   API docs: {config.url(service)}/docs")
         print(f"  dashboard {config.url('matching')}/operator/dashboard#token={operator}")
         print(f"  broker    {config.bootstrap} (Kafka protocol)   redis {config.redis_url}")
         print(f"  logs      {stack.log_dir}/\n")
         print(f"  operator token ({OPERATOR_SUBJECT}, 12 h):\n    export TOKEN={operator}")
-        var_option = "" if args.var == "var" else f" --var {var}"
         print(f"  other accounts: .venv/bin/talentmatch token --role seeker --subject seeker-1{var_option} "
               f"(signed with {var / 'auth-secret'}; roles: {', '.join(ROLES)})")
         print(f"  supervisor: .venv/bin/talentmatch status{var_option} (restarts of each component)\n")
@@ -138,6 +143,24 @@ def _make_private(var: Path) -> None:
             path.chmod(0o700 if path.is_dir() else path.stat().st_mode & 0o700)
 
 
+def cmd_create_operator(args: argparse.Namespace) -> int:
+    from services.portal.admin import create_operator
+    from services.portal.service import subject_of
+
+    password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass("password: ")
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{(Path(args.var) / 'portal.db').resolve()}"
+    try:
+        account = create_operator(database_url=database_url, login=args.login, password=password)
+    except ValueError as exc:
+        print(f"talentmatch portal create-operator: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # the account exists already, or the database cannot be reached
+        print(f"talentmatch portal create-operator: {getattr(exc, 'message', exc)}", file=sys.stderr)
+        return 1
+    print(f"operator account {subject_of(account)} created for {account.login}")
+    return 0
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     """What the supervisor of the stack in ``--var`` last wrote: each component's phase and restarts."""
     body = read_status(Path(args.var))
@@ -149,11 +172,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
-    uvicorn.run(f"services.{args.service}.main:create_app", factory=True, host=args.host,
-                port=args.port or SERVICE_PORTS[args.service], log_level=args.log_level.lower(),
-                timeout_graceful_shutdown=10)
+    serve.run(args.service, host=args.host, port=args.port or SERVICE_PORTS[args.service], log_level=args.log_level)
     return 0
 
 
@@ -192,7 +211,7 @@ def cmd_token(args: argparse.Namespace) -> int:
         return 2
     role: Role = args.role
     try:
-        token = issue_token(secret, subject=args.subject, role=role, ttl_seconds=args.ttl)
+        token = issue_token(secret, subject=args.subject, role=role, ttl_seconds=args.ttl, org=args.org)
     except ValueError as exc:
         print(f"talentmatch token: {exc}", file=sys.stderr)
         return 2
@@ -236,10 +255,12 @@ def _bench_module(name: str) -> Any:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    """Matching quality (recall@10, nDCG@10 per channel) and the occupation normalizer's accuracy."""
+    """Matching quality on real postings (bench.eval_real) and on the generated set (recall@10, nDCG@10 per
+    channel), and the occupation normalizer's accuracy."""
     argv = ["--quick"] if args.quick else []
     argv += ["--seed", str(args.seed)]
-    return int(_bench_module("eval_matching").main(argv))
+    real = int(_bench_module("eval_real").main(["--quick"] if args.quick else []))
+    return max(real, int(_bench_module("eval_matching").main(argv)))
 
 
 def _top(text: str) -> int:
@@ -271,7 +292,7 @@ def build_parser() -> argparse.ArgumentParser:
     status.set_defaults(func=cmd_status)
 
     serve = sub.add_parser("serve", help="run one service (as in a container)")
-    serve.add_argument("service", choices=SERVICES)
+    serve.add_argument("service", choices=tuple(SERVICE_PORTS))
     serve.add_argument("--host", default=os.environ.get("HOST", "0.0.0.0"))
     serve.add_argument("--port", type=int, default=0)
     serve.add_argument("--log-level", default=os.environ.get("LOG_LEVEL", "info"))
@@ -290,6 +311,9 @@ def build_parser() -> argparse.ArgumentParser:
     token = sub.add_parser("token", help="issue a bearer token (signed with AUTH_SECRET, else <var>/auth-secret)")
     token.add_argument("--role", required=True, choices=ROLES)
     token.add_argument("--subject", required=True, help="the account id, e.g. seeker-8f3a, ent-91, op-wang")
+    token.add_argument("--org", default=None,
+                       help="enterprise accounts: the organization (as registered) it posts for; without it an "
+                            "enterprise token cannot post")
     token.add_argument("--ttl", type=parse_ttl, default=parse_ttl("8h"),
                        help="lifetime: seconds or 30m, 8h, 7d (default 8h, at most 90 days)")
     token.add_argument("--var", default="var", help="the stack's folder, for its auth-secret (default: var)")
@@ -302,10 +326,20 @@ def build_parser() -> argparse.ArgumentParser:
     normalize.add_argument("--top", type=_top, default=3, help="occupations per title, 1-20 (default 3)")
     normalize.set_defaults(func=cmd_normalize)
 
-    evaluate = sub.add_parser("eval", help="evaluate matching (recall@10, nDCG@10) and occupation normalization")
+    portal = sub.add_parser("portal", help="web app administration")
+    portal_sub = portal.add_subparsers(dest="portal_command", required=True)
+    operator = portal_sub.add_parser("create-operator", help="create an operator account of the web app")
+    operator.add_argument("--login", required=True, help="the operator's e-mail address (or mobile number)")
+    operator.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    operator.add_argument("--var", default="var", help="the stack's folder (default: var); DATABASE_URL wins")
+    operator.set_defaults(func=cmd_create_operator)
+
+    evaluate = sub.add_parser("eval", help="evaluate matching on real postings and on the generated set, and "
+                                           "occupation normalization")
     evaluate.add_argument("--quick", action="store_true", help="smaller data set, quick occupation summary")
     evaluate.add_argument("--seed", type=int, default=2025, help="seed of the generated evaluation set")
     evaluate.set_defaults(func=cmd_eval)
+    add_backup_commands(sub)
     return parser
 
 

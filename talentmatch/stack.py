@@ -17,8 +17,10 @@ from pathlib import Path
 
 import httpx
 
+from shared import serve
 from shared.auth import Role, issue_token
 from shared.kafka import ensure_topics
+from shared.migrations import service_package, upgrade
 from talentmatch.embedded import (
     STOP_GRACE_SECONDS,
     ManagedProcess,
@@ -33,7 +35,9 @@ from talentmatch.supervisor import STABLE_SECONDS, Board, Phase, backoff_delay
 log = logging.getLogger(__name__)
 
 SERVICES = ("profiles", "jobs", "matching")
+DATABASE_SERVICES = ("profiles", "jobs", "matching")  # owning a database, with a migration history
 START_TIMEOUT_SECONDS = 180.0  # a start not answering by then is stopped and tried again (matching loads a model)
+WEB_APP = "portal"  # started too when the config gives it a port (``talentmatch up`` does)
 STACK_SUBJECT = "svc-stack"  # the stack's own service account: republish, status polls, totals
 OPERATOR_SUBJECT = "op-local"  # the operator account `talentmatch up` prints a token for
 
@@ -44,7 +48,8 @@ class StackConfig:
     host: str = "127.0.0.1"
     broker_port: int = 19092
     redis_port: int = 16379
-    ports: dict[str, int] = field(default_factory=lambda: {"profiles": 8001, "jobs": 8002, "matching": 8003})
+    ports: dict[str, int] = field(default_factory=lambda: {"profiles": 8001, "jobs": 8002, "matching": 8003,
+                                                           "portal": 8000})
     topic_namespace: str = ""
     topic_partitions: int = 3
     auth_secret: str = field(default_factory=lambda: secrets.token_urlsafe(48))  # signs the bearer tokens
@@ -79,13 +84,18 @@ class LocalStack:
         self._republish_due = False
         self._broker_recovery_due = False
 
-    def token(self, role: Role, subject: str, *, ttl_seconds: int = 12 * 3600) -> str:
-        """A bearer token these services accept, for ``subject`` acting as ``role``."""
-        return issue_token(self.config.auth_secret, subject=subject, role=role, ttl_seconds=ttl_seconds)
+    @property
+    def services(self) -> tuple[str, ...]:
+        """The API services, and the web app when it has a port."""
+        return (*SERVICES, WEB_APP) if WEB_APP in self.config.ports else SERVICES
 
-    def headers(self, role: Role, subject: str) -> dict[str, str]:
-        """``Authorization`` header for ``subject`` acting as ``role``."""
-        return {"Authorization": f"Bearer {self.token(role, subject)}"}
+    def token(self, role: Role, subject: str, *, ttl_seconds: int = 12 * 3600, org: str | None = None) -> str:
+        """A bearer token these services accept, for ``subject`` acting as ``role`` (bound to ``org``)."""
+        return issue_token(self.config.auth_secret, subject=subject, role=role, ttl_seconds=ttl_seconds, org=org)
+
+    def headers(self, role: Role, subject: str, *, org: str | None = None) -> dict[str, str]:
+        """``Authorization`` header for ``subject`` acting as ``role`` (an enterprise bound to ``org``)."""
+        return {"Authorization": f"Bearer {self.token(role, subject, org=org)}"}
 
     @property
     def log_dir(self) -> Path:
@@ -108,26 +118,31 @@ class LocalStack:
         }
         if service == "matching":
             env["MATCHING_CHECKPOINT_DIR"] = str((cfg.var_dir / "matching-checkpoint").resolve())
-        if service in ("profiles", "jobs"):
+        if service in (*DATABASE_SERVICES, WEB_APP):  # the portal's: created by its models (no history yet)
             env["DATABASE_URL"] = f"sqlite:///{(cfg.var_dir / f'{service}.db').resolve()}"
         if service == "profiles":
             env["CONTACT_ENCRYPTION_KEY"] = cfg.contact_key
+        if service == "portal":  # the web app calls the public APIs with each user's own token
+            env.update({f"{name.upper()}_URL": cfg.url(name) for name in ("profiles", "jobs", "matching")})
         return env
 
     def start(self, *, timeout: float = 120.0) -> None:
         private_dir(self.config.var_dir)
         started = time.monotonic()
+        self.announce("migrating the databases: " + ", ".join(DATABASE_SERVICES))
+        for service in DATABASE_SERVICES:  # a service refuses a database behind its release
+            upgrade(self.service_env(service)["DATABASE_URL"], service_package(service))
         self.announce(f"starting the broker (Tansu, :{self.config.broker_port})")
         self.start_component("broker")
         ensure_topics(self.config.bootstrap, partitions=self.config.topic_partitions,
                       namespace=self.config.topic_namespace)
         self.announce(f"starting redis (:{self.config.redis_port})")
         self.start_component("redis")
-        for service in SERVICES:
+        for service in self.services:
             self.start_component(service, wait=False)
-        self.announce("starting the services: " + ", ".join(f"{s} :{self.config.ports[s]}" for s in SERVICES)
+        self.announce("starting the services: " + ", ".join(f"{s} :{self.config.ports[s]}" for s in self.services)
                       + " (matching loads its model)")
-        for service in SERVICES:
+        for service in self.services:
             self.wait_healthy(service, timeout=max(1.0, timeout - (time.monotonic() - started)))
             self.announce(f"{service} answers")
         self.board.write()
@@ -140,9 +155,8 @@ class LocalStack:
         elif name == "redis":
             proc = start_redis(port=cfg.redis_port, log_dir=self.log_dir, wait=False)
         else:
-            argv = [sys.executable, "-m", "uvicorn", f"services.{name}.main:create_app", "--factory",
-                    "--host", cfg.host, "--port", str(cfg.ports[name]), "--log-level", "warning",
-                    "--timeout-graceful-shutdown", "10"]
+            argv = [*serve.command(name, host=cfg.host, port=cfg.ports[name], python=sys.executable),
+                    "--log-level", "warning"]
             proc = spawn(name, argv, port=cfg.ports[name], log_dir=self.log_dir, env=self.service_env(name))
         self.processes[name] = proc
         child = self.board.child(name)
@@ -197,7 +211,7 @@ class LocalStack:
         """
         enqueued = {}
         headers = self.headers("service", STACK_SUBJECT)
-        for service in ("profiles", "jobs"):
+        for service in ("profiles", "jobs", "matching"):  # matching: the feedback it accepted
             response = httpx.post(f"{self.config.url(service)}/v1/admin/republish", headers=headers, timeout=60)
             response.raise_for_status()
             enqueued[service] = int(response.json()["enqueued"])

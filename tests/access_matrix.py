@@ -9,7 +9,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from shared.auth import ROLES, Role
-from tests.auth import bearer, new_subject
+from tests.auth import bearer, new_subject, org_of
 
 Target = str  # "own" / "other" record, or "-" where the route names none
 
@@ -46,8 +46,9 @@ def walk(client: TestClient, routes: list[Route], *,
                 caller = new_subject({"seeker": "seeker", "enterprise": "ent", "operator": "op",
                                       "service": "svc"}[role])
                 path = prepare(route, role, target, caller)
-                response = client.request(route.method, path, headers=bearer(role, caller),
-                                          json=route.body() if route.body else None)
+                body = route.body() if route.body else None
+                org = org_of(body) if role == "enterprise" else None
+                response = client.request(route.method, path, json=body, headers=bearer(role, caller, org=org))
                 expected = route.expected(role, target)
                 outcomes.append(Outcome(route, role, target, response.status_code, response))
                 if response.status_code != expected:

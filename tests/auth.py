@@ -11,17 +11,28 @@ import httpx
 from fastapi.testclient import TestClient
 
 from shared.auth import Role, issue_token
+from shared.auth.tokens import valid_org
 
 SECRET = "tests-only-token-signing-secret-0123456789"
 
 
-def token(role: Role, subject: str) -> str:
-    return issue_token(SECRET, subject=subject, role=role)
+def token(role: Role, subject: str, *, org: str | None = None) -> str:
+    return issue_token(SECRET, subject=subject, role=role, org=org)
 
 
-def bearer(role: Role, subject: str) -> dict[str, str]:
-    """The ``Authorization`` header of ``subject`` acting as ``role``."""
-    return {"Authorization": f"Bearer {token(role, subject)}"}
+def bearer(role: Role, subject: str, *, org: str | None = None) -> dict[str, str]:
+    """The ``Authorization`` header of ``subject`` acting as ``role`` (an enterprise bound to ``org``)."""
+    return {"Authorization": f"Bearer {token(role, subject, org=org)}"}
+
+
+def org_of(body: object) -> str | None:
+    """The organization a jobs request body posts under (``organization``, or a need's ``enterprise``)."""
+    if isinstance(body, dict):
+        for field in ("organization", "enterprise"):
+            value = body.get(field)
+            if isinstance(value, str) and valid_org(value.strip()):
+                return value.strip()
+    return None
 
 
 def new_subject(prefix: str) -> str:
@@ -41,12 +52,16 @@ class ActingClient(TestClient):
     def answered(self, method: str, path: str, subject: str, response: httpx.Response) -> None:
         """Called with every response, e.g. to remember who created which record."""
 
+    def organization(self, body: object) -> str | None:
+        """The organization the token is bound to (enterprise accounts), given the JSON body sent."""
+        return None
+
     def request(self, method: str, url: httpx.URL | str, **kwargs: Any) -> httpx.Response:  # type: ignore[override]
         headers = dict(kwargs.pop("headers", None) or {})
         path = urlsplit(str(url)).path
         role, subject = self.identity(method.upper(), path)
         if not any(name.lower() == "authorization" for name in headers):
-            headers.update(bearer(role, subject))
+            headers.update(bearer(role, subject, org=self.organization(kwargs.get("json"))))
         response = super().request(method, url, headers=headers, **kwargs)
         self.answered(method.upper(), path, subject, response)
         return response
@@ -78,6 +93,12 @@ class JobsClient(ActingClient):
     """Everything as one enterprise account (it owns all it posts); the admin routes as an operator."""
 
     ENTERPRISE = "ent-tests"
+    ORGANIZATION = "杭州数澜云智科技有限公司"
+
+    def organization(self, body: object) -> str | None:
+        """The organization the body posts under: these tests are about behaviour, not organizations
+        (``test_access.py`` checks that binding)."""
+        return org_of(body) or self.ORGANIZATION
 
     def identity(self, method: str, path: str) -> tuple[Role, str]:
         if path.startswith("/v1/admin/"):

@@ -4,6 +4,7 @@ SQLite files in tmp dirs, and PostgreSQL at ``TEST_POSTGRES_URL`` (default: the 
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 
 from services.matching.domain.encoders import DenseEncoder, HybridEncoder, LexicalEncoder
 from services.matching.domain.occupations import OccupationNormalizer, build_normalizer
+from shared.migrations import upgrade
 from talentmatch.embedded import ManagedProcess, start_broker, start_redis
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -20,14 +22,15 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 @pytest.fixture(scope="session")
 def dense_encoder() -> DenseEncoder:
-    """The packaged all-MiniLM-L6-v2, offline, loaded once per session; 1 thread: a shared box."""
+    """The default model (multilingual-e5-small, converted from its wheel into var/models on first use),
+    offline, loaded once per session; 1 thread: a shared box."""
     return DenseEncoder(threads=1)
 
 
 @pytest.fixture(scope="session")
 def hybrid_encoder(dense_encoder: DenseEncoder) -> HybridEncoder:
     """The model with the lexical channel, weighted as in production."""
-    return HybridEncoder(dense=dense_encoder, lexical=LexicalEncoder(1024), dense_weight=0.5, lexical_weight=0.5)
+    return HybridEncoder(dense=dense_encoder, lexical=LexicalEncoder(1024), dense_weight=0.8, lexical_weight=0.2)
 
 
 @pytest.fixture(scope="session")
@@ -96,6 +99,26 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'test.db'}"
     return str(request.getfixturevalue("postgres_url"))
+
+
+@pytest.fixture(scope="session")
+def matching_database_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """matching's database (accepted feedback) at the head of its migrations, built once per session."""
+    path = tmp_path_factory.mktemp("matching-db") / "template.db"
+    upgrade(f"sqlite:///{path}", "services.matching")
+    return path
+
+
+@pytest.fixture
+def matching_database(matching_database_template: Path, tmp_path_factory: pytest.TempPathFactory,
+                      monkeypatch: pytest.MonkeyPatch) -> str:
+    """A fresh copy for one test (beside its ``tmp_path``, which stays the test's own), made the default of its
+    ``MatchingSettings`` (``DATABASE_URL``)."""
+    path = tmp_path_factory.mktemp("matching-db") / "matching.db"
+    shutil.copyfile(matching_database_template, path)
+    url = f"sqlite:///{path}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    return url
 
 
 @pytest.fixture

@@ -12,8 +12,6 @@ from services.jobs.deps import (
     EnterpriseOrOperator,
     ExpectedVersionDep,
     NeedReader,
-    Operator,
-    OperatorOrService,
     ServiceDep,
 )
 from services.jobs.schemas import (
@@ -26,7 +24,6 @@ from services.jobs.schemas import (
     TrainingNeedCreated,
     TrainingNeedPublic,
 )
-from shared.audit import AuditLogPublic, AuditQuery
 from shared.web import error_responses
 
 router = APIRouter(prefix="/v1", responses=error_responses(401, 403, 404, 409, 413, 429))
@@ -91,20 +88,3 @@ def create_training_need(body: TrainingNeedCreate, principal: Enterprise, servic
 def read_training_need(need_id: RecordId, principal: NeedReader, service: ServiceDep) -> TrainingNeedPublic:
     """Read a training need with the id of the class it opened (the posting enterprise, operators, services)."""
     return service.get_training_need(need_id, viewer=principal)
-
-
-admin_router = APIRouter(prefix="/v1/admin", tags=["admin"], responses=error_responses(401, 403, 429, 503))
-
-
-@admin_router.post("/republish", status_code=status.HTTP_202_ACCEPTED)
-def republish_opportunities(principal: OperatorOrService, service: ServiceDep) -> dict[str, int]:
-    """Re-publish every opportunity's current version (after the broker lost its log); replays are harmless."""
-    return {"enqueued": service.republish(actor=principal)}
-
-
-@admin_router.get("/audit")
-def read_audit_log(query: Annotated[AuditQuery, Query()], principal: Operator, service: ServiceDep) -> AuditLogPublic:
-    """The audit log, newest first: who changed which opportunity or need when (operators only)."""
-    rows = service.audit_log(viewer=principal, record_type=query.record_type, record_id=query.record_id,
-                             actor=query.actor, limit=query.limit)
-    return AuditLogPublic.model_validate({"items": rows})

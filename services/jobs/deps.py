@@ -35,5 +35,3 @@ AnyRole = CurrentPrincipal
 Enterprise = Annotated[Principal, Depends(require_role("enterprise"))]
 EnterpriseOrOperator = Annotated[Principal, Depends(require_role("enterprise", "operator"))]
 NeedReader = Annotated[Principal, Depends(require_role("enterprise", "operator", "service"))]
-OperatorOrService = Annotated[Principal, Depends(require_role("operator", "service"))]
-Operator = Annotated[Principal, Depends(require_role("operator"))]

@@ -8,15 +8,18 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from services.jobs.api import admin_router, router
-from services.jobs.models import Base, OutboxMessage
+from services.jobs.api import router
+from services.jobs.deps import get_service
+from services.jobs.models import OutboxMessage
 from services.jobs.service import OpportunityService
 from services.jobs.settings import JobsSettings
+from shared.admin import admin_router
 from shared.auth import install_auth
 from shared.cache import connect_redis
-from shared.db import create_schema, make_engine, make_session_factory
+from shared.db import make_engine, make_session_factory
 from shared.events.topics import OPPORTUNITIES, topic_name
 from shared.metrics import install_metrics
+from shared.migrations import check_at_head
 from shared.outbox import OutboxRelay
 from shared.publishing import RelayLauncher, outbox_service_readiness
 from shared.reference.cities import city_directory
@@ -34,7 +37,7 @@ def create_app(settings: JobsSettings | None = None) -> FastAPI:
         city_directory()  # load the reference data now rather than in the first request
         occupation_by_code()
         engine = make_engine(settings.database_url)
-        create_schema(engine, Base.metadata)
+        check_at_head(engine, "services.jobs")  # refuses a database this release has not migrated
         limiter_redis = connect_redis(settings.redis_url) if settings.rate_limit_per_minute > 0 else None
         install_auth(app, settings, service="jobs", redis_client=limiter_redis)
         sessions = make_session_factory(engine)
@@ -46,8 +49,7 @@ def create_app(settings: JobsSettings | None = None) -> FastAPI:
         launcher.start()
         app.state.readiness = lambda: outbox_service_readiness(engine, relay, launcher)
         app.state.service = OpportunityService(
-            sessions=sessions, relay=relay, topic=topic_name(OPPORTUNITIES, settings.topic_namespace)
-        )
+            sessions=sessions, relay=relay, topic=topic_name(OPPORTUNITIES, settings.topic_namespace))
         try:
             yield
         finally:
@@ -60,9 +62,9 @@ def create_app(settings: JobsSettings | None = None) -> FastAPI:
     logging.getLogger("kafka").setLevel(max(logging.WARNING, logging.getLogger().level))
     app = FastAPI(title="Digital Talent Match — jobs", version="1.0.0", lifespan=lifespan)
     install_error_handlers(app)
-    install_body_limit(app, max_bytes=settings.max_request_bytes)
+    install_body_limit(app, max_bytes=settings.max_request_bytes, max_header_bytes=settings.max_header_bytes)
     install_metrics(app, service="jobs")
     install_health(app, ready=lambda: app.state.readiness())
     app.include_router(router)
-    app.include_router(admin_router)
+    app.include_router(admin_router(get_service, records="opportunity or training need"))
     return app

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.audit import AuditMixin
@@ -26,8 +26,9 @@ class Opportunity(Base):
     """Any of the four kinds; the fields only one kind has live in ``attributes`` (JSON-safe values)."""
 
     __tablename__ = "opportunities"
-    # ids are never reused: they key a compacted topic
-    __table_args__ = ({"sqlite_autoincrement": True},)
+    # ids are never reused: they key a compacted topic. The (open, kind) index serves the seekers' list,
+    # open opportunities of one kind (migration jobs_0002).
+    __table_args__ = (Index("ix_opportunities_open_kind", "open", "kind"), {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     kind: Mapped[str] = mapped_column(String(32), index=True)

@@ -9,13 +9,11 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from services.jobs.models import Opportunity, TrainingNeed
-from services.jobs.schemas import OpportunityFilter
 from shared.background import utc_now
 
 
-def add_opportunity(session: Session, columns: dict[str, Any]) -> Opportunity:
-    """Insert a row and flush, so its id and version are known."""
-    row = Opportunity(**columns)
+def add_opportunity(session: Session, row: Opportunity) -> Opportunity:
+    """Insert ``row`` and flush, so its id and version are known."""
     session.add(row)
     session.flush()
     return row
@@ -42,33 +40,36 @@ def delete_opportunity(session: Session, row: Opportunity) -> None:
     session.flush()
 
 
-def _conditions(query: OpportunityFilter) -> list[ColumnElement[bool]]:
+def _conditions(*, kind: str | None, city: str | None, training_mode: str | None, organization: str | None,
+                open_only: bool | None) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
-    if query.kind is not None:
-        conditions.append(Opportunity.kind == query.kind.value)
-    if query.city is not None:
-        conditions.append(Opportunity.city == query.city)
-    if query.training_mode is not None:
-        conditions.append(Opportunity.attributes["training_mode"].as_string() == query.training_mode.value)
-    if query.organization is not None:
-        conditions.append(Opportunity.organization.contains(query.organization, autoescape=True))
-    if query.open is not None:
-        conditions.append(Opportunity.open.is_(query.open))
+    if kind is not None:
+        conditions.append(Opportunity.kind == kind)
+    if city is not None:
+        conditions.append(Opportunity.city == city)
+    if training_mode is not None:
+        conditions.append(Opportunity.attributes["training_mode"].as_string() == training_mode)
+    if organization is not None:
+        conditions.append(Opportunity.organization.contains(organization, autoescape=True))
+    if open_only is not None:
+        conditions.append(Opportunity.open.is_(open_only))
     return conditions
 
 
-def list_opportunities(session: Session, query: OpportunityFilter) -> tuple[Sequence[Opportunity], int]:
-    """One page in id order and the number of all matching rows."""
-    conditions = _conditions(query)
+def list_opportunities(session: Session, *, offset: int, limit: int, kind: str | None = None,
+                       city: str | None = None, training_mode: str | None = None, organization: str | None = None,
+                       open_only: bool | None = None) -> tuple[Sequence[Opportunity], int]:
+    """One page in id order and the number of all matching rows (``organization``: part of the name)."""
+    conditions = _conditions(kind=kind, city=city, training_mode=training_mode, organization=organization,
+                             open_only=open_only)
     total = session.scalar(select(func.count()).select_from(Opportunity).where(*conditions)) or 0
     rows = session.scalars(
-        select(Opportunity).where(*conditions).order_by(Opportunity.id).offset(query.offset).limit(query.limit)
+        select(Opportunity).where(*conditions).order_by(Opportunity.id).offset(offset).limit(limit)
     ).all()
     return rows, int(total)
 
 
-def add_training_need(session: Session, columns: dict[str, Any]) -> TrainingNeed:
-    row = TrainingNeed(**columns)
+def add_training_need(session: Session, row: TrainingNeed) -> TrainingNeed:
     session.add(row)
     session.flush()
     return row

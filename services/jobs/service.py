@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any, Protocol
+from collections.abc import Sequence
+from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.orm.exc import StaleDataError
 
 from services.jobs import repository as repo
 from services.jobs.mapping import (
@@ -36,24 +34,35 @@ from services.jobs.schemas import (
     TrainingNeedPublic,
 )
 from shared import audit
+from shared.admin import check_republisher, read_audit
+from shared.audit import AuditQuery
 from shared.auth import Principal
-from shared.db import iter_rows, transaction
+from shared.background import utc_now
+from shared.db import iter_rows
 from shared.errors import ConflictError, ForbiddenError, NotFoundError, UnprocessableError
 from shared.events.contracts import EventBase, OpportunityDeletedV1, OpportunityUpsertedV1
 from shared.events.vocabulary import TRAINING_MODE_LABELS, OpportunityKind
 from shared.outbox import enqueue
+from shared.writes import Notifier, Writer
 
 OPPORTUNITY = "opportunity"
 TRAINING_NEED = "training_need"
 
 
-class Notifier(Protocol):
-    def notify(self) -> None: ...
-
-
-def check_enterprise(actor: Principal) -> None:
+def check_enterprise(actor: Principal) -> str:
+    """The organization an enterprise account posts for (its token's ``org``); 403 for other roles or none."""
     if actor.role != "enterprise":
         raise ForbiddenError("only an enterprise account posts opportunities and training needs")
+    if not actor.org:
+        raise ForbiddenError("this enterprise account is bound to no organization (its token has no org "
+                             "claim); it cannot post", field="organization", location="body")
+    return actor.org
+
+
+def check_organization(actor: Principal, organization: str, *, field: str = "organization") -> None:
+    """An enterprise posts only under the organization its account is bound to."""
+    if organization != check_enterprise(actor):
+        raise ForbiddenError(f"{field}: this account posts for {actor.org!r} only", field=field, location="body")
 
 
 def check_writable(actor: Principal, row: Opportunity, *, deleting: bool = False) -> None:
@@ -65,30 +74,21 @@ def check_writable(actor: Principal, row: Opportunity, *, deleting: bool = False
 
 
 def check_need_readable(viewer: Principal, row: TrainingNeed) -> None:
-    """The posting enterprise, operators and services read a training need."""
+    """The posting enterprise, operators and services read a training need; another enterprise is told
+    it does not exist (404), like an unknown id."""
     if viewer.role in ("operator", "service"):
         return
     if viewer.role != "enterprise" or not viewer.owns(row.owner):
-        raise ForbiddenError(f"training need {row.id} belongs to another account")
+        raise NotFoundError(f"training need {row.id} not found")
 
 
 class OpportunityService:
     """Opportunities and training needs; events go to the outbox in the writing transaction."""
 
     def __init__(self, *, sessions: sessionmaker[Session], relay: Notifier, topic: str) -> None:
+        self._writer = Writer(sessions, relay=relay)
         self._sessions = sessions
-        self._relay = relay
         self._topic = topic
-
-    @contextmanager
-    def _write(self) -> Iterator[Session]:
-        """One write transaction; the relay is woken once it committed."""
-        try:
-            with transaction(self._sessions) as session:
-                yield session
-        except StaleDataError as exc:
-            raise ConflictError("the opportunity was changed concurrently; read it again and retry") from exc
-        self._relay.notify()
 
     def _emit(self, session: Session, event: EventBase) -> None:
         enqueue(session, OutboxMessage, topic=self._topic, event=event)
@@ -113,35 +113,39 @@ class OpportunityService:
         if expected is not None and expected != row.version:
             raise ConflictError(f"If-Match: opportunity {row.id} is at version {row.version}, not {expected}")
 
+    @staticmethod
+    def _conflict(opportunity_id: int) -> str:
+        return f"opportunity {opportunity_id} was changed concurrently; read it again and retry"
+
     def create(self, data: OpportunityCreate, *, owner: Principal) -> OpportunityPublic:
-        """Store a new opportunity of ``owner`` (an enterprise) at version 1."""
-        check_enterprise(owner)
-        with self._write() as session:
-            row = repo.add_opportunity(session, {**columns_of(data), "owner": owner.subject})
+        """Store a new opportunity of ``owner`` (an enterprise, under its organization) at version 1."""
+        check_organization(owner, data.organization)
+
+        def unit(session: Session) -> OpportunityPublic:
+            row = repo.add_opportunity(session, Opportunity(**columns_of(data), owner=owner.subject))
             self._emit_upsert(session, row)
             self._audit(session, owner, "create", OPPORTUNITY, row.id)
-        return public_of(row)
+            return public_of(row)
+
+        return self._writer.run(unit)
 
     def republish(self, *, actor: Principal) -> int:
         """Enqueue the current state of every opportunity again, so a consumer that lost the log converges."""
-        if actor.role not in ("operator", "service"):
-            raise ForbiddenError("only operators and services re-publish")
-        count = 0
-        with self._write() as session:
+        check_republisher(actor)
+
+        def unit(session: Session) -> int:
+            count = 0
             for row in iter_rows(session, Opportunity):
                 self._emit_upsert(session, row)
                 count += 1
             self._audit(session, actor, "republish", OPPORTUNITY, None)
-        return count
+            return count
 
-    def audit_log(self, *, viewer: Principal, record_type: str | None = None, record_id: int | None = None,
-                  actor: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        return self._writer.run(unit)
+
+    def audit_log(self, *, viewer: Principal, query: AuditQuery) -> Sequence[dict[str, Any]]:
         """The newest audit rows, for operators."""
-        if viewer.role != "operator":
-            raise ForbiddenError("only operators read the audit log")
-        with self._sessions() as session:
-            return audit.recent(session, AuditEntry, record_type=record_type, record_id=record_id, actor=actor,
-                                limit=limit)
+        return read_audit(self._sessions, AuditEntry, viewer=viewer, query=query)
 
     def get(self, opportunity_id: int) -> OpportunityPublic:
         with self._sessions() as session:
@@ -149,15 +153,20 @@ class OpportunityService:
 
     def search(self, query: OpportunityFilter) -> OpportunitiesPublic:
         with self._sessions() as session:
-            rows, total = repo.list_opportunities(session, query)
+            rows, total = repo.list_opportunities(
+                session, offset=query.offset, limit=query.limit, kind=query.kind.value if query.kind else None,
+                city=query.city, training_mode=query.training_mode.value if query.training_mode else None,
+                organization=query.organization, open_only=query.open)
             return OpportunitiesPublic(items=[public_of(r) for r in rows], total=total,
                                        offset=query.offset, limit=query.limit)
 
     def update(self, opportunity_id: int, patch: OpportunityUpdate, *, actor: Principal,
                expected_version: int | None = None) -> OpportunityPublic:
         """Apply the sent fields; the merged record is validated as a whole against its stored kind."""
-        changes = patch.changes()
-        with self._write() as session:
+        sent = patch.changes()
+
+        def unit(session: Session) -> OpportunityPublic:
+            changes = dict(sent)
             row = self._existing(session, opportunity_id, for_update=True)
             check_writable(actor, row)
             self._check_version(row, expected_version)
@@ -171,16 +180,21 @@ class OpportunityService:
                 raise UnprocessableError(f"{foreign[0]}: not a field of a {kind.value}", field=foreign[0])
             current = stored_fields(row)
             merged = validate_opportunity({**current, **changes})
+            if "organization" in changes:
+                check_organization(actor, merged.organization)
             if merged == validate_opportunity(current):
                 return public_of(row)  # nothing changed: no new version, no event
             repo.update_opportunity(session, row, columns_of(merged))
             self._emit_upsert(session, row)
             self._audit(session, actor, "update", OPPORTUNITY, row.id)
-        return public_of(row)
+            return public_of(row)
+
+        return self._writer.run(unit, retry=expected_version is None, conflict=self._conflict(opportunity_id))
 
     def delete(self, opportunity_id: int, *, actor: Principal, expected_version: int | None = None) -> None:
         """Remove the row; its delete event carries the next version so it wins over every upsert."""
-        with self._write() as session:
+
+        def unit(session: Session) -> None:
             row = self._existing(session, opportunity_id, for_update=True)
             check_writable(actor, row, deleting=True)
             self._check_version(row, expected_version)
@@ -189,9 +203,11 @@ class OpportunityService:
             self._emit(session, event)
             self._audit(session, actor, "delete", OPPORTUNITY, event.record_id)
 
+        self._writer.run(unit, retry=expected_version is None, conflict=self._conflict(opportunity_id))
+
     def create_training_need(self, need: TrainingNeedCreate, *, owner: Principal) -> TrainingNeedCreated:
         """Store the need and open a training class for it (seats = headcount) in one transaction."""
-        check_enterprise(owner)
+        check_organization(owner, need.enterprise, field="enterprise")
         label = TRAINING_MODE_LABELS[need.training_mode]
         title = need.title or f"{need.enterprise[:110]}数字技能{label}"
         description = need.description or (
@@ -207,20 +223,22 @@ class OpportunityService:
             )
         except ValidationError as exc:
             raise unprocessable(exc) from exc
-        with self._write() as session:
-            class_row = repo.add_opportunity(session, {**columns_of(training_class), "owner": owner.subject})
-            need_row = repo.add_training_need(session, {
+
+        def unit(session: Session) -> TrainingNeedCreated:
+            class_row = repo.add_opportunity(session, Opportunity(**columns_of(training_class), owner=owner.subject))
+            need_row = repo.add_training_need(session, TrainingNeed(
                 **need.model_dump(mode="json", exclude={"title", "deadline"}),
-                "title": title, "deadline": need.deadline, "status": "open",
-                "training_class_id": class_row.id, "owner": owner.subject,
-            })
+                title=title, deadline=need.deadline, status="open", training_class_id=class_row.id,
+                owner=owner.subject, created_at=utc_now()))
             self._emit_upsert(session, class_row)
             self._audit(session, owner, "create", OPPORTUNITY, class_row.id)
             self._audit(session, owner, "create", TRAINING_NEED, need_row.id)
-        created_class = public_of(class_row)
-        if not isinstance(created_class, TrainingClassPublic):
-            raise TypeError(f"opportunity {class_row.id} is not a training class")
-        return TrainingNeedCreated(need=need_public_of(need_row), training_class=created_class)
+            created_class = public_of(class_row)
+            if not isinstance(created_class, TrainingClassPublic):
+                raise TypeError(f"opportunity {class_row.id} is not a training class")
+            return TrainingNeedCreated(need=need_public_of(need_row), training_class=created_class)
+
+        return self._writer.run(unit)
 
     def get_training_need(self, need_id: int, *, viewer: Principal) -> TrainingNeedPublic:
         with self._sessions() as session:

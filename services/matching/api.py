@@ -8,6 +8,7 @@ import orjson
 from fastapi import APIRouter, Query, Response
 
 from services.matching.deps import AnyRole, OperatorOrService, RuntimeDep, ServiceDep, ShortlistReader, TalentReader
+from services.matching.domain.language import Language
 from services.matching.schemas import (
     NormalizePublic,
     NormalizeRequest,
@@ -39,10 +40,13 @@ City = Annotated[str | None, Query(max_length=60, description="city filter, e.g.
             responses=error_responses(404))
 def recommendations(talent_id: int, principal: TalentReader, service: ServiceDep, k: K = 10,
                     kind: OpportunityKind | None = None, city: City = None,
-                    training_mode: TrainingMode | None = None) -> Response:
+                    training_mode: TrainingMode | None = None,
+                    widen: Annotated[bool, Query(description="also kinds the talent does not want")] = False,
+                    lang: Annotated[Language | None, Query(description="language of the reasons; default: "
+                                                                       "the profile's")] = None) -> Response:
     """Open opportunities recommended to a talent, best first, with the reasons (its seeker, operators, services)."""
     return _answer(service.recommend_for_talent(talent_id, k=k, kind=kind, city=city, training_mode=training_mode,
-                                                principal=principal))
+                                                widen=widen, language=lang, principal=principal))
 
 
 @router.get("/opportunities/{opportunity_id}/shortlist", response_model=ShortlistPublic,
@@ -74,7 +78,7 @@ def normalize_occupations(body: NormalizeRequest, principal: AnyRole, service: S
 def search(body: SearchRequest, principal: AnyRole, service: ServiceDep) -> dict[str, Any]:
     """Opportunities (any role) or talents (not seekers) matching free text."""
     return service.search_text(body.text, target=body.target, k=body.k, kind=body.kind, city=body.city,
-                               principal=principal)
+                               language=body.language, principal=principal)
 
 
 @router.get("/status", response_model=StatusPublic)

@@ -21,11 +21,12 @@ from services.matching.domain.occupations import LazyNormalizer, TitleNormalizer
 from services.matching.domain.state import MatchingState
 from services.matching.embedder_app import create_embedder_app
 from services.matching.encoder_setup import build_encoder
+from services.matching.feedback_ledger.api import admin_router
+from services.matching.feedback_ledger.runtime import FeedbackOutbox
 from services.matching.index_api import router as index_router
 from services.matching.metrics import dashboard
 from services.matching.metrics.api import feedback_router, operator_router
 from services.matching.metrics.deps import MetricsRuntime
-from services.matching.metrics.feedback import FeedbackPublisher
 from services.matching.metrics.pipeline import PipelineMetrics, TimedEncoder
 from services.matching.metrics.served import ServedListsMiddleware
 from services.matching.metrics.store import FiguresStore
@@ -34,7 +35,6 @@ from services.matching.settings import MatchingSettings
 from services.matching.threads import NativeThreads
 from shared.auth import install_auth
 from shared.cache import JsonCache, connect_redis
-from shared.events.topics import FEEDBACK, topic_name
 from shared.metrics import install_metrics, metrics_registry
 from shared.web import error_responses, install_body_limit, install_error_handlers, install_health
 
@@ -70,6 +70,7 @@ def create_app(settings: MatchingSettings | None = None, *, encoder: HybridEncod
     app.include_router(router)
     app.include_router(feedback_router)
     app.include_router(operator_router)
+    app.include_router(admin_router)
     app.include_router(dashboard.router)
     app.include_router(index_router, responses=error_responses(401, 403, 429))  # its role check, documented
     return app
@@ -86,6 +87,7 @@ async def _lifespan(app: FastAPI, settings: MatchingSettings, encoder: HybridEnc
     runtime = build_runtime(settings, enc, redis_client, normalizer=normalizer or LazyNormalizer(), figures=figures,
                             pipeline=pipeline)
     app.state.matching = runtime
+    runtime.metrics.publisher.start()  # relays accepted feedback once the topic exists
     runtime.consumer.start()  # connects, creates topics and retries in its own thread: startup never blocks
     try:
         yield
@@ -112,9 +114,7 @@ def build_runtime(settings: MatchingSettings, enc: HybridEncoder, redis_client: 
     consumer = EventConsumer(settings=settings, state=state, encoder=TimedEncoder(enc, pipeline), figures=figures,
                              metrics=pipeline, checkpointer=checkpointer, hybrid=enc)
     pipeline.attach(consumer=consumer, cache=cache, state=state)
-    publisher = FeedbackPublisher(
-        bootstrap=settings.kafka_bootstrap_servers, topic=topic_name(FEEDBACK, settings.topic_namespace),
-        client_id=f"{settings.client_id}-feedback", timeout_seconds=settings.feedback_timeout_seconds)
+    publisher = FeedbackOutbox(settings)  # refuses a database not at the head of matching's migrations
     service = MatchingService(state=state, encoder=enc, cache=cache, weights=ranking_weights(settings),
                               max_text_chars=settings.max_text_chars, availability=consumer)
     metrics = MetricsRuntime(settings=settings, figures=figures, pipeline=pipeline, publisher=publisher)

@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from services.matching.domain.language import Language
 from shared.events.vocabulary import OpportunityKind
 
 SEARCH_TEXT_MAX_CHARS = 2000
@@ -61,6 +62,9 @@ class RecommendationsPublic(BaseModel):
     generation: int
     cached: bool
     items: list[OpportunityMatch]
+    language: Language = Field(description="the language of the reasons")
+    widened: bool = Field(description="kinds beyond the talent's wanted ones were allowed (widen or kind)")
+    note: str | None = Field(None, description="why fewer than k items: no other candidate showed evidence of fit")
 
 
 class ShortlistPublic(BaseModel):
@@ -78,6 +82,7 @@ class SearchRequest(BaseModel):
     k: int = Field(10, ge=1, le=100)
     kind: OpportunityKind | None = None
     city: str | None = Field(None, max_length=60)
+    language: Language | None = Field(None, description="language of the reasons; default: the text's")
 
 
 class SearchPublic(BaseModel):

@@ -38,15 +38,18 @@ from services.matching.domain.documents import (
     occupation_by_code,
     occupations_for,
 )
-from services.matching.domain.encoders import TextEncoder, Vectors
+from services.matching.domain.encoders import TextEncoder, Vectors, encode_queries
+from services.matching.domain.language import Language, text_language
 from services.matching.domain.occupations import OccupationMatch, TitleNormalizer
 from services.matching.domain.ranking import (
     Item,
     RankingWeights,
     occupation_public,
     rank_opportunities,
+    rank_opportunities_explained,
     rank_talents,
 )
+from services.matching.domain.ranking_rules import NO_EVIDENCE, wanted_kinds_filter
 from services.matching.domain.skill_gap import occupation_demand, training_paths
 from services.matching.domain.state import MatchingState, SideState
 from services.matching.settings import MatchingSettings
@@ -152,6 +155,7 @@ def ranking_weights(settings: MatchingSettings) -> RankingWeights:
         hiring_commitment=settings.bonus_hiring_commitment,
         same_occupation=settings.bonus_same_occupation,
         same_field=settings.bonus_same_field,
+        evidence_similarity=settings.evidence_similarity,
     )
 
 
@@ -239,22 +243,38 @@ class MatchingService:
 
     def recommend_for_talent(self, talent_id: int, *, principal: Principal, k: int = 10,
                              kind: OpportunityKind | None = None, city: str | None = None,
-                             training_mode: TrainingMode | None = None) -> Result:
-        """Open opportunities for a talent, best first, optionally filtered (its seeker, operators, services)."""
+                             training_mode: TrainingMode | None = None, widen: bool = False,
+                             language: Language | None = None) -> Result:
+        """Open opportunities for a talent, best first, optionally filtered (its seeker, operators, services):
+        only the kinds it wants unless ``widen`` (or ``kind``), reasons in ``language`` (default: the
+        profile's), a ``note`` when fewer than ``k`` candidates showed evidence of fit."""
         city = _city(city)
-        key = f"talent:{talent_id}:k={k}:kind={kind or ''}:city={city or ''}:mode={training_mode or ''}"
+        key = (f"talent:{talent_id}:k={k}:kind={kind or ''}:city={city or ''}:mode={training_mode or ''}"
+               f":widen={int(widen)}:lang={language or ''}")
 
         def compute() -> tuple[Result, str]:
             today = date.today()
+            own, kinds = self._own_vector("talents", talent_id, principal), []
+
+            def read(state: MatchingState) -> tuple[Any, Vectors]:  # the talent's kinds, read with it
+                talent, vector = own(state)
+                kinds.append(wanted_kinds_filter(talent, kind=kind, widen=widen))
+                return talent, vector
 
             def allowed(d: OpportunityDoc) -> bool:
-                return (d.accepting(today) and (kind is None or d.kind == kind)
+                return (d.accepting(today) and (kinds[0] is None or d.kind in kinds[0])
                         and (city is None or d.city == city)
                         and (training_mode is None or d.training_mode == training_mode))
 
-            found = self._search("opportunities", self._own_vector("talents", talent_id, principal), k, allowed)
-            items = rank_opportunities(found.subject, found.hits, found.found, self._weights, k)
-            return {"talent_id": talent_id, "generation": found.generation, "items": items}, found.token
+            found = self._search("opportunities", read, k, allowed)
+            lang = language or found.subject.language
+            ranked = rank_opportunities_explained(found.subject, found.hits, found.found, self._weights, k,
+                                                  language=lang)
+            result = {"talent_id": talent_id, "generation": found.generation, "items": ranked.items,
+                      "language": lang, "widened": widen or kind is not None}
+            if len(ranked.items) < k and ranked.without_evidence:
+                result["note"] = NO_EVIDENCE[lang]
+            return result, found.token
 
         return self._cached(key, compute,
                             lambda state: _talent(state, talent_id, principal))
@@ -278,22 +298,25 @@ class MatchingService:
 ))
 
     def search_text(self, text: str, *, target: Target, principal: Principal, k: int = 10,
-                    kind: OpportunityKind | None = None, city: str | None = None) -> Result:
-        """Opportunities or talents for free text; the query's canonical skills earn the overlap bonus."""
+                    kind: OpportunityKind | None = None, city: str | None = None,
+                    language: Language | None = None) -> Result:
+        """Opportunities or talents for free text; the query's canonical skills earn the overlap bonus; reasons
+        in ``language`` (default: the text's)."""
         check_search_access(principal, target)
         text = text.strip()
         if not text:
             raise UnprocessableError("text must not be blank", field="text")
         city = _city(city)
         digest = hashlib.sha256(text.encode()).hexdigest()[:32]  # the key never holds the text itself
-        key = f"search:{target}:{digest}:k={k}:kind={kind or ''}:city={city or ''}"
+        lang = language or text_language(text)
+        key = f"search:{target}:{digest}:k={k}:kind={kind or ''}:city={city or ''}:lang={lang}"
 
         def compute() -> tuple[Result, str]:
             query = text[:self._max_text_chars]
-            vector = self._encoder.encode([query])[0]  # outside the lock: the model is the slow part
+            vector = encode_queries(self._encoder, [query])[0]  # outside the lock: the model is the slow part
             query_doc = _QueryDoc.of(query, self._normalizer())
             if target == "opportunities":
-                items, found = self._opportunities_for_text(vector, query_doc, k, kind, city)
+                items, found = self._opportunities_for_text(vector, query_doc, k, kind, city, lang)
             else:
                 items, found = self._talents_for_text(vector, query_doc, k, kind, city)
             return {"target": target, "generation": found.generation,
@@ -302,7 +325,7 @@ class MatchingService:
         return self._cached(key, compute)
 
     def _opportunities_for_text(self, vector: Vectors, query: _QueryDoc, k: int, kind: OpportunityKind | None,
-                                city: str | None) -> tuple[list[Item], _Hits]:
+                                city: str | None, language: Language) -> tuple[list[Item], _Hits]:
         today = date.today()
 
         def allowed(d: OpportunityDoc) -> bool:
@@ -312,7 +335,7 @@ class MatchingService:
         seeker = TalentDoc(id=0, display_name="", city="", desired_cities=(), level=None, years_experience=0,
                            skills=query.skills, wanted_kinds=(), open_to_work=True,
                            occupations=query.occupations, field=query.field)
-        return rank_opportunities(seeker, found.hits, found.found, self._weights, k), found
+        return rank_opportunities(seeker, found.hits, found.found, self._weights, k, language=language), found
 
     def _talents_for_text(self, vector: Vectors, query: _QueryDoc, k: int, kind: OpportunityKind | None,
                           city: str | None) -> tuple[list[Item], _Hits]:

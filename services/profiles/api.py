@@ -9,7 +9,6 @@ from fastapi import APIRouter, Path, Query, Response
 from services.profiles.deps import (
     AnyRole,
     ExpectedVersionDep,
-    Operator,
     OperatorOrService,
     Seeker,
     SeekerOrOperator,
@@ -23,7 +22,6 @@ from services.profiles.schemas import (
     ProfilesPublic,
     ProfileUpdate,
 )
-from shared.audit import AuditLogPublic, AuditQuery
 from shared.web import error_responses
 
 router = APIRouter(prefix="/v1/profiles", tags=["profiles"],
@@ -82,20 +80,3 @@ def delete_profile(profile_id: ProfileId, principal: SeekerOrOperator, service: 
                    expected_version: ExpectedVersionDep) -> None:
     """Delete your profile (or, as an operator, erase one on request); with If-Match, only at that version."""
     service.delete(profile_id, actor=principal, expected_version=expected_version)
-
-
-admin_router = APIRouter(prefix="/v1/admin", tags=["admin"], responses=error_responses(401, 403, 429, 503))
-
-
-@admin_router.post("/republish", status_code=202)
-def republish_profiles(principal: OperatorOrService, service: ServiceDep) -> dict[str, int]:
-    """Re-publish every profile's current version (after the broker lost its log); replays are harmless."""
-    return {"enqueued": service.republish(actor=principal)}
-
-
-@admin_router.get("/audit")
-def read_audit_log(query: Annotated[AuditQuery, Query()], principal: Operator, service: ServiceDep) -> AuditLogPublic:
-    """The audit log, newest first: who changed which profile when (operators only; no personal data)."""
-    rows = service.audit_log(viewer=principal, record_type=query.record_type, record_id=query.record_id,
-                             actor=query.actor, limit=query.limit)
-    return AuditLogPublic.model_validate({"items": rows})

@@ -13,7 +13,7 @@ IF_MATCH_PATTERN = r'^(\*|"?[0-9]{1,18}"?)$'
 
 
 async def get_service(request: Request) -> ProfileService:
-    service: ProfileService = request.app.state.profile_service
+    service: ProfileService = request.app.state.service
     return service
 
 
@@ -33,4 +33,3 @@ AnyRole = CurrentPrincipal
 Seeker = Annotated[Principal, Depends(require_role("seeker"))]
 SeekerOrOperator = Annotated[Principal, Depends(require_role("seeker", "operator"))]
 OperatorOrService = Annotated[Principal, Depends(require_role("operator", "service"))]
-Operator = Annotated[Principal, Depends(require_role("operator"))]

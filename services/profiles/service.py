@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.orm.exc import StaleDataError
 
 from services.profiles import repository
 from services.profiles.crypto import ContactCipher
@@ -21,16 +20,17 @@ from services.profiles.schemas import (
     ProfileUpdate,
 )
 from shared import audit
+from shared.admin import check_republisher, read_audit
+from shared.audit import AuditQuery
 from shared.auth import Principal
 from shared.background import utc_now
-from shared.db import iter_rows, transaction
+from shared.db import iter_rows
 from shared.errors import ConflictError, ForbiddenError, NotFoundError
 from shared.events.contracts import EventBase, ProfileDeletedV1, ProfileSnapshot, ProfileUpsertedV1
 from shared.outbox import enqueue
+from shared.writes import Notifier, Writer
 
-CONCURRENT_WRITE_ATTEMPTS = 5  # SQLite has no row locks: writers racing on one row retry instead
 RECORD_TYPE = "profile"
-T = TypeVar("T")
 
 
 
@@ -56,59 +56,69 @@ def sees_contact_fields(viewer: Principal, profile: Profile) -> bool:
     return viewer.role == "operator" or (viewer.role == "seeker" and viewer.owns(profile.owner))
 
 
+def not_found(profile_id: int) -> NotFoundError:
+    """The one answer for a profile that does not exist and for one the caller may not know exists."""
+    return NotFoundError(f"profile {profile_id} not found")
+
+
 def check_readable(viewer: Principal, profile: Profile) -> None:
-    """Seekers read their own profile; enterprises read profiles open to work; operators and services all."""
+    """Seekers read their own profile; enterprises read profiles open to work; operators and services all.
+
+    Anyone else's profile is answered like an unknown one (404), so ids cannot be probed for existence.
+    """
     if viewer.role == "seeker" and not viewer.owns(profile.owner):
-        raise ForbiddenError(f"profile {profile.id} belongs to another account")
+        raise not_found(profile.id)
     if viewer.role == "enterprise" and not profile.open_to_work:
-        raise ForbiddenError(f"profile {profile.id} is not open to work")
+        raise not_found(profile.id)
 
 
 def check_writable(actor: Principal, profile: Profile, *, erasure: bool = False) -> None:
     """Only the owner changes a profile; an operator may also delete one (erasure on request)."""
     if erasure and actor.role == "operator":
         return
-    if actor.role != "seeker" or not actor.owns(profile.owner):
-        raise ForbiddenError(f"profile {profile.id} belongs to another account")
+    if actor.role == "seeker" and not actor.owns(profile.owner):
+        raise not_found(profile.id)
+    if actor.role != "seeker":
+        raise ForbiddenError(f"a {actor.role} token may not change a profile")
 
 
 class ProfileService:
     """Creates, reads, changes and deletes profiles on behalf of a principal; raises ``shared.errors``."""
 
-    def __init__(self, *, session_factory: sessionmaker[Session], topic: str,
-                 notify: Callable[[], None], cipher: ContactCipher) -> None:
-        self._sessions = session_factory
+    def __init__(self, *, sessions: sessionmaker[Session], relay: Notifier, topic: str,
+                 cipher: ContactCipher) -> None:
+        self._writer = Writer(sessions, relay=relay)
+        self._sessions = sessions
         self._cipher = cipher
         self._topic = topic
-        self._notify = notify
 
     def create(self, data: ProfileCreate, *, owner: Principal) -> ProfilePublic:
         """Store ``owner``'s profile at version 1 and enqueue its upserted event; one per account (409)."""
         if owner.role != "seeker":
             raise ForbiddenError("only a seeker account creates a profile")
-        now = utc_now()
+        values = self._cipher.encrypt_fields(data.model_dump(mode="json"))
+
+        def unit(session: Session) -> ProfilePublic:
+            existing = repository.get_by_owner(session, owner.subject)
+            if existing is not None:
+                raise ConflictError(f"this account already has profile {existing.id}; change it with PATCH")
+            now = utc_now()
+            profile = repository.add(session, Profile(**values, owner=owner.subject, created_at=now, updated_at=now))
+            self._enqueue_upserted(session, profile)
+            self._audit(session, owner, "create", profile.id)
+            return self._public(profile)
+
         try:
-            with transaction(self._sessions) as session:
-                existing = repository.get_by_owner(session, owner.subject)
-                if existing is not None:
-                    raise ConflictError(f"this account already has profile {existing.id}; change it with PATCH")
-                values = self._cipher.encrypt_fields(data.model_dump(mode="json"))
-                profile = repository.add(session, Profile(**values, owner=owner.subject, created_at=now,
-                                                          updated_at=now))
-                self._enqueue_upserted(session, profile)
-                self._audit(session, owner, "create", profile.id)
-                result = self._public(profile)
+            return self._writer.run(unit)
         except IntegrityError as exc:  # a concurrent first create of the same account
             raise ConflictError("this account already has a profile; change it with PATCH") from exc
-        self._notify()
-        return result
 
     def get(self, profile_id: int, *, viewer: Principal) -> ProfilePublic | ProfileCard:
-        """One profile as ``viewer`` may see it (404 unknown, 403 not visible to this account)."""
+        """One profile as ``viewer`` may see it (404 unknown or not visible to this account)."""
         with self._sessions() as session:
             profile = repository.get(session, profile_id)
             if profile is None:
-                raise NotFoundError(f"profile {profile_id} not found")
+                raise not_found(profile_id)
             check_readable(viewer, profile)
             return self._view(profile, viewer)
 
@@ -128,45 +138,8 @@ class ProfileService:
                expected_version: int | None = None) -> ProfilePublic:
         """Apply the fields sent; a change bumps the version and enqueues an event, a no-op does neither."""
         values = self._cipher.encrypt_fields(changes.model_dump(mode="json", exclude_unset=True))
-        result, changed = self._write(
-            profile_id, lambda: self._update_once(profile_id, values, actor, expected_version),
-            retry=expected_version is None,
-        )
-        if changed:
-            self._notify()
-        return result
 
-    def delete(self, profile_id: int, *, actor: Principal, expected_version: int | None = None) -> None:
-        """Remove the profile and enqueue its deleted event at the next version."""
-        self._write(profile_id, lambda: self._delete_once(profile_id, actor, expected_version),
-                    retry=expected_version is None)
-        self._notify()
-
-    def republish(self, *, actor: Principal) -> int:
-        """Enqueue the current state of every profile again, so a consumer that lost the log converges."""
-        if actor.role not in ("operator", "service"):
-            raise ForbiddenError("only operators and services re-publish")
-        count = 0
-        with transaction(self._sessions) as session:
-            for profile in iter_rows(session, Profile):
-                self._enqueue_upserted(session, profile)
-                count += 1
-            self._audit(session, actor, "republish", None)
-        self._notify()
-        return count
-
-    def audit_log(self, *, viewer: Principal, record_type: str | None = None, record_id: int | None = None,
-                  actor: str | None = None, limit: int = 100) -> Sequence[dict[str, Any]]:
-        """The newest audit rows, for operators."""
-        if viewer.role != "operator":
-            raise ForbiddenError("only operators read the audit log")
-        with self._sessions() as session:
-            return audit.recent(session, AuditEntry, record_type=record_type, record_id=record_id, actor=actor,
-                                limit=limit)
-
-    def _update_once(self, profile_id: int, values: dict[str, Any], actor: Principal,
-                     expected_version: int | None) -> tuple[ProfilePublic, bool]:
-        with transaction(self._sessions) as session:
+        def unit(session: Session) -> ProfilePublic:
             profile = self._get_for_write(session, profile_id, actor, expected_version)
             changed = {name: value for name, value in values.items() if getattr(profile, name) != value}
             if changed:
@@ -176,10 +149,14 @@ class ProfileService:
                 session.flush()  # the UPDATE checks and bumps the version
                 self._enqueue_upserted(session, profile)
                 self._audit(session, actor, "update", profile.id)
-            return self._public(profile), bool(changed)
+            return self._public(profile)
 
-    def _delete_once(self, profile_id: int, actor: Principal, expected_version: int | None) -> None:
-        with transaction(self._sessions) as session:
+        return self._writer.run(unit, retry=expected_version is None, conflict=self._conflict(profile_id))
+
+    def delete(self, profile_id: int, *, actor: Principal, expected_version: int | None = None) -> None:
+        """Remove the profile and enqueue its deleted event at the next version."""
+
+        def unit(session: Session) -> None:
             profile = self._get_for_write(session, profile_id, actor, expected_version, erasure=True)
             last_version, owner = profile.version, profile.owner
             repository.remove(session, profile)
@@ -187,25 +164,36 @@ class ProfileService:
                                                     owner_id=owner or ""))
             self._audit(session, actor, "delete", profile_id)
 
+        self._writer.run(unit, retry=expected_version is None, conflict=self._conflict(profile_id))
+
+    def republish(self, *, actor: Principal) -> int:
+        """Enqueue the current state of every profile again, so a consumer that lost the log converges."""
+        check_republisher(actor)
+
+        def unit(session: Session) -> int:
+            count = 0
+            for profile in iter_rows(session, Profile):
+                self._enqueue_upserted(session, profile)
+                count += 1
+            self._audit(session, actor, "republish", None)
+            return count
+
+        return self._writer.run(unit)
+
+    def audit_log(self, *, viewer: Principal, query: AuditQuery) -> Sequence[dict[str, Any]]:
+        """The newest audit rows, for operators."""
+        return read_audit(self._sessions, AuditEntry, viewer=viewer, query=query)
+
     @staticmethod
-    def _write(profile_id: int, unit: Callable[[], T], *, retry: bool) -> T:
-        """Run ``unit``; if another write changed the row meanwhile, retry unless If-Match named a version."""
-        attempt = 1
-        while True:
-            try:
-                return unit()
-            except StaleDataError as exc:
-                if not retry or attempt >= CONCURRENT_WRITE_ATTEMPTS:
-                    raise ConflictError(f"profile {profile_id} was changed concurrently; "
-                                        "read it and retry") from exc
-                attempt += 1
+    def _conflict(profile_id: int) -> str:
+        return f"profile {profile_id} was changed concurrently; read it and retry"
 
     @staticmethod
     def _get_for_write(session: Session, profile_id: int, actor: Principal, expected_version: int | None, *,
                        erasure: bool = False) -> Profile:
         profile = repository.get(session, profile_id, for_update=True)
         if profile is None:
-            raise NotFoundError(f"profile {profile_id} not found")
+            raise not_found(profile_id)
         check_writable(actor, profile, erasure=erasure)
         if expected_version is not None and profile.version != expected_version:
             raise ConflictError(f"profile {profile_id} is at version {profile.version}, "

@@ -41,8 +41,8 @@ class Signer:
     def __init__(self, secret: str) -> None:
         self._secret = secret
 
-    def headers(self, role: Role, subject: str) -> dict[str, str]:
-        token = issue_token(self._secret, subject=subject, role=role, ttl_seconds=TOKEN_TTL_SECONDS)
+    def headers(self, role: Role, subject: str, *, org: str | None = None) -> dict[str, str]:
+        token = issue_token(self._secret, subject=subject, role=role, ttl_seconds=TOKEN_TTL_SECONDS, org=org)
         return {"Authorization": f"Bearer {token}"}
 
 
@@ -68,7 +68,7 @@ def load_demo(*, profiles_url: str, jobs_url: str, auth_secret: str, profiles: i
                           or _total(client, f"{jobs_url}/v1/opportunities", loader)):
             return LoadResult(0, 0, skipped=True)
         for body in tqdm(generator.opportunities(opportunities), desc="opportunities", disable=not progress):
-            owner = signer.headers("enterprise", enterprise_subject(body["organization"]))
+            owner = signer.headers("enterprise", enterprise_subject(body["organization"]), org=body["organization"])
             client.post(f"{jobs_url}/v1/opportunities", json=body, headers=owner).raise_for_status()
         need: dict[str, object] = {
             "enterprise": "杭州智算人工智能科技有限公司",
@@ -79,7 +79,7 @@ def load_demo(*, profiles_url: str, jobs_url: str, auth_secret: str, profiles: i
             "deadline": (generator.today + timedelta(days=45)).isoformat(),
             "description": "为企业大模型应用落地定制培养提示词工程、RAG 检索增强与模型部署人才。",
         }
-        owner = signer.headers("enterprise", enterprise_subject(str(need["enterprise"])))
+        owner = signer.headers("enterprise", enterprise_subject(str(need["enterprise"])), org=str(need["enterprise"]))
         client.post(f"{jobs_url}/v1/training-needs", json=need, headers=owner).raise_for_status()
         bodies = generator.profiles(profiles)
         for n, body in enumerate(tqdm(bodies, desc="profiles", disable=not progress), start=1):

@@ -27,7 +27,7 @@ POSTGRES_INIT_DIR = ROOT / "deploy" / "postgres" / "init"
 # The application services: compose service / k8s Deployment name -> port.
 APP_SERVICES = {"profiles": 8001, "jobs": 8002, "matching": 8003}
 # Services that own a PostgreSQL database.
-DB_SERVICES = ("profiles", "jobs")
+DB_SERVICES = ("profiles", "jobs", "matching")  # matching: the feedback it accepted
 
 # Environment variables read by libraries rather than by the services' settings.
 RUNTIME_ENV = frozenset({"HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"})

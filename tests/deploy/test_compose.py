@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from shared import serve
 from shared.events.topics import ALL_TOPICS
 
 from ._support import (
@@ -74,9 +75,7 @@ def test_app_services_build_the_one_image_and_override_the_command(name: str) ->
     assert service["build"] == services()["profiles"]["build"]
     assert service["image"] == services()["profiles"]["image"]
     port = APP_SERVICES[name]
-    assert service["command"] == [
-        "uvicorn", f"services.{name}.main:create_app", "--factory", "--host", "0.0.0.0", "--port", str(port),
-    ]
+    assert service["command"] == serve.command(name, host="0.0.0.0", port=port)  # one launcher: shared/serve.py
     assert (ROOT / "services" / name).is_dir()
     main = ROOT / "services" / name / "main.py"
     if main.exists():  # the services are written in parallel with these files
@@ -216,3 +215,15 @@ def test_matching_runs_as_embedders_and_replicas_from_one_image() -> None:
     assert environment(replica)["MATCHING_ROLE"] == "replica"
     assert embedder["build"] == replica["build"] and embedder["command"][:3] == replica["command"][:3]
     assert embedder["deploy"]["replicas"] >= 2
+
+
+@pytest.mark.parametrize("name", DB_SERVICES)
+def test_a_one_shot_job_migrates_each_database_before_its_service_starts(name: str) -> None:
+    job, service = services()[f"{name}-migrate"], services()[name]
+    assert job["command"] == ["python", "-m", "shared.migrations", "upgrade", "--service", name]
+    assert (ROOT / "services" / name / "migrations" / "env.py").is_file()
+    assert job["image"] == service["image"] and job["build"] == service["build"]
+    assert job["restart"] == "no"
+    assert environment(job)["DATABASE_URL"] == environment(service)["DATABASE_URL"]
+    assert job["depends_on"]["postgres"]["condition"] == "service_healthy"
+    assert service["depends_on"][f"{name}-migrate"]["condition"] == "service_completed_successfully"

@@ -6,6 +6,8 @@ import json
 import re
 import tomllib
 
+from shared import serve
+
 from ._support import APP_SERVICES, DOCKERFILE, DOCKERIGNORE, ROOT
 
 
@@ -51,10 +53,7 @@ def test_cpu_torch_is_installed_first_with_the_project_pin() -> None:
 
 def test_default_command_runs_profiles() -> None:
     (cmd,) = [args for keyword, args in instructions() if keyword == "CMD"]
-    assert json.loads(cmd) == [
-        "uvicorn", "services.profiles.main:create_app", "--factory", "--host", "0.0.0.0",
-        "--port", str(APP_SERVICES["profiles"]),
-    ]
+    assert json.loads(cmd) == serve.command("profiles", host="0.0.0.0", port=APP_SERVICES["profiles"])
     exposed = " ".join(args for keyword, args in instructions() if keyword == "EXPOSE").split()
     assert {str(port) for port in APP_SERVICES.values()} <= set(exposed)
 

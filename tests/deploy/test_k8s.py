@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from shared import serve
 from shared.events.topics import ALL_TOPICS
 
 from ._support import (
@@ -111,9 +112,7 @@ def test_deployment_runs_the_service_from_the_talentmatch_image(name: str) -> No
     c = container(deployment)
     port = APP_SERVICES[name]
     assert c["image"].split(":")[0] == "talentmatch"
-    assert c["command"] == [
-        "uvicorn", f"services.{name}.main:create_app", "--factory", "--host", "0.0.0.0", "--port", str(port),
-    ]
+    assert c["command"] == serve.command(name, host="0.0.0.0", port=port)  # one launcher: shared/serve.py
     assert [(p["name"], p["containerPort"]) for p in c["ports"]] == [("http", port)]
 
 
@@ -147,7 +146,7 @@ def test_matching_gets_more_memory_than_the_apis() -> None:
         return quantity(container(deployments()[name])["resources"][kind]["memory"])
 
     for kind in ("requests", "limits"):
-        assert memory("matching", kind) > max(memory(name, kind) for name in DB_SERVICES)
+        assert memory("matching", kind) > max(memory(name, kind) for name in ("profiles", "jobs"))
     assert memory("matching", "limits") >= 2 * 2**30  # model + FAISS index
 
 
@@ -292,3 +291,19 @@ def test_matching_scales_out_as_embedders_by_partitions_and_replicas_by_the_auto
     assert c["readinessProbe"]["httpGet"]["path"] == "/readyz"
     assert c["securityContext"]["allowPrivilegeEscalation"] is False
     assert {"MATCHING_ROLE"} <= service_env_names("matching")
+
+
+@pytest.mark.parametrize("name", DB_SERVICES)
+def test_an_init_container_migrates_the_database_before_the_service_starts(name: str) -> None:
+    pod = deployments()[name]["spec"]["template"]["spec"]
+    [init] = pod["initContainers"]
+    main = container(deployments()[name])
+    assert init["command"] == ["python", "-m", "shared.migrations", "upgrade", "--service", name]
+    assert init["image"] == main["image"]
+    url = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in main["env"] if "valueFrom" in e}["DATABASE_URL"]
+    assert [e["valueFrom"]["secretKeyRef"] for e in init["env"] if e["name"] == "DATABASE_URL"] == [url]
+    ctx = init["securityContext"]
+    assert ctx["allowPrivilegeEscalation"] is False and ctx["readOnlyRootFilesystem"] is True
+    assert "/tmp" in {m["mountPath"] for m in init["volumeMounts"]}  # adopting an old database uses a scratch file
+    for resource in ("cpu", "memory"):
+        assert 0 < quantity(init["resources"]["requests"][resource]) <= quantity(init["resources"]["limits"][resource])

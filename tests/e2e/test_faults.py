@@ -72,7 +72,8 @@ def seeded(local_stack: LocalStack) -> dict[str, list[dict[str, Any]]]:
     with httpx.Client(timeout=20) as http:
         opportunities = [
             http.post(f"{cfg.url('jobs')}/v1/opportunities", json=body,
-                      headers=local_stack.headers("enterprise", enterprise_subject(body["organization"]))).json()
+                      headers=local_stack.headers("enterprise", enterprise_subject(body["organization"]),
+                                                  org=body["organization"])).json()
             for body in generator.opportunities(15)]
         bodies = generator.profiles(20)
         for n, body in enumerate(bodies):

@@ -97,7 +97,8 @@ def test_sigterm_writes_a_final_checkpoint_and_the_restart_resumes_from_it(local
                              headers=local_stack.headers("seeker", f"seeker-term-{n}")).status_code == 201
         for body in generator.opportunities(8):
             assert http.post(f"{cfg.url('jobs')}/v1/opportunities", json=body,
-                             headers=local_stack.headers("enterprise", "ent-x")).status_code == 201
+                             headers=local_stack.headers("enterprise", "ent-x", org=body["organization"])
+                             ).status_code == 201
         eventually(lambda: _converged(local_stack, http), timeout=120, what="the seed data to be indexed")
         before = _status(local_stack, http)
         assert before is not None
@@ -177,7 +178,9 @@ class Writer:
                             step: int, enterprise: dict[str, str]) -> None:
         url = f"{self.stack.config.url('jobs')}/v1/opportunities"
         if roll < CREATE or not self.opportunities:
-            response = http.post(url, json=generator.opportunities(1)[0], headers=enterprise)
+            body = generator.opportunities(1)[0]
+            poster = self.stack.headers("enterprise", f"ent-x{self.number}", org=body["organization"])
+            response = http.post(url, json=body, headers=poster)
             if self._check(response, 201, "create opportunity"):
                 self.opportunities.append(response.json()["id"])
         elif roll < CREATE + UPDATE:

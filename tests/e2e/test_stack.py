@@ -20,12 +20,14 @@ def test_profile_to_recommendation_update_and_delete(local_stack: LocalStack, st
     profiles, jobs, matching = (stack.url(s) for s in SERVICES)
     seeker = local_stack.headers("seeker", "seeker-e2e-limin")
     with httpx.Client(timeout=10) as http:
-        ai_job = http.post(f"{jobs}/v1/opportunities", headers=local_stack.headers("enterprise", "ent-e2e-ai"), json={
+        ai_job = http.post(f"{jobs}/v1/opportunities", json={
             "kind": "job_posting", "title": "机器学习算法工程师", "organization": "杭州智算人工智能科技有限公司",
             "city": "杭州市", "description": "负责推荐与视觉模型的训练与部署，要求熟悉机器学习、深度学习、Python。",
             "skills": ["机器学习", "深度学习", "Python"], "salary_min": 20000, "salary_max": 35000,
-            "openings": 3}).json()
-        chip_class = http.post(f"{jobs}/v1/opportunities", headers=local_stack.headers("enterprise", "ent-e2e-chip"),
+            "openings": 3}, headers=local_stack.headers("enterprise", "ent-e2e-ai", org="杭州智算人工智能科技有限公司")
+        ).json()
+        chip_class = http.post(f"{jobs}/v1/opportunities", headers=local_stack.headers("enterprise", "ent-e2e-chip",
+                                                                                       org="无锡芯源半导体有限公司"),
                                json={
             "kind": "training_class", "title": "集成电路验证订单班", "organization": "无锡芯源半导体有限公司",
             "city": "无锡市", "description": "芯片验证方向，课程覆盖 Verilog、UVM 芯片验证与 FPGA。",
@@ -64,7 +66,7 @@ def test_each_account_reaches_only_its_own_records(local_stack: LocalStack, stac
     another enterprise a shortlist, and nothing answers without a token."""
     profiles, jobs, matching = (stack.url(s) for s in SERVICES)
     owner, other = local_stack.headers("seeker", "seeker-e2e-own"), local_stack.headers("seeker", "seeker-e2e-other")
-    poster = local_stack.headers("enterprise", "ent-e2e-own")
+    poster = local_stack.headers("enterprise", "ent-e2e-own", org="杭州云栖软件有限公司")
     with httpx.Client(timeout=10) as http:
         talent = http.post(f"{profiles}/v1/profiles", headers=owner, json={
             "display_name": "周航", "city": "杭州", "skills": ["Python"], "skills_text": "Python 后端开发。"}).json()

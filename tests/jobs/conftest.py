@@ -10,11 +10,13 @@ from services.jobs.main import create_app
 from services.jobs.settings import JobsSettings
 from shared.events.topics import OPPORTUNITIES, topic_name
 from tests.auth import SECRET, JobsClient
+from tests.migrations.support import migrated
 
 
 @pytest.fixture
 def settings(database_url: str, bootstrap: str, redis_url: str, topic_suffix: str) -> JobsSettings:
-    return JobsSettings(database_url=database_url, kafka_bootstrap_servers=bootstrap, redis_url=redis_url,
+    return JobsSettings(database_url=migrated(database_url, "jobs"),
+                        kafka_bootstrap_servers=bootstrap, redis_url=redis_url,
                         topic_namespace=topic_suffix, auth_secret=SECRET)
 
 

@@ -23,14 +23,17 @@ def _log(client: TestClient, **params: Any) -> list[tuple[Any, ...]]:
 
 
 def test_each_change_writes_one_row_and_failures_none(client: TestClient, database_url: str) -> None:
-    ent = bearer("enterprise", "ent-audit")
+    organization = factories.job_posting()["organization"]
+    ent = bearer("enterprise", "ent-audit", org=organization)
     posting = created(client.post("/v1/opportunities", json=factories.job_posting(), headers=ent))
     url = f"/v1/opportunities/{posting['id']}"
     assert client.patch(url, json={"openings": 5}, headers=ent).status_code == 200
     assert client.patch(url, json={"openings": 5}, headers=ent).status_code == 200  # no change
     assert client.patch(url, json={"salary_min": 90000}, headers=ent).status_code == 422
-    assert client.patch(url, json={"openings": 6}, headers=bearer("enterprise", "ent-other")).status_code == 403
-    need = created(client.post("/v1/training-needs", json=factories.training_need(), headers=ent))
+    rival = bearer("enterprise", "ent-other", org=organization)
+    assert client.patch(url, json={"openings": 6}, headers=rival).status_code == 403
+    need = created(client.post("/v1/training-needs", json=factories.training_need(enterprise=organization),
+                               headers=ent))
     assert client.post("/v1/admin/republish", headers=bearer("service", "svc-stack")).status_code == 202
     assert client.delete(url, headers=OPERATOR).status_code == 204
 

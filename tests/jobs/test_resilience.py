@@ -14,13 +14,14 @@ from tests.auth import SECRET, JobsClient
 from tests.jobs import factories
 from tests.jobs.helpers import created
 from tests.jobs.topic_reader import read_events
+from tests.migrations.support import migrated
 
 
 def test_writes_succeed_while_the_broker_is_down_and_events_follow(tmp_path: Path, topic_suffix: str,
                                                                     redis_url: str) -> None:
     port = free_port()
     bootstrap = f"127.0.0.1:{port}"
-    settings = JobsSettings(database_url=f"sqlite:///{tmp_path / 'jobs.db'}",
+    settings = JobsSettings(database_url=migrated(f"sqlite:///{tmp_path / 'jobs.db'}", "jobs"),
                             kafka_bootstrap_servers=bootstrap, topic_namespace=topic_suffix,
                             topic_retry_seconds=0.2, redis_url=redis_url, auth_secret=SECRET)
     broker = None
@@ -52,7 +53,7 @@ def test_writes_succeed_while_the_broker_is_down_and_events_follow(tmp_path: Pat
 
 
 def test_records_survive_a_restart(tmp_path: Path, bootstrap: str, topic_suffix: str, redis_url: str) -> None:
-    settings = JobsSettings(database_url=f"sqlite:///{tmp_path / 'jobs.db'}",
+    settings = JobsSettings(database_url=migrated(f"sqlite:///{tmp_path / 'jobs.db'}", "jobs"),
                             kafka_bootstrap_servers=bootstrap, topic_namespace=topic_suffix,
                             redis_url=redis_url, auth_secret=SECRET)
     with JobsClient(create_app(settings)) as client:

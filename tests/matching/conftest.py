@@ -13,6 +13,12 @@ SUBJECTS: dict[Role, str] = {"seeker": "seeker-1", "enterprise": "ent-10", "oper
                              "service": "svc-tests"}
 
 
+
+@pytest.fixture(autouse=True)
+def _matching_database(matching_database: str) -> str:
+    """Every matching app of these tests keeps its accepted feedback in a fresh database at the head."""
+    return matching_database
+
 def auth_headers(settings: ServiceSettings, role: Role, subject: str | None = None) -> dict[str, str]:
     """``Authorization`` for ``subject`` (default: ``SUBJECTS[role]``) acting as ``role``, for an app built
     from ``settings``. ``seeker-<id>`` owns profile ``<id>``, ``ent-<id>`` opportunity ``<id>`` (factories)."""

@@ -57,13 +57,19 @@ def client_settings(client: TestClient) -> MatchingSettings:
 
 
 def owned_by(owner: Role, *, unknown: int = 404) -> Callable[[Role, Target], int]:
-    """Staff read any record; ``owner``'s role reads its own only; other roles never (403). Unknown: 404."""
+    """Staff read any record; ``owner``'s role reads its own only; other roles never (403). Unknown: 404.
+
+    Another seeker's talent is answered like an unknown one (404: its existence is not disclosed);
+    opportunities are public, so another enterprise's stays 403.
+    """
     def expected(role: Role, target: Target) -> int:
         if role not in (owner, *STAFF):
             return 403
         if target == "unknown":
             return unknown
-        return 200 if role in STAFF or target == "own" else 403
+        if role in STAFF or target == "own":
+            return 200
+        return 404 if role == "seeker" else 403
     return expected
 
 
@@ -76,6 +82,8 @@ def feedback_expected(role: Role, target: Target) -> int:
         return 403
     if role == "service":
         return 202  # relays any pair, indexed or not
+    if role == "seeker":  # another seeker's talent is not disclosed: answered like an unknown one
+        return {"own": 202, "other": 404, "unknown": 404}[target]
     return {"own": 202, "other": 403, "unknown": 404}[target]
 
 
@@ -164,10 +172,10 @@ def test_a_cached_result_is_served_only_to_whom_the_rules_allow(client: TestClie
     first = client.get(path, headers=auth_headers(settings, "seeker"))
     again = client.get(path, headers=auth_headers(settings, "seeker"))
     assert first.status_code == again.status_code == 200 and again.json()["cached"] is True
-    strangers: list[tuple[Role, str]] = [("seeker", "seeker-2"), ("enterprise", "ent-10")]
-    for role, subject in strangers:
+    strangers: list[tuple[Role, str, int]] = [("seeker", "seeker-2", 404), ("enterprise", "ent-10", 403)]
+    for role, subject, status in strangers:
         refused = client.get(path, headers=auth_headers(settings, role, subject))
-        assert refused.status_code == 403 and "items" not in refused.text
+        assert refused.status_code == status and "items" not in refused.text
     staff = client.get(path, headers=auth_headers(settings, "operator"))
     assert staff.status_code == 200 and staff.json()["items"] == first.json()["items"]
     shortlist = "/v1/opportunities/10/shortlist"
@@ -189,10 +197,10 @@ def test_requests_past_the_rate_limit_are_429(occupation_normalizer: OccupationN
                                              lexical_encoder: HybridEncoder) -> None:
     settings = MatchingSettings(kafka_bootstrap_servers=bootstrap, redis_url=redis_url,
                                 topic_namespace=f"{topic_suffix}-limit", rate_limit_per_minute=2)
-    if time.time() % 60 > 55:  # the window is the wall-clock minute: start the three calls inside one
-        time.sleep(61 - time.time() % 60)
     with TestClient(create_app(settings, encoder=lexical_encoder, normalizer=occupation_normalizer)) as client:
+        # The window is the wall-clock minute: fix the clock 10 s into one, so the calls share it.
+        client.app.state.authenticator.limiter.clock = lambda: 1_800_000_010.0  # type: ignore[attr-defined]
         calls = [client.get("/v1/status", headers=auth_headers(settings, "operator")) for _ in range(3)]
         assert [c.status_code for c in calls] == [200, 200, 429]
-        assert int(calls[2].headers["retry-after"]) >= 1
+        assert int(calls[2].headers["retry-after"]) == 50
         assert client.get("/v1/status", headers=auth_headers(settings, "service")).status_code == 200

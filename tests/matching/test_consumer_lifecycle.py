@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from services.matching.checkpointing import Checkpointer
 from services.matching.consumer import EventConsumer
 from services.matching.domain.encoders import HybridEncoder, TextEncoder
+from services.matching.domain.occupations import OccupationNormalizer
 from services.matching.domain.ranking import RankingWeights
 from services.matching.domain.state import AnyEvent, MatchingState
 from services.matching.main import create_app
@@ -42,7 +43,8 @@ def _ready(client: TestClient) -> tuple[int, dict[str, Any]]:
 
 
 def test_a_bug_in_apply_stops_the_consumer_and_readiness_says_so(
-        settings: MatchingSettings, lexical_encoder: HybridEncoder, monkeypatch: pytest.MonkeyPatch) -> None:
+        settings: MatchingSettings, lexical_encoder: HybridEncoder, occupation_normalizer: OccupationNormalizer,
+        monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[int] = []
 
     def broken_apply(events: Sequence[AnyEvent], encoder: TextEncoder, **_: Any) -> None:
@@ -50,7 +52,7 @@ def test_a_bug_in_apply_stops_the_consumer_and_readiness_says_so(
         raise ZeroDivisionError("a bug in apply")
 
     ensure_topics(settings.kafka_bootstrap_servers, partitions=1, namespace=settings.topic_namespace)
-    with TestClient(create_app(settings, encoder=lexical_encoder),
+    with TestClient(create_app(settings, encoder=lexical_encoder, normalizer=occupation_normalizer),
                     headers=auth_headers(settings, "service")) as client:
         wait_for(lambda: _ready(client)[0] == 200, timeout=120, what="the empty replica ready")
         monkeypatch.setattr(client.app.state.matching.state, "apply", broken_apply)  # type: ignore[attr-defined]
@@ -68,13 +70,14 @@ def test_a_bug_in_apply_stops_the_consumer_and_readiness_says_so(
         assert calls == [1], "the batch was tried once, not replayed"
 
 
-def _checkpoint_with_records(settings: MatchingSettings, encoder: HybridEncoder) -> None:
+def _checkpoint_with_records(settings: MatchingSettings, encoder: HybridEncoder,
+                             normalizer: OccupationNormalizer) -> None:
     """A replica that read a talent and an opportunity, stopped (writing its checkpoint)."""
     namespace = settings.topic_namespace
     ensure_topics(settings.kafka_bootstrap_servers, partitions=1, namespace=namespace)
     produce(settings.kafka_bootstrap_servers, topic_name(PROFILES, namespace), [profile(1)])
     produce(settings.kafka_bootstrap_servers, topic_name(OPPORTUNITIES, namespace), [ai_posting(10)])
-    state = MatchingState(encoder.dim)
+    state = MatchingState(encoder.dim, normalizer=normalizer)
     checkpointer = Checkpointer(directory=Path(settings.checkpoint_dir), state=state, encoder=encoder,
                                 max_text_chars=state.max_text_chars, interval_seconds=3600)
     consumer = EventConsumer(settings=settings, state=state, encoder=encoder, checkpointer=checkpointer)
@@ -87,12 +90,14 @@ def _checkpoint_with_records(settings: MatchingSettings, encoder: HybridEncoder)
     assert checkpointer.status()["saved"] is not None
 
 
-def test_a_restart_serves_the_checkpoint_before_it_catches_up(settings: MatchingSettings,
-                                                               lexical_encoder: HybridEncoder) -> None:
-    _checkpoint_with_records(settings, lexical_encoder)
+def test_a_restart_serves_the_checkpoint_before_it_catches_up(
+        settings: MatchingSettings, lexical_encoder: HybridEncoder,
+        occupation_normalizer: OccupationNormalizer) -> None:
+    _checkpoint_with_records(settings, lexical_encoder, occupation_normalizer)
     # Restarted while the broker is away: it cannot catch up, but it holds the checkpoint.
     away = settings.model_copy(update={"kafka_bootstrap_servers": f"127.0.0.1:{free_port()}"})
-    with TestClient(create_app(away, encoder=lexical_encoder), headers=auth_headers(away, "service")) as client:
+    app = create_app(away, encoder=lexical_encoder, normalizer=occupation_normalizer)
+    with TestClient(app, headers=auth_headers(away, "service")) as client:
         recommendations = client.get("/v1/talents/1/recommendations")  # the first request: no 404, no 503
         assert recommendations.status_code == 200
         assert [item["id"] for item in recommendations.json()["items"]] == [10]
@@ -122,10 +127,11 @@ def test_nothing_is_served_until_the_checkpoint_is_loaded(lexical_encoder: Hybri
         assert raised.value.headers["Retry-After"] == "2"
 
 
-def test_the_consumer_restores_the_checkpoint_before_its_thread_starts(settings: MatchingSettings,
-                                                                        lexical_encoder: HybridEncoder) -> None:
-    _checkpoint_with_records(settings, lexical_encoder)
-    state = MatchingState(lexical_encoder.dim)
+def test_the_consumer_restores_the_checkpoint_before_its_thread_starts(
+        settings: MatchingSettings, lexical_encoder: HybridEncoder,
+        occupation_normalizer: OccupationNormalizer) -> None:
+    _checkpoint_with_records(settings, lexical_encoder, occupation_normalizer)
+    state = MatchingState(lexical_encoder.dim, normalizer=occupation_normalizer)
     checkpointer = Checkpointer(directory=Path(settings.checkpoint_dir), state=state, encoder=lexical_encoder,
                                 max_text_chars=state.max_text_chars, interval_seconds=3600)
     away = settings.model_copy(update={"kafka_bootstrap_servers": f"127.0.0.1:{free_port()}"})

@@ -48,7 +48,7 @@ def test_same_occupation_then_same_field_then_nothing() -> None:
 
 
 def test_the_occupation_breaks_a_tie_and_items_carry_it() -> None:
-    docs = {1: _posting(1, occupations=(AI,), field="人工智能"), 2: _posting(2)}
+    docs = {1: _posting(1, occupations=(AI,), field="人工智能", organization="智云"), 2: _posting(2)}
     items = rank_opportunities(_talent(), [(1, 0.6), (2, 0.6)], docs, ONLY_OCCUPATION, 2)
     assert [i["id"] for i in items] == [2, 1]
     assert items[0]["occupation"] == {"code": "2-02-38-03", "name": "大数据工程技术人员", "digital": True,

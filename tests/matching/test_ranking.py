@@ -47,7 +47,7 @@ def test_desired_city_level_short_and_no_commitment() -> None:
 
 def test_items_have_labels_and_bonuses_reorder_near_ties() -> None:
     near = _opportunity(id=11, city="杭州市")
-    far = _opportunity(id=12, city="成都市", skills=(), hiring_commitment=False)
+    far = _opportunity(id=12, city="成都市", skills=("python",), hiring_commitment=False)  # evidence: python
     items = rank_opportunities(_talent(), [(12, 0.60), (11, 0.58)], {11: near, 12: far}, RankingWeights(), 2)
     assert [i["id"] for i in items] == [11, 12]
     first = items[0]

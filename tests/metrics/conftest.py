@@ -18,6 +18,11 @@ from tests.matching.conftest import auth_headers
 from tests.metrics.market import Tokens
 
 
+@pytest.fixture(autouse=True)
+def _matching_database(matching_database: str) -> str:
+    """Every matching app of these tests keeps its accepted feedback in a fresh database at the head."""
+    return matching_database
+
 @pytest.fixture
 def topics(bootstrap: str, topic_suffix: str) -> dict[str, str]:
     ensure_topics(bootstrap, partitions=3, namespace=topic_suffix)

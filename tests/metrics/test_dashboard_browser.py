@@ -9,6 +9,7 @@ import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -34,6 +35,24 @@ def chromium_path() -> str | None:
 # The dashboard's formatting rules (dashboard.js): counts as integers, rates as percentages.
 def rate(value: float) -> str:
     return f"{value * 100:.1f}%"
+
+
+CHART_OPTION = """(testid) => {
+  const chart = echarts.getInstanceByDom(document.querySelector(`[data-testid="${testid}"]`));
+  const option = chart.getOption();
+  return {width: chart.getWidth(), labels: option.yAxis[0].data || null, legend: (option.legend[0] || {}).data || null,
+          series: option.series.map((s) => ({name: s.name, data: s.data})), zoom: option.dataZoom.map((z) => z.type)};
+}"""
+
+
+SHOW_FIRST_TIP = """(testid) => echarts.getInstanceByDom(document.querySelector(`[data-testid="${testid}"]`))
+  .dispatchAction({type: "showTip", seriesIndex: 0, dataIndex: 0})"""
+
+
+def chart(page: Any, testid: str) -> dict[str, Any]:
+    """What the ECharts instance drawn into ``testid`` holds: size, categories, legend, series, zoom types."""
+    option: dict[str, Any] = page.evaluate(CHART_OPTION, testid)
+    return option
 
 
 def bare(headers: dict[str, str]) -> str:
@@ -65,6 +84,12 @@ def test_dashboard_shows_the_figures_and_follows_the_filters(served_dashboard: t
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1360, "height": 900})
+            # a script error or a Content-Security-Policy refusal, e.g. of an inline style (the refused tokens'
+            # 401/403 and the absent favicon's 404 are logged as failed loads: those are expected)
+            errors: list[str] = []
+            page.on("console", lambda message: errors.append(message.text) if message.type == "error"
+                    and not message.text.startswith("Failed to load resource") else None)
+            page.on("pageerror", lambda error: errors.append(str(error)))
             foreign: list[str] = []
             page.on("request", lambda request: foreign.append(request.url)
                     if not request.url.startswith(base) else None)
@@ -100,7 +125,32 @@ def test_dashboard_shows_the_figures_and_follows_the_filters(served_dashboard: t
                 expect(figure(testid)).to_have_text(re.compile(r"^\d+\.\d (ms|s)$|^\d+\.\d\d s$"))
             expect(figure("supply-field-人工智能")).to_have_attribute("data-positions", "43")
             expect(figure("supply-city-上海市")).to_contain_text("21")
+            expect(figure("supply-province-浙江省")).to_have_attribute("data-positions", "43")  # 杭州市
+            expect(figure("supply-province-上海市")).to_contain_text("21")
+
+            # the charts are ECharts instances holding the same numbers as the events imply
+            kinds = chart(page, "chart-opportunities-by-kind")
+            by_kind = dict(zip(kinds["labels"], kinds["series"][0]["data"], strict=True))
+            assert by_kind["Job postings 岗位"] == 2 and by_kind["Training classes 培训班"] == 2
+            assert sum(by_kind.values()) == 5
+            fields = chart(page, "chart-supply-field")
+            assert fields["legend"] == ["talents 人才", "positions 岗位/名额"]
+            assert [s["data"] for s in fields["series"]] == [[1, 1, 1, 0], [43, 20, 3, 1]]
+            assert fields["labels"] == ["人工智能", "软件开发", "大数据", "区块链"]
+            provinces = chart(page, "chart-supply-province")  # ranked by positions
+            assert provinces["labels"] == ["浙江省", "上海市"]
+            assert [s["data"] for s in provinces["series"]] == [[1, 1], [43, 21]]
+            funnel = chart(page, "chart-funnel")
+            assert str(funnel["series"][0]["data"][0]) == figure("fig-funnel-impressions").get_attribute("data-value")
+            history = chart(page, "chart-history")
+            assert history["zoom"] == ["inside", "slider"] and len(history["series"][0]["data"]) >= 1
+            page.evaluate(SHOW_FIRST_TIP, "chart-opportunities-by-kind")
+            expect(page.locator(".chart-tip").first).to_contain_text(kinds["labels"][0])
             page.screenshot(path=str(SCREENSHOTS / "operator-dashboard.png"), full_page=True)
+            page.set_viewport_size({"width": 640, "height": 900})  # the charts follow a narrow window
+            page.wait_for_function("""() => echarts.getInstanceByDom(
+                document.querySelector('[data-testid="chart-supply-field"]')).getWidth() < 640""")
+            page.set_viewport_size({"width": 1360, "height": 900})
 
             page.get_by_test_id("filter-city").select_option("上海市")
             expect(figure("fig-profiles")).to_have_text("1")
@@ -129,5 +179,6 @@ def test_dashboard_shows_the_figures_and_follows_the_filters(served_dashboard: t
             expect(queried.get_by_test_id("fig-profiles")).to_have_text("3")
             assert "token" not in queried.url
             assert foreign == [], f"the dashboard reached outside its server: {foreign}"
+            assert errors == [], f"errors in the page: {errors}"
         finally:
             browser.close()

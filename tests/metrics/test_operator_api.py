@@ -130,11 +130,17 @@ def test_feedback_is_validated(client: TestClient, tokens: Tokens) -> None:
     assert naive.status_code == 422
 
 
-def test_feedback_answers_503_when_no_broker_acknowledges(occupation_normalizer: OccupationNormalizer,
-                                                          redis_url: str, hybrid_encoder: HybridEncoder) -> None:
+def test_feedback_is_accepted_while_no_broker_answers_and_waits_in_the_outbox(
+        occupation_normalizer: OccupationNormalizer, redis_url: str, hybrid_encoder: HybridEncoder) -> None:
     settings = MatchingSettings(kafka_bootstrap_servers=f"127.0.0.1:{free_port()}", redis_url=redis_url,
-                                topic_namespace="nobroker", feedback_timeout_seconds=1, retry_max_seconds=0.5)
+                                topic_namespace="nobroker", retry_max_seconds=0.5)
     with TestClient(create_app(settings, encoder=hybrid_encoder, normalizer=occupation_normalizer)) as client:
-        body = {"talent_id": 1, "opportunity_id": 2, "action": "clicked", "actor_role": "seeker"}
-        response = client.post("/v1/feedback", json=body, headers=auth_headers(settings, "service"))
-        assert response.status_code == 503 and "retry" in response.json()["detail"][0]["msg"]
+        body = {"talent_id": 1, "opportunity_id": 2, "action": "clicked", "actor_role": "seeker",
+                "event_id": "no-broker-1"}
+        for _ in range(2):  # the client's retry with the same event_id is stored once
+            response = client.post("/v1/feedback", json=body, headers=auth_headers(settings, "service"))
+            assert response.status_code == 202, response.text
+            assert response.json() == {"event_id": "no-broker-1", "topic": "nobroker.talentmatch.feedback"}
+        outbox = client.app.state.matching.metrics.publisher  # type: ignore[attr-defined]
+        assert outbox.ledger.count() == 1
+        assert outbox.readiness()[1]["outbox_pending"] == 1  # published once a broker answers

@@ -19,6 +19,7 @@ from shared.settings import ServiceSettings
 from tests.matching.conftest import auth_headers
 from tests.matching.factories import profile
 from tests.matching.kafka_helpers import produce, wait_for
+from tests.migrations.support import migrated
 
 
 def scrape(client: TestClient) -> dict[str, Any]:
@@ -36,10 +37,11 @@ def value(families: dict[str, Any], family: str, sample: str, **labels: str) -> 
 
 
 @pytest.mark.parametrize(("service", "make", "missing"), [
-    ("profiles", lambda db, b, ns: profiles_app(ProfilesSettings(database_url=db, kafka_bootstrap_servers=b,
+    ("profiles", lambda db, b, ns: profiles_app(ProfilesSettings(database_url=migrated(db, "profiles"),
+                                                                 kafka_bootstrap_servers=b,
                                                                  topic_namespace=ns)),
      "/v1/profiles/987654"),
-    ("jobs", lambda db, b, ns: jobs_app(JobsSettings(database_url=db, kafka_bootstrap_servers=b,
+    ("jobs", lambda db, b, ns: jobs_app(JobsSettings(database_url=migrated(db, "jobs"), kafka_bootstrap_servers=b,
                                                      topic_namespace=ns)),
      "/v1/opportunities/987654"),
 ])

@@ -12,11 +12,13 @@ from services.profiles.models import OutboxMessage
 from services.profiles.settings import ProfilesSettings
 from shared.db import make_engine
 from tests.auth import SECRET, ProfilesClient
+from tests.migrations.support import migrated
 
 
 @pytest.fixture
 def settings(database_url: str, bootstrap: str, redis_url: str, topic_suffix: str) -> ProfilesSettings:
-    return ProfilesSettings(database_url=database_url, kafka_bootstrap_servers=bootstrap, redis_url=redis_url,
+    return ProfilesSettings(database_url=migrated(database_url, "profiles"),
+                            kafka_bootstrap_servers=bootstrap, redis_url=redis_url,
                             topic_namespace=topic_suffix, auth_secret=SECRET)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -19,11 +19,21 @@ CONTACT_FIELDS = {"phone", "email", "id_number"}
 
 
 def _get_expected(role: Role, target: Target) -> int:
+    """Another seeker's profile, and for an enterprise one not open to work, are answered like an unknown
+    id (404): whether it exists is not disclosed."""
     if role == "seeker":
-        return 200 if target == "own" else 403
+        return 200 if target == "own" else 404
     if role == "enterprise":  # "own" is a profile open to work here, "other" one that is not
-        return 200 if target == "own" else 403
+        return 200 if target == "own" else 404
     return 200
+
+
+def _change_expected(ok: int, *, operator: bool = False) -> Callable[[Role, Target], int]:
+    def expected(role: Role, target: Target) -> int:
+        if role == "seeker":
+            return ok if target == "own" else 404
+        return ok if operator and role == "operator" else 403
+    return expected
 
 
 def _create_expected(role: Role, target: Target) -> int:
@@ -36,11 +46,8 @@ ROUTES = [
     Route("POST", "/v1/profiles", ("-", "own"), _create_expected, body=profile_body),
     Route("GET", "/v1/profiles", ("-",), yes_for("operator", "service")),
     Route("GET", "/v1/profiles/{id}", ("own", "other"), _get_expected),
-    Route("PATCH", "/v1/profiles/{id}", ("own", "other"),
-          lambda role, target: 200 if role == "seeker" and target == "own" else 403,
-          body=lambda: {"years_experience": 7}),
-    Route("DELETE", "/v1/profiles/{id}", ("own", "other"),
-          lambda role, target: 204 if role == "operator" or (role == "seeker" and target == "own") else 403),
+    Route("PATCH", "/v1/profiles/{id}", ("own", "other"), _change_expected(200), body=lambda: {"years_experience": 7}),
+    Route("DELETE", "/v1/profiles/{id}", ("own", "other"), _change_expected(204, operator=True)),
     Route("POST", "/v1/admin/republish", ("-",), yes_for("operator", "service", status=202)),
     Route("GET", "/v1/admin/audit", ("-",), yes_for("operator")),
 ]
@@ -82,7 +89,7 @@ def test_every_cell_of_the_matrix(app_client: TestClient) -> None:
             shows_contact = set(outcome.response.json()) >= CONTACT_FIELDS
             if shows_contact != (outcome.role == "operator" or outcome.role == "seeker"):
                 violations.append(f"{cell}: contact fields shown: {shows_contact}")
-        if outcome.status == 403 and cell in created:  # a refused write changed nothing
+        if outcome.status in (403, 404) and cell in created:  # a refused write changed nothing
             stored = app_client.get(f"/v1/profiles/{created[cell]['id']}", headers=operator)
             if stored.status_code != 200 or stored.json()["version"] != 1:
                 violations.append(f"{cell}: refused, but the profile changed: {stored.text[:200]}")
@@ -125,7 +132,9 @@ def test_a_refused_or_unknown_record_is_checked_before_the_version(app_client: T
     profile = _create(app_client, "seeker-v")
     url = f"/v1/profiles/{profile['id']}"
     other = bearer("seeker", "seeker-w")
-    assert app_client.patch(url, json={"years_experience": 1}, headers={**other, "If-Match": "7"}).status_code == 403
+    refused = app_client.patch(url, json={"years_experience": 1}, headers={**other, "If-Match": "7"})
+    unknown = app_client.patch("/v1/profiles/999999", json={"years_experience": 1}, headers={**other, "If-Match": "7"})
+    assert refused.status_code == unknown.status_code == 404
     assert app_client.get("/v1/profiles/999999", headers=other).status_code == 404
     assert app_client.delete("/v1/profiles/999999", headers=bearer("operator", "op-1")).status_code == 404
 
@@ -152,3 +161,18 @@ def test_requests_over_the_rate_limit_are_429(settings: ProfilesSettings) -> Non
         assert int(refused.headers["retry-after"]) >= 1
         assert refused.json()["detail"][0]["type"] == "TooManyRequestsError"
         assert client.get("/v1/profiles", headers=bearer("operator", "op-idle")).status_code == 200, "per identity"
+
+
+def test_another_seekers_profile_is_answered_like_an_unknown_one(app_client: TestClient) -> None:
+    """No existence leak: status and body are the same for another seeker's profile and for an unknown id."""
+    profile = _create(app_client, "seeker-hidden")
+    last = app_client.get("/v1/profiles/999999", headers=bearer("operator", "op-1"))
+    assert last.status_code == 404
+    prober = bearer("seeker", "seeker-prober")
+    for method in ("GET", "PATCH", "DELETE"):
+        body = {"years_experience": 2} if method == "PATCH" else None
+        hidden = app_client.request(method, f"/v1/profiles/{profile['id']}", json=body, headers=prober)
+        unknown = app_client.request(method, "/v1/profiles/999999", json=body, headers=prober)
+        assert hidden.status_code == unknown.status_code == 404, method
+        assert hidden.json()["detail"][0]["msg"].replace(str(profile["id"]), "N") == \
+            unknown.json()["detail"][0]["msg"].replace("999999", "N")

@@ -29,7 +29,7 @@ def test_each_change_writes_one_row_and_failures_none(client: TestClient) -> Non
     assert client.patch(url, json={"years_experience": 9}, headers=seeker).status_code == 200  # no change
     assert client.patch(url, json={"years_experience": 1}, headers={**seeker, "If-Match": "7"}).status_code == 409
     assert client.patch(url, json={"years_experience": 1},
-                        headers=bearer("seeker", "seeker-intruder")).status_code == 403
+                        headers=bearer("seeker", "seeker-intruder")).status_code == 404  # not disclosed
     assert client.post("/v1/profiles", json=profile_body(), headers=seeker).status_code == 409
     assert client.post("/v1/admin/republish", headers=bearer("service", "svc-stack")).status_code == 202
     assert client.delete(url, headers=OPERATOR).status_code == 204

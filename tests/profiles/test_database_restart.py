@@ -12,6 +12,7 @@ from sqlalchemy.engine import make_url
 from services.profiles.main import create_app
 from services.profiles.settings import ProfilesSettings
 from tests.auth import SECRET, ProfilesClient
+from tests.migrations.support import migrated
 from tests.profiles.helpers import profile_body, profiles_topic, read_topic
 
 
@@ -31,7 +32,8 @@ def _allow_connections(database_url: str, admin_url: str, allowed: bool) -> None
 
 def test_while_the_database_is_down_writes_get_a_clear_503_and_nothing_changes(
         postgres_url: str, postgres_server_url: str, bootstrap: str, redis_url: str, topic_suffix: str) -> None:
-    settings = ProfilesSettings(database_url=postgres_url, kafka_bootstrap_servers=bootstrap, redis_url=redis_url,
+    settings = ProfilesSettings(database_url=migrated(postgres_url, "profiles"),
+                                kafka_bootstrap_servers=bootstrap, redis_url=redis_url,
                                 topic_namespace=topic_suffix, auth_secret=SECRET)
     with ProfilesClient(create_app(settings)) as client:
         created = client.post("/v1/profiles", json=profile_body()).json()
@@ -50,7 +52,8 @@ def test_while_the_database_is_down_writes_get_a_clear_503_and_nothing_changes(
 
 def test_the_service_reconnects_after_the_database_dropped_its_connections(
         postgres_url: str, postgres_server_url: str, bootstrap: str, redis_url: str, topic_suffix: str) -> None:
-    settings = ProfilesSettings(database_url=postgres_url, kafka_bootstrap_servers=bootstrap, redis_url=redis_url,
+    settings = ProfilesSettings(database_url=migrated(postgres_url, "profiles"),
+                                kafka_bootstrap_servers=bootstrap, redis_url=redis_url,
                                 topic_namespace=topic_suffix, auth_secret=SECRET)
     with ProfilesClient(create_app(settings)) as client:
         created = client.post("/v1/profiles", json=profile_body()).json()

@@ -13,6 +13,7 @@ from services.profiles.settings import ProfilesSettings
 from shared.events.contracts import ProfileDeletedV1, ProfileUpsertedV1, decode_event
 from talentmatch.embedded import free_port, start_broker
 from tests.auth import SECRET, ProfilesClient
+from tests.migrations.support import migrated
 from tests.profiles.helpers import CONTACT, profile_body, profiles_topic, read_topic, wait_for
 
 
@@ -58,7 +59,8 @@ def test_each_write_publishes_one_event_in_order(client: ProfilesClient, setting
 def test_writes_succeed_while_the_broker_is_down(database_url: str, topic_suffix: str, redis_url: str,
                                                  tmp_path: Path) -> None:
     port = free_port()
-    settings = ProfilesSettings(database_url=database_url, kafka_bootstrap_servers=f"127.0.0.1:{port}",
+    settings = ProfilesSettings(database_url=migrated(database_url, "profiles"),
+                                kafka_bootstrap_servers=f"127.0.0.1:{port}",
                                 topic_namespace=topic_suffix, redis_url=redis_url, auth_secret=SECRET)
     with ProfilesClient(create_app(settings)) as client:
         response = client.post("/v1/profiles", json=profile_body())

@@ -40,5 +40,5 @@ def test_the_near_cache_answers_without_redis_and_keeps_its_bounds(redis_url: st
     assert cache.get("k2") == {"n": 2} and cache.local_hits == 1  # from memory
     assert cache.get("k0") is None  # the oldest was evicted from memory, and Redis cannot answer
     time.sleep(1.1)
-    cache._down_until = 0.0
+    cache._breaker.reset()
     assert cache.get("k2") is None  # expired in memory as in Redis

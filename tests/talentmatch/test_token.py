@@ -82,3 +82,13 @@ def test_demo_enterprise_accounts_are_stable_per_organization() -> None:
     assert enterprise_subject("杭州海康智造科技有限公司") == enterprise_subject("杭州海康智造科技有限公司")
     assert enterprise_subject("杭州海康智造科技有限公司") != enterprise_subject("无锡芯源半导体有限公司")
     assert enterprise_subject("x").startswith("ent-") and len(enterprise_subject("x")) == 12
+
+
+def test_an_enterprise_token_is_bound_to_the_organization_given(monkeypatch: pytest.MonkeyPatch,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("AUTH_SECRET", ENV_SECRET)
+    org = "杭州数澜云智科技有限公司"
+    code, token, _ = _issue(capsys, "--role", "enterprise", "--subject", "ent-91", "--org", org)
+    assert code == 0 and verify_token(ENV_SECRET, token) == Principal(subject="ent-91", role="enterprise", org=org)
+    code, _, err = _issue(capsys, "--role", "enterprise", "--subject", "ent-91", "--org", " ")
+    assert code == 2 and "org" in err

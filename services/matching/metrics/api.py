@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, status
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from services.matching.deps import FeedbackWriter, Operator, RuntimeDep, ServiceDep
 from services.matching.metrics.deps import MetricsDep
@@ -27,7 +28,7 @@ FUTURE_SLACK = timedelta(minutes=5)
 ERROR = {"description": "", "content": {"application/json": {"schema": {"type": "object"}}}}
 feedback_router = APIRouter(prefix="/v1", tags=["feedback"], responses={
     **error_responses(401, 403, 404, 413, 429),
-    503: {**ERROR, "description": "the broker did not acknowledge the event: retry with the same event_id"}})
+    503: {**ERROR, "description": "matching's database is unavailable: retry with the same event_id"}})
 operator_router = APIRouter(prefix="/v1/operator", tags=["operator"], responses=error_responses(401, 403, 429))
 
 Text = Annotated[str | None, Query(max_length=60)]
@@ -45,8 +46,8 @@ def record_feedback(body: FeedbackCreate, principal: FeedbackWriter, service: Se
     event = FeedbackRecordedV1(**body.model_dump(exclude_none=True, exclude={"occurred_at"}),
                                occurred_at=body.occurred_at or now)
     try:
-        accepted = metrics.publisher.publish(event)
-    except ServiceUnavailableError:
+        accepted = metrics.publisher.publish(event)  # committed with its outbox message: durable before the 202
+    except (ServiceUnavailableError, OperationalError, InterfaceError):  # the database: 503, retry
         metrics.pipeline.feedback_published.labels("refused").inc()
         raise
     metrics.pipeline.feedback_published.labels("acknowledged").inc()

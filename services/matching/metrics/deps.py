@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from services.matching.metrics.feedback import FeedbackPublisher
+from services.matching.feedback_ledger.runtime import FeedbackOutbox
 from services.matching.metrics.pipeline import PipelineMetrics
 from services.matching.metrics.store import FiguresStore
 from services.matching.settings import MatchingSettings
@@ -19,7 +19,7 @@ class MetricsRuntime:
     settings: MatchingSettings
     figures: FiguresStore
     pipeline: PipelineMetrics
-    publisher: FeedbackPublisher
+    publisher: FeedbackOutbox  # accepted feedback: committed, then relayed to the broker
 
 
 async def get_metrics(request: Request) -> MetricsRuntime:

@@ -18,6 +18,7 @@ from services.matching.metrics.facts import FeedbackFacts, OpportunityFacts, Ser
 from services.matching.metrics.filters import Filters
 from services.matching.metrics.store import FiguresSnapshot
 from shared.events.vocabulary import ActorRole, FeedbackAction, OpportunityKind, TrainingMode
+from shared.reference.cities import UnknownCityError, city_directory
 from shared.reference.occupations import digital_field, occupation_by_code
 from shared.reference.skills import skill_index
 
@@ -193,6 +194,14 @@ def _supply_rows(groups: dict[str, tuple[int, int, int]]) -> list[dict[str, Any]
             for name, (t, n, p) in ordered]
 
 
+def _province(city: str) -> str:
+    """The province of a (normalized) city name; a municipality is its own province."""
+    try:
+        return city_directory().resolve(city).province or city
+    except UnknownCityError:
+        return city
+
+
 def supply_demand(view: _View) -> dict[str, Any]:
     """Open-to-work talents against the positions of accepting opportunities, by field, city, occupation."""
     talents: list[TalentFacts] = [t for t in view.talents if t.open_to_work]
@@ -205,6 +214,10 @@ def supply_demand(view: _View) -> dict[str, Any]:
     for name in sorted({t.city for t in talents} | {o.city for o in demand}):
         mine = [o for o in demand if o.city == name]
         by_city[name] = (sum(t.city == name for t in talents), len(mine), sum(o.positions for o in mine))
+    by_province: dict[str, tuple[int, int, int]] = {}
+    for city, (t, n, p) in by_city.items():  # every city: by_city is cut to TOP_ROWS only when returned
+        before = by_province.get(_province(city), (0, 0, 0))
+        by_province[_province(city)] = (before[0] + t, before[1] + n, before[2] + p)
     occupations: list[dict[str, Any]] = []
     for code in sorted({c for o in demand for c in o.occupations}):
         mine = [o for o in demand if code in o.occupations]
@@ -223,6 +236,7 @@ def supply_demand(view: _View) -> dict[str, Any]:
         "positions": sum(o.positions for o in demand),
         "by_field": _supply_rows(by_field),
         "by_city": _supply_rows(by_city),
+        "by_province": _supply_rows(by_province),
         "by_occupation": sorted(occupations, key=lambda r: (-r["positions"], r["code"]))[:TOP_ROWS],
         "scarce_skills": [{"skill": s, "label": index[s].zh if s in index else s,
                            "field": index[s].field if s in index else None, "demand": wanted[s],

@@ -24,10 +24,10 @@ class FeedbackCreate(BaseModel):
 
 
 class FeedbackAccepted(BaseModel):
+    """Committed to matching's database; the outbox relay publishes it to ``topic`` (at least once)."""
+
     event_id: str
     topic: str
-    partition: int
-    offset: int
 
 
 class FeedbackPublic(BaseModel):

@@ -1,12 +1,13 @@
 // Operator dashboard: fetches /v1/operator/metrics with an operator JWT kept in sessionStorage (this tab only),
-// renders figures as text and inline SVG charts, refreshes every few seconds. No external assets.
+// renders figures as text, charts (charts.js, Apache ECharts vendored under vendor/) each with a data table
+// beside it, and refreshes every few seconds. No external assets.
 // The token comes from the URL fragment (#token=…, never sent to a server), ?token= or the paste box, and is
 // removed from the address bar at once.
 (function () {
   "use strict";
 
   var TOKEN_KEY = "talentmatch.operatorToken";
-  var SVG_NS = "http://www.w3.org/2000/svg";
+  var HISTORY_POINTS = 720;  // refreshes kept for the time series: an hour at 5 s
   var KIND_LABELS = {
     job_posting: "Job postings 岗位",
     training_class: "Training classes 培训班",
@@ -15,6 +16,7 @@
   };
   var MODE_LABELS = { order_based: "订单班 order-based", custom: "订制班 custom", directed: "定向班 directed" };
   var state = { timer: null, loading: false, history: [], options: null };
+  var charts = window.DashboardCharts;
 
   function $(selector) { return document.querySelector(selector); }
   function byTestId(id) { return document.querySelector('[data-testid="' + id + '"]'); }
@@ -159,10 +161,16 @@
     setFig("fig-recommendations-served", v.recommendations_served, fmtCount);
     setFig("fig-shortlists-served", v.shortlists_served, fmtCount);
     setFig("fig-feedback-events", v.feedback_events, fmtCount);
-    barChart(byTestId("chart-opportunities-by-kind"), Object.keys(v.opportunities_by_kind).map(function (kind) {
-      return { label: KIND_LABELS[kind] || kind, value: v.opportunities_by_kind[kind],
-               testid: "fig-opportunities-kind-" + kind, text: fmtCount(v.opportunities_by_kind[kind]) };
-    }), { title: "Opportunities by kind" });
+    var kinds = Object.keys(v.opportunities_by_kind).map(function (kind) {
+      return { label: KIND_LABELS[kind] || kind, value: v.opportunities_by_kind[kind], key: kind,
+               text: fmtCount(v.opportunities_by_kind[kind]) };
+    });
+    charts.bars(byTestId("chart-opportunities-by-kind"), kinds,
+                { title: "Opportunities by kind 机会类型", series: "opportunities", color: "c1" });
+    fillTable("data-opportunities-by-kind", kinds.map(function (row) {
+      return { testid: "kind-" + row.key, cells: [row.label, valueCell("fig-opportunities-kind-" + row.key, row.value,
+                                                                        row.text)] };
+    }));
   }
 
   function renderQuality(q) {
@@ -178,11 +186,16 @@
     var steps = [["impressions", "Impressions 曝光"], ["clicked", "Clicked 点击"],
                  ["applied_or_enrolled", "Applied/enrolled 投递报名"], ["interviewed", "Interviewed 面试"],
                  ["hired", "Hired 录用"], ["dismissed", "Dismissed 忽略"]];
-    barChart(byTestId("chart-funnel"), steps.map(function (step) {
+    var funnel = steps.map(function (step) {
       var share = q.impressions ? q[step[0]] / q.impressions : null;
-      return { label: step[1], value: q[step[0]], testid: "fig-funnel-" + step[0],
+      return { label: step[1], value: q[step[0]], key: step[0],
                text: fmtCount(q[step[0]]) + (share === null ? "" : "  (" + fmtRate(share) + ")") };
-    }), { title: "Feedback funnel (distinct talent–opportunity pairs)", color: "c2" });
+    });
+    charts.bars(byTestId("chart-funnel"), funnel,
+                { title: "Feedback funnel (distinct talent–opportunity pairs)", series: "pairs", color: "c2" });
+    fillTable("data-funnel", funnel.map(function (row) {
+      return { testid: "funnel-" + row.key, cells: [row.label, valueCell("fig-funnel-" + row.key, row.value, row.text)] };
+    }));
   }
 
   function renderTraining(t) {
@@ -198,18 +211,22 @@
       return { testid: "mode-" + mode, cells: [MODE_LABELS[mode] || mode, fmtCount(m.classes), fmtCount(m.seats),
                                                fmtCount(m.enrolled), fmtRate(m.fill_rate)] };
     }));
-    barChart(byTestId("chart-class-fill"), t.per_class.slice(0, 12).map(function (c) {
-      return { label: c.title, value: c.fill_rate || 0, max: 1, testid: "fig-class-fill-" + c.id,
+    var fills = t.per_class.slice(0, 12).map(function (c) {
+      return { label: c.title, value: c.fill_rate || 0, id: c.id,
                text: fmtCount(c.enrolled) + " / " + fmtCount(c.seats) + "  " + fmtRate(c.fill_rate) };
-    }), { title: "Fill rate per class", color: "c3", max: 1 });
+    });
+    charts.bars(byTestId("chart-class-fill"), fills,
+                { title: "Fill rate per class 班级满额率", series: "enrolled / seats", color: "c3", max: 1, percent: true });
+    fillTable("data-class-fill", fills.map(function (row) {
+      return { testid: "class-" + row.id, cells: [row.label, valueCell("fig-class-fill-" + row.id, row.value, row.text)] };
+    }));
   }
 
   function renderSupply(s) {
     setFig("fig-supply-talents", s.talents, fmtCount);
     setFig("fig-supply-positions", s.positions, fmtCount);
-    pairedChart(byTestId("chart-supply-field"), s.by_field.map(function (row) {
-      return { label: row.name, a: row.talents, b: row.positions, testid: "supply-field-" + row.name };
-    }), { title: "Talents vs open positions by digital field", a: "talents 人才", b: "positions 岗位/名额" });
+    supplyChart("field", s.by_field, "Talents vs open positions by digital field 数字领域");
+    supplyChart("province", s.by_province, "Talents vs open positions by province, ranked by positions 省份");
     fillTable("table-supply-city", s.by_city.map(function (row) {
       return { testid: "supply-city-" + row.name, cells: [row.name, fmtCount(row.talents), fmtCount(row.positions),
                                                             row.talents_per_position === null ? "—" : row.talents_per_position.toFixed(2)] };
@@ -239,10 +256,33 @@
     setFig("fig-embedding-p99", p.embedding_seconds.p99, fmtSeconds);
     setFig("fig-search-p50", p.search_seconds.p50, fmtSeconds);
     setFig("fig-search-p99", p.search_seconds.p99, fmtSeconds);
-    state.history.push({ lag: p.lag_total, search: p.search_seconds.p99 || 0 });
-    if (state.history.length > 60) { state.history.shift(); }
-    lineChart(byTestId("chart-history"), state.history);
+    state.history.push({ at: Date.now(), lag: p.lag_total, searchMs: (p.search_seconds.p99 || 0) * 1000 });
+    if (state.history.length > HISTORY_POINTS) { state.history.shift(); }
+    charts.timeline(byTestId("chart-history"), state.history);
   }
+
+  // Supply against demand for one grouping (field or province): a ranked chart, and a heat table whose
+  // talents-per-position cells are shaded from scarce (few talents for each position) to plentiful.
+  function supplyChart(group, rows, title) {
+    var ratio = function (row) {
+      return row.talents_per_position === null ? "—" : row.talents_per_position.toFixed(2);
+    };
+    charts.paired(byTestId("chart-supply-" + group), rows.map(function (row) {
+      return { label: row.name, a: row.talents, b: row.positions, note: "talents per position " + ratio(row) };
+    }), { title: title, a: "talents 人才", b: "positions 岗位/名额" });
+    fillTable("data-supply-" + group, rows.map(function (row) {
+      return { testid: "supply-" + group + "-" + row.name, cells: [row.name, fmtCount(row.talents), fmtCount(row.positions),
+                                                                    { text: ratio(row), heat: heat(row.talents_per_position) }],
+               attrs: { "data-talents": row.talents, "data-positions": row.positions } };
+    }));
+  }
+
+  function heat(value) {
+    if (value === null) { return "heat-none"; }
+    return value < 0.5 ? "heat-scarce" : value < 1 ? "heat-tight" : value < 2 ? "heat-balanced" : "heat-plenty";
+  }
+
+  function valueCell(testid, value, text) { return { text: text, testid: testid, value: value }; }
 
   function fillTable(testid, rows) {
     var body = byTestId(testid).querySelector("tbody");
@@ -260,91 +300,19 @@
     rows.forEach(function (row) {
       var tr = document.createElement("tr");
       tr.setAttribute("data-testid", row.testid);
-      row.cells.forEach(function (text) {
+      Object.keys(row.attrs || {}).forEach(function (name) { tr.setAttribute(name, String(row.attrs[name])); });
+      row.cells.forEach(function (cell) {
         var td = document.createElement("td");
-        td.textContent = text;
+        var spec = typeof cell === "string" ? { text: cell } : cell;
+        td.textContent = spec.text;
+        if (spec.testid) { td.setAttribute("data-testid", spec.testid); }
+        if (spec.value !== undefined) { td.setAttribute("data-value", String(spec.value)); }
+        if (spec.heat) { td.className = "heat " + spec.heat; }
         tr.appendChild(td);
       });
       body.appendChild(tr);
     });
   }
-
-  // --- SVG charts --------------------------------------------------------------------------------------
-  function el(tag, attrs, text) {
-    var node = document.createElementNS(SVG_NS, tag);
-    Object.keys(attrs || {}).forEach(function (key) { node.setAttribute(key, attrs[key]); });
-    if (text !== undefined) { node.textContent = text; }
-    return node;
-  }
-
-  function frame(container, height, title) {
-    while (container.firstChild) { container.removeChild(container.firstChild); }
-    var svg = el("svg", { viewBox: "0 0 640 " + height, role: "img", "aria-label": title, class: "svg" });
-    svg.appendChild(el("text", { x: 0, y: 14, class: "title" }, title));
-    container.appendChild(svg);
-    return svg;
-  }
-
-  function barChart(container, rows, opts) {
-    var rowHeight = 26, top = 26;
-    var svg = frame(container, top + Math.max(rows.length, 1) * rowHeight + 4, opts.title);
-    if (!rows.length) { svg.appendChild(el("text", { x: 0, y: top + 16, class: "muted" }, "no data")); return; }
-    var max = opts.max || Math.max.apply(null, rows.map(function (r) { return r.value || 0; }).concat([1]));
-    rows.forEach(function (row, i) {
-      var y = top + i * rowHeight;
-      var width = Math.max(0, Math.min(1, (row.value || 0) / max)) * 300;
-      svg.appendChild(el("text", { x: 0, y: y + 16, class: "label" }, truncate(row.label, 22)));
-      svg.appendChild(el("rect", { x: 200, y: y + 4, width: 300, height: 16, rx: 3, class: "track" }));
-      svg.appendChild(el("rect", { x: 200, y: y + 4, width: width.toFixed(1), height: 16, rx: 3,
-                                  class: "bar " + (opts.color || "c1") }));
-      svg.appendChild(el("text", { x: 508, y: y + 16, class: "value", "data-testid": row.testid,
-                                  "data-value": String(row.value) }, row.text));
-    });
-  }
-
-  function pairedChart(container, rows, opts) {
-    var rowHeight = 34, top = 40;
-    var svg = frame(container, top + Math.max(rows.length, 1) * rowHeight + 4, opts.title);
-    svg.appendChild(el("rect", { x: 200, y: 22, width: 10, height: 10, class: "bar c1" }));
-    svg.appendChild(el("text", { x: 214, y: 31, class: "muted" }, opts.a));
-    svg.appendChild(el("rect", { x: 320, y: 22, width: 10, height: 10, class: "bar c2" }));
-    svg.appendChild(el("text", { x: 334, y: 31, class: "muted" }, opts.b));
-    if (!rows.length) { svg.appendChild(el("text", { x: 0, y: top + 16, class: "muted" }, "no data")); return; }
-    var max = Math.max.apply(null, rows.map(function (r) { return Math.max(r.a, r.b); }).concat([1]));
-    rows.forEach(function (row, i) {
-      var y = top + i * rowHeight;
-      var group = el("g", { "data-testid": row.testid, "data-talents": String(row.a), "data-positions": String(row.b) });
-      group.appendChild(el("text", { x: 0, y: y + 18, class: "label" }, truncate(row.label, 22)));
-      group.appendChild(el("rect", { x: 200, y: y + 2, width: (row.a / max * 330).toFixed(1), height: 12, rx: 2, class: "bar c1" }));
-      group.appendChild(el("rect", { x: 200, y: y + 16, width: (row.b / max * 330).toFixed(1), height: 12, rx: 2, class: "bar c2" }));
-      group.appendChild(el("text", { x: 540, y: y + 12, class: "value" }, fmtCount(row.a)));
-      group.appendChild(el("text", { x: 540, y: y + 26, class: "value" }, fmtCount(row.b)));
-      svg.appendChild(group);
-    });
-  }
-
-  function lineChart(container, points) {
-    var height = 120, left = 40, width = 580;
-    var svg = frame(container, height, "Consumer lag and search p99 (ms) over the last refreshes");
-    var series = [["lag", "c1", function (p) { return p.lag; }], ["search", "c2", function (p) { return p.search * 1000; }]];
-    series.forEach(function (s, index) {
-      var values = points.map(s[2]);
-      var max = Math.max.apply(null, values.concat([1]));
-      var coords = values.map(function (v, i) {
-        var x = left + (values.length > 1 ? i / (values.length - 1) : 1) * width;
-        return x.toFixed(1) + "," + (height - 10 - v / max * (height - 56)).toFixed(1);
-      });
-      svg.appendChild(el("polyline", { points: coords.join(" "), class: "line " + s[1] }));
-      coords.slice(-1).forEach(function (xy) {
-        var at = xy.split(",");
-        svg.appendChild(el("circle", { cx: at[0], cy: at[1], r: 3, class: "dot " + s[1] }));
-      });
-      svg.appendChild(el("text", { x: left + index * 160, y: 30, class: "muted" },
-                         s[0] === "lag" ? "lag (max " + fmtCount(max) + ")" : "search p99 (max " + max.toFixed(1) + " ms)"));
-    });
-  }
-
-  function truncate(text, size) { return text.length > size ? text.slice(0, size - 1) + "…" : text; }
 
   // --- wiring ------------------------------------------------------------------------------------------
   document.addEventListener("DOMContentLoaded", function () {

@@ -1,0 +1,1 @@
+"""Alembic history of the jobs database (see shared.migrations)."""

@@ -1,0 +1,118 @@
+"""Typed dependencies: the services the lifespan created, and the signed-in user with their role."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated
+
+import jwt
+from fastapi import Depends, Request
+
+from services.portal.clients import Backends
+from services.portal.models import Account
+from services.portal.service import AccountService, account_id_of
+from services.portal.settings import PortalSettings
+from services.portal.web import SESSION_COOKIE
+from shared.auth import Principal, verify_token
+from shared.errors import ForbiddenError, NotAuthenticatedError
+
+
+class LoginRequired(NotAuthenticatedError):
+    """No valid session: the page sends the browser to sign in, then back."""
+
+    def __init__(self, message: str, *, expired: bool) -> None:
+        super().__init__(message)
+        self.expired = expired
+
+
+@dataclass(frozen=True)
+class User:
+    account: Account
+    principal: Principal
+    token: str
+
+    @property
+    def kind(self) -> str:
+        return self.account.kind
+
+
+def get_settings(request: Request) -> PortalSettings:
+    settings: PortalSettings = request.app.state.settings
+    return settings
+
+
+def get_accounts(request: Request) -> AccountService:
+    accounts: AccountService = request.app.state.accounts
+    return accounts
+
+
+def get_backends(request: Request) -> Backends:
+    backends: Backends = request.app.state.backends
+    return backends
+
+
+SettingsDep = Annotated[PortalSettings, Depends(get_settings)]
+AccountsDep = Annotated[AccountService, Depends(get_accounts)]
+BackendsDep = Annotated[Backends, Depends(get_backends)]
+
+
+def optional_user(request: Request, accounts: AccountsDep, settings: SettingsDep) -> User | None:
+    """The signed-in user, or ``None``; a session refused for any reason counts as signed out."""
+    try:
+        return current_user(request, accounts, settings)
+    except LoginRequired:
+        return None
+
+
+def current_user(request: Request, accounts: AccountsDep, settings: SettingsDep) -> User:
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        raise LoginRequired("please sign in", expired=False)
+    secret = settings.auth_secret.get_secret_value()
+    try:
+        principal = verify_token(secret, token)
+    except NotAuthenticatedError as exc:
+        raise LoginRequired(exc.message, expired=True) from exc
+    account_id = account_id_of(principal)
+    account = accounts.get(account_id) if account_id is not None else None
+    if account is None or account.status == "rejected":
+        raise LoginRequired("this account no longer exists", expired=True)
+    claims = jwt.decode(token, options={"verify_signature": False})  # verified just above
+    if account.kind == "enterprise" and claims.get("org") != _organization_claim(account):
+        # approved (or its organization changed) since sign-in: a token with the organization claim
+        token = accounts.token_for(account)
+        request.state.refreshed_session = token
+        request.state.session_ttl = settings.session_ttl_seconds
+    user = User(account=account, principal=principal, token=token)
+    request.state.user = user
+    return user
+
+
+def _organization_claim(account: Account) -> str | None:
+    return account.organization if account.status == "active" else None
+
+
+def _role(*kinds: str) -> Callable[[User], User]:
+    def check(user: Annotated[User, Depends(current_user)]) -> User:
+        if user.kind not in kinds:
+            raise ForbiddenError("this page is for " + " / ".join(kinds) + " accounts")
+        return user
+
+    return check
+
+
+def approved_enterprise(user: Annotated[User, Depends(current_user)]) -> User:
+    if user.kind != "enterprise":
+        raise ForbiddenError("this page is for enterprise accounts")
+    if user.account.status != "active":
+        raise ForbiddenError("an operator has not approved this enterprise account yet")
+    return user
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+MaybeUser = Annotated[User | None, Depends(optional_user)]
+SeekerUser = Annotated[User, Depends(_role("seeker"))]
+EnterpriseUser = Annotated[User, Depends(_role("enterprise"))]
+ApprovedEnterprise = Annotated[User, Depends(approved_enterprise)]
+OperatorUser = Annotated[User, Depends(_role("operator"))]

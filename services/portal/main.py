@@ -1,0 +1,117 @@
+"""The portal app: ``uvicorn services.portal.main:create_app --factory``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from fastapi import Depends, FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import text
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from services.portal.clients import Backends
+from services.portal.deps import LoginRequired
+from services.portal.forms import validation_errors
+from services.portal.models import create_portal_tables
+from services.portal.pages import account, auth, enterprise, operator, seeker
+from services.portal.service import AccountService, Throttle
+from services.portal.settings import PortalSettings
+from services.portal.web import PageBodyLimit, PortalMiddleware, check_csrf, clear_session, login_url, render
+from shared.db import make_engine, make_session_factory
+from shared.errors import DomainError
+from shared.web import install_body_limit, install_health
+
+log = logging.getLogger(__name__)
+STATIC = Path(__file__).parent / "static"
+PAGE_ROUTERS = (auth.router, account.router, operator.router, seeker.router, enterprise.router)
+
+
+def create_app(settings: PortalSettings | None = None, *, backends: Backends | None = None) -> FastAPI:
+    """Build the app; the database and the clients of the other services come up in its lifespan."""
+    settings = settings or PortalSettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(settings.database_url)
+        create_portal_tables(engine)
+        app.state.accounts = AccountService(
+            session_factory=make_session_factory(engine), secret=settings.auth_secret.get_secret_value(),
+            session_ttl_seconds=settings.session_ttl_seconds,
+            throttle=Throttle(max_failures=settings.login_max_failures,
+                              window=timedelta(seconds=settings.login_window_seconds)),
+            reset_ttl=timedelta(seconds=settings.reset_code_ttl_seconds))
+        owned = backends is None
+        app.state.backends = backends or Backends.connect(
+            profiles_url=settings.profiles_url, jobs_url=settings.jobs_url, matching_url=settings.matching_url,
+            timeout=settings.backend_timeout_seconds)
+
+        def readiness() -> tuple[bool, dict[str, Any]]:
+            try:
+                with engine.connect() as conn:
+                    conn.execute(text("SELECT 1"))
+            except Exception as exc:  # any failure means not ready
+                return False, {"database": f"unavailable: {type(exc).__name__}"}
+            return True, {"database": "ok"}
+
+        app.state.readiness = readiness
+        try:
+            yield
+        finally:
+            if owned:
+                app.state.backends.close()
+            engine.dispose()
+
+    app = FastAPI(title="Digital Talent Match: portal", version="1.0.0", lifespan=lifespan,
+                  dependencies=[Depends(check_csrf)], docs_url=None, redoc_url=None, openapi_url=None,
+                  description="Web pages for job seekers, enterprises and operators.")
+    app.state.settings = settings
+    _install_page_errors(app)
+    install_body_limit(app, max_bytes=settings.max_request_bytes)
+    app.add_middleware(PageBodyLimit, max_bytes=settings.max_request_bytes)  # inside PortalMiddleware: its state
+    app.add_middleware(PortalMiddleware, secure_cookies=settings.secure_cookies)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    for router in PAGE_ROUTERS:
+        app.include_router(router)
+    install_health(app, ready=lambda: app.state.readiness())
+    return app
+
+
+def _install_page_errors(app: FastAPI) -> None:
+    """Errors as pages: a lost session goes to sign-in and back, anything else names its reason."""
+
+    @app.exception_handler(LoginRequired)
+    async def _login(request: Request, exc: LoginRequired) -> Response:
+        target = login_url(request, expired=exc.expired)
+        if request.headers.get("HX-Request"):
+            response: Response = Response(status_code=204, headers={"HX-Redirect": target})
+        else:
+            response = RedirectResponse(target, status_code=303)
+        clear_session(response)
+        return response
+
+    @app.exception_handler(DomainError)
+    async def _domain(request: Request, exc: DomainError) -> Response:
+        if exc.status_code == 401:  # a service refused the token: the session is over
+            return await _login(request, LoginRequired(exc.message, expired=True))
+        response = render(request, "error.html", {"status_code": exc.status_code, "reason": exc.message},
+                          status_code=exc.status_code)
+        response.headers.update(exc.headers)
+        return response
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        reasons = "; ".join(f"{name}: {why}" if name else why
+                            for name, why in validation_errors(exc).items())  # type: ignore[arg-type]
+        return render(request, "error.html", {"status_code": 422, "reason": reasons}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        return render(request, "error.html", {"status_code": exc.status_code, "reason": str(exc.detail)},
+                      status_code=exc.status_code)

@@ -1,0 +1,107 @@
+"""Tables of the portal: accounts, consents, login throttling, reset codes and the feedback it sent."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import BigInteger, DateTime, Dialect, Engine, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+from shared.db import create_schema
+
+RecordId = BigInteger().with_variant(Integer, "sqlite")  # SQLite autoincrement needs INTEGER
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timestamps stored in UTC and read back timezone-aware on every backend (SQLite drops the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return value.astimezone(UTC) if value is not None else None
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Account(Base):
+    """A person's account. ``login`` is the normalized phone number or e-mail address (operators: a name)."""
+
+    __tablename__ = "accounts"
+    __table_args__ = ({"sqlite_autoincrement": True},)  # the id is the token subject: never reused
+
+    id: Mapped[int] = mapped_column(RecordId, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(12))  # seeker | enterprise | operator
+    login: Mapped[str] = mapped_column(String(254), unique=True, index=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    # active | pending (an enterprise awaiting an operator) | rejected
+    status: Mapped[str] = mapped_column(String(12), index=True)
+    display_name: Mapped[str] = mapped_column(String(60), default="")
+    organization: Mapped[str | None] = mapped_column(String(200), default=None)
+    credit_code: Mapped[str | None] = mapped_column(String(18), unique=True, default=None)
+    profile_id: Mapped[int | None] = mapped_column(BigInteger, default=None)  # the seeker's profile in profiles
+    reviewed_by: Mapped[str | None] = mapped_column(String(128), default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Consent(Base):
+    """One consent given to one stated purpose of processing (PIPL), kept with its time and wording version."""
+
+    __tablename__ = "consents"
+
+    id: Mapped[int] = mapped_column(RecordId, primary_key=True, autoincrement=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(40))
+    wording_version: Mapped[str] = mapped_column(String(20))
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class LoginThrottle(Base):
+    """Failed sign-ins of one key (a login name or a client address) in the current window."""
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_started: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ResetCode(Base):
+    """A one-time password reset code, stored hashed."""
+
+    __tablename__ = "reset_codes"
+
+    id: Mapped[int] = mapped_column(RecordId, primary_key=True, autoincrement=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(200))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used: Mapped[bool] = mapped_column(default=False)
+
+
+class FeedbackSent(Base):
+    """Feedback the portal sent to matching on a user's behalf, so that the user's export can list it."""
+
+    __tablename__ = "feedback_sent"
+
+    id: Mapped[int] = mapped_column(RecordId, primary_key=True, autoincrement=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    talent_id: Mapped[int] = mapped_column(BigInteger)
+    opportunity_id: Mapped[int] = mapped_column(BigInteger)
+    action: Mapped[str] = mapped_column(String(20))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+def create_portal_tables(engine: Engine) -> None:
+    """Create the portal's tables. Stand-in until the portal has its own Alembic history
+    (``shared/migrations.py``, being introduced on another branch)."""
+    create_schema(engine, Base.metadata)

@@ -1,0 +1,68 @@
+"""Every query of the portal."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from services.portal.models import Account, Consent, FeedbackSent, LoginThrottle, ResetCode
+
+
+def add(session: Session, row: Account | Consent | ResetCode | FeedbackSent) -> None:
+    session.add(row)
+    session.flush()
+
+
+def get_account(session: Session, account_id: int) -> Account | None:
+    return session.get(Account, account_id)
+
+
+def account_by_login(session: Session, login: str) -> Account | None:
+    return session.scalars(select(Account).where(Account.login == login)).one_or_none()
+
+
+def account_by_credit_code(session: Session, code: str) -> Account | None:
+    return session.scalars(select(Account).where(Account.credit_code == code)).one_or_none()
+
+
+def enterprises(session: Session, *, status: str | None = None, limit: int = 200) -> Sequence[Account]:
+    statement = select(Account).where(Account.kind == "enterprise")
+    if status is not None:
+        statement = statement.where(Account.status == status)
+    return session.scalars(statement.order_by(Account.id).limit(limit)).all()
+
+
+def consents(session: Session, account_id: int) -> Sequence[Consent]:
+    return session.scalars(select(Consent).where(Consent.account_id == account_id).order_by(Consent.id)).all()
+
+
+def feedback(session: Session, account_id: int) -> Sequence[FeedbackSent]:
+    return session.scalars(select(FeedbackSent).where(FeedbackSent.account_id == account_id)
+                           .order_by(FeedbackSent.id)).all()
+
+
+def throttle(session: Session, key: str) -> LoginThrottle | None:
+    return session.get(LoginThrottle, key, with_for_update=True)
+
+
+def save_throttle(session: Session, row: LoginThrottle) -> None:
+    session.merge(row)
+
+
+def clear_throttle(session: Session, key: str) -> None:
+    session.execute(delete(LoginThrottle).where(LoginThrottle.key == key))
+
+
+def live_reset_codes(session: Session, account_id: int, now: datetime) -> Sequence[ResetCode]:
+    return session.scalars(select(ResetCode).where(ResetCode.account_id == account_id, ResetCode.used.is_(False),
+                                                   ResetCode.expires_at > now)).all()
+
+
+def remove_account(session: Session, account: Account) -> None:
+    """Delete the account and everything kept about it (explicitly: SQLite may run without cascades)."""
+    for model in (Consent, ResetCode, FeedbackSent):
+        session.execute(delete(model).where(model.account_id == account.id))
+    session.delete(account)
