@@ -71,8 +71,11 @@ def _probe(client: httpx.Client, urls: dict[str, str], talent: int, beacon: int,
     """PATCH the talent (as its seeker) to the beacon's text; seconds from the 200 to the first answer
     that shows it."""
     _, description, skills = BEACONS[which]
-    response = client.patch(f"{urls['profiles']}/v1/profiles/{talent}",
-                            json={"skills_text": description, "skills": skills}, headers=auth)
+    url, body = f"{urls['profiles']}/v1/profiles/{talent}", {"skills_text": description, "skills": skills}
+    try:
+        response = client.patch(url, json=body, headers=auth)
+    except httpx.RemoteProtocolError:  # a kept-alive connection the server closed while the bench waited
+        response = client.patch(url, json=body, headers=auth)
     response.raise_for_status()
     accepted = time.perf_counter()
     while time.perf_counter() - accepted < timeout:
