@@ -8,6 +8,8 @@ from pydantic import AliasChoices, Field, model_validator
 
 from services.matching.domain.embedding_backends import Backend
 from services.matching.domain.encoders import TextView
+from services.matching.domain.index import Storage
+from services.matching.threads import ThreadBudget
 from shared.settings import ServiceSettings
 
 
@@ -39,7 +41,11 @@ class MatchingSettings(ServiceSettings):
     lexical_weight: float = _matching(0.03, "lexical_weight", ge=0.0)
     lexical_dim: int = _matching(1024, "lexical_dim", ge=16, le=1 << 20)
     embed_batch_size: int = _matching(32, "embed_batch_size", ge=1, le=1024)
-    torch_threads: int = _matching(0, "torch_threads", ge=0)  # 0: torch's default (one per core)
+    # Native threads per role (services/matching/threads.py, README "Configuration"); 0: the library's own
+    # default (one per core). torch_threads sizes the encoder (torch's pool, or OpenVINO's/ONNX's streams).
+    torch_threads: int = _matching(0, "torch_threads", ge=0)
+    blas_threads: int = _matching(1, "blas_threads", ge=0)  # OpenBLAS, process-wide: queries and ingest
+    ingest_openmp_threads: int = _matching(1, "ingest_openmp_threads", ge=0)  # FAISS in the consumer thread
     max_text_chars: int = _matching(2000, "max_text_chars", ge=50)
     # Dense runtime (see domain/embedding_backends.py): torch | onnx | openvino | openvino-int8;
     # exported models are built at first use into model_cache_dir, never downloaded. openvino runs
@@ -52,6 +58,9 @@ class MatchingSettings(ServiceSettings):
     # Vector index: exact (flat) below the threshold, approximate (IVF) from it on.
     index_approx_threshold: int = _matching(100_000, "index_approx_threshold", ge=1)
     index_nprobe: int = _matching(32, "index_nprobe", ge=1)
+    # How the IVF kind stores vectors: sq8 (8-bit codes, ~1.4 KB a record) or float32 (~5.6 KB);
+    # ``bench.memory`` compares bytes and recall.
+    index_storage: Storage = _matching("sq8", "index_storage")
 
     # Structured bonuses, each counted in standard deviations of the query's candidate similarities
     # (domain/fusion.py: the dense model's top 100 lie within a few hundredths, so a fixed bonus either
@@ -101,6 +110,9 @@ class MatchingSettings(ServiceSettings):
     # Operators' figures (services/matching/metrics/); the operator API and dashboard take an operator JWT
     # (AUTH_SECRET, docs/security.md).
     coverage_threshold: float = _matching(0.5, "coverage_threshold")  # score a match needs to cover a talent
+
+    def thread_budget(self) -> ThreadBudget:
+        return ThreadBudget(blas=self.blas_threads, ingest_openmp=self.ingest_openmp_threads)
 
     @model_validator(mode="after")
     def _some_weight(self) -> MatchingSettings:
