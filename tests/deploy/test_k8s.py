@@ -201,8 +201,8 @@ def test_the_web_app_calls_the_apis_through_their_services_and_shares_the_auth_s
     assert env["SECURE_COOKIES"] == "true"  # behind TLS: the session cookie must never travel in clear
 
     def auth_secret(name: str) -> dict[str, str]:
-        refs = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in container(deployments()[name])["env"]
-                if "valueFrom" in e}
+        refs: dict[str, dict[str, str]] = {e["name"]: e["valueFrom"]["secretKeyRef"]
+                                           for e in container(deployments()[name])["env"] if "valueFrom" in e}
         return refs["AUTH_SECRET"]
 
     assert all(auth_secret(name) == auth_secret(WEB_APP) for name in ("profiles", "jobs", "matching"))
