@@ -71,9 +71,10 @@ def compose_validator() -> Draft7Validator:
 
 
 @cache
-def _k8s_registry() -> Registry:
+def _k8s_registry() -> Registry[Any]:
     definitions = load_json(K8S_SCHEMAS / "_definitions.json")
-    return Registry().with_resource(definitions["$id"], Resource.from_contents(definitions))
+    registry: Registry[Any] = Registry().with_resource(definitions["$id"], Resource.from_contents(definitions))
+    return registry
 
 
 @cache

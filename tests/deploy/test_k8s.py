@@ -40,7 +40,8 @@ def deployments() -> dict[str, dict[str, Any]]:
 def container(deployment: dict[str, Any]) -> dict[str, Any]:
     containers = deployment["spec"]["template"]["spec"]["containers"]
     assert len(containers) == 1
-    return containers[0]
+    first: dict[str, Any] = containers[0]
+    return first
 
 
 def selects(selector: dict[str, str], labels: dict[str, str]) -> bool:
