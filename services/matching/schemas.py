@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from services.matching.domain.language import Language
+from services.matching.domain.occupations import OccupationMatch
 from services.matching.domain.results import OccupationPublic, OpportunityMatch, TalentMatch, TrainingPath
 from shared.events.vocabulary import OpportunityKind
 
@@ -91,6 +92,10 @@ class OccupationMatchPublic(BaseModel):
     name: str
     score: float  # 0..1; 1.0 for an exact name or alias
     digital: bool
+
+    @classmethod
+    def of(cls, match: OccupationMatch) -> OccupationMatchPublic:
+        return cls(code=match.code, name=match.name, score=round(match.score, 4), digital=match.digital)
 
 
 class NormalizedTitle(BaseModel):

@@ -23,14 +23,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import cache
-from typing import Any, Literal, Protocol, TypeVar
+from typing import Any, Literal, TypeVar
 
 from services.matching.answer import Answer, cached_json
 from services.matching.domain.access import (
     check_feedback_actor,
-    check_opportunity_access,
     check_search_access,
-    check_talent_access,
 )
 from services.matching.domain.documents import (
     OpportunityDoc,
@@ -53,6 +51,15 @@ from services.matching.domain.ranking_rules import NO_EVIDENCE, wanted_kinds_fil
 from services.matching.domain.results import OccupationPublic, OpportunityMatch, TalentMatch
 from services.matching.domain.skill_gap import occupation_demand, training_paths
 from services.matching.domain.state import MatchingState, SideState
+from services.matching.records import (
+    Availability,
+    Complete,
+    city_filter,
+    not_found,
+    readable_opportunity,
+    readable_talent,
+    unavailable,
+)
 from services.matching.schemas import (
     NormalizedTitle,
     NormalizePublic,
@@ -67,9 +74,8 @@ from services.matching.schemas import (
 from services.matching.settings import MatchingSettings
 from shared.auth import Principal
 from shared.cache import JsonCache
-from shared.errors import NotFoundError, ServiceUnavailableError, UnprocessableError
+from shared.errors import NotFoundError, UnprocessableError
 from shared.events.vocabulary import OpportunityKind, TrainingMode
-from shared.reference.cities import UnknownCityError, normalize_city
 from shared.reference.occupations import occupations as csco_occupations
 from shared.reference.skills import extract_skills, skill_label
 
@@ -79,30 +85,6 @@ Cacheable = TypeVar("Cacheable", RecommendationsPublic, ShortlistPublic, SearchP
 # The principal in-process callers that act as the service itself (benchmarks, tools) pass explicitly;
 # the HTTP routes always pass the token's principal.
 INTERNAL = Principal(subject="svc-matching-internal", role="service")
-
-
-class Availability(Protocol):
-    """Whether the state holds what it will serve (the consumer satisfies it)."""
-
-    @property
-    def loaded(self) -> bool: ...  # the checkpoint, if any, is restored
-
-
-class Complete:
-    loaded = True  # a state built in-process (tests, evaluations): nothing to load
-
-
-def _unavailable(message: str) -> ServiceUnavailableError:
-    return ServiceUnavailableError(message, headers={"Retry-After": "2"})
-
-
-def _city(city: str | None) -> str | None:
-    if not city:
-        return None
-    try:
-        return normalize_city(city)
-    except UnknownCityError as exc:
-        raise UnprocessableError(str(exc), field="city") from exc
 
 
 @dataclass(frozen=True)
@@ -117,32 +99,6 @@ class _QueryDoc:
     def of(cls, text: str, normalizer: TitleNormalizer) -> _QueryDoc:
         skills, occupations = tuple(extract_skills(text)), occupations_for(normalizer, lead=text)
         return cls(skills, occupations, digital_field_of(occupations, skills))
-
-
-def _not_found(what: str, record_id: int, side: SideState[Any]) -> NotFoundError:
-    if side.deleted(record_id):
-        return NotFoundError(f"{what} {record_id} was deleted")
-    return NotFoundError(f"{what} {record_id} is not indexed: unknown id, or its event has not been "
-                         f"consumed yet (try again shortly)")
-
-
-def _talent(state: MatchingState, talent_id: int, principal: Principal) -> TalentDoc:
-    """The talent, if indexed (404) and ``principal`` may read what is about it (403)."""
-    talent = state.talents.docs.get(talent_id)
-    if talent is None:
-        raise _not_found("talent", talent_id, state.talents)
-    check_talent_access(principal, talent)
-    return talent
-
-
-def _opportunity(state: MatchingState, opportunity_id: int, principal: Principal | None) -> OpportunityDoc:
-    """The opportunity, if indexed (404) and ``principal`` (when given) may read its shortlist (403)."""
-    opportunity = state.opportunities.docs.get(opportunity_id)
-    if opportunity is None:
-        raise _not_found("opportunity", opportunity_id, state.opportunities)
-    if principal is not None:
-        check_opportunity_access(principal, opportunity)
-    return opportunity
 
 
 @dataclass(frozen=True)
@@ -171,15 +127,10 @@ def ranking_weights(settings: MatchingSettings) -> RankingWeights:
     )
 
 
-def match_public(match: OccupationMatch) -> OccupationMatchPublic:
-    return OccupationMatchPublic(code=match.code, name=match.name, score=round(match.score, 4),
-                                 digital=match.digital)
-
-
 def normalize_titles(normalizer: TitleNormalizer, titles: Sequence[str], *, top: int) -> list[NormalizedTitle]:
     """Each title with its matches, in input order (one batched normalizer call)."""
     results = normalizer.normalize_many(titles, top=top)
-    return [NormalizedTitle(input=title, matches=[match_public(m) for m in matches])
+    return [NormalizedTitle(input=title, matches=[OccupationMatchPublic.of(m) for m in matches])
             for title, matches in zip(titles, results, strict=True)]
 
 
@@ -212,7 +163,7 @@ class MatchingService:
         """The cached result of ``key`` for this state, else ``compute``'s; ``authorize`` runs first, under
         the same lock as the state's token is read (``compute`` checks again for the state it reads)."""
         if not self._availability.loaded:
-            raise _unavailable("matching is loading its checkpoint")
+            raise unavailable("matching is loading its checkpoint")
         with self._state.reading() as state:
             if authorize is not None:
                 authorize(state)
@@ -245,12 +196,13 @@ class MatchingService:
             doc: TalentDoc | OpportunityDoc
             records: SideState[Any]
             if side == "talents":
-                doc, records, what = _talent(state, record_id, principal), state.talents, "talent"
+                doc, records, what = readable_talent(state, record_id, principal), state.talents, "talent"
             else:
-                doc, records, what = _opportunity(state, record_id, principal), state.opportunities, "opportunity"
+                doc, what = readable_opportunity(state, record_id, principal), "opportunity"
+                records = state.opportunities
             vector = records.index.vector(record_id)
             if vector is None:
-                raise _not_found(what, record_id, records)
+                raise not_found(what, record_id, records)
             return doc, vector
         return read
 
@@ -261,7 +213,7 @@ class MatchingService:
         """Open opportunities for a talent, best first, optionally filtered (its seeker, operators, services):
         only the kinds it wants unless ``widen`` (or ``kind``), reasons in ``language`` (default: the
         profile's), a ``note`` when fewer than ``k`` candidates showed evidence of fit."""
-        city = _city(city)
+        city = city_filter(city)
         key = (f"talent:{talent_id}:k={k}:kind={kind or ''}:city={city or ''}:mode={training_mode or ''}"
                f":widen={int(widen)}:lang={language or ''}")
 
@@ -289,13 +241,13 @@ class MatchingService:
                                          note=note), found.token
 
         return self._cached(key, RecommendationsPublic, compute,
-                            lambda state: _talent(state, talent_id, principal))
+                            lambda state: readable_talent(state, talent_id, principal))
 
     def shortlist_for_opportunity(self, opportunity_id: int, *, principal: Principal, k: int = 10,
                                   city: str | None = None) -> Answer[ShortlistPublic]:
         """Talents open to work for an opportunity, best first; ``city``: lives in or wants to work there
         (the enterprise that posted it, operators, services)."""
-        city = _city(city)
+        city = city_filter(city)
         key = f"opportunity:{opportunity_id}:k={k}:city={city or ''}"
 
         def compute() -> tuple[ShortlistPublic, str]:
@@ -308,7 +260,7 @@ class MatchingService:
                                    items=items), found.token
 
         return self._cached(key, ShortlistPublic, compute,
-                            lambda state: _opportunity(state, opportunity_id, principal))
+                            lambda state: readable_opportunity(state, opportunity_id, principal))
 
     def search_text(self, text: str, *, target: Target, principal: Principal, k: int = 10,
                     kind: OpportunityKind | None = None, city: str | None = None,
@@ -319,7 +271,7 @@ class MatchingService:
         text = text.strip()
         if not text:
             raise UnprocessableError("text must not be blank", field="text")
-        city = _city(city)
+        city = city_filter(city)
         digest = hashlib.sha256(text.encode()).hexdigest()[:32]  # the key never holds the text itself
         lang = language or text_language(text)
         key = f"search:{target}:{digest}:k={k}:kind={kind or ''}:city={city or ''}:lang={lang}"
@@ -380,10 +332,10 @@ class MatchingService:
 
         def compute() -> tuple[SkillGapPublic, str]:
             with self._state.reading() as state:
-                talent = _talent(state, talent_id, principal)
+                talent = readable_talent(state, talent_id, principal)
                 target_doc = None
                 if opportunity_id is not None:  # any opportunity: every role reads opportunities
-                    target_doc = _opportunity(state, opportunity_id, None)
+                    target_doc = readable_opportunity(state, opportunity_id, None)
                 opportunities = list(state.opportunities.docs.values())  # frozen documents: read them unlocked
                 generation, token = state.generation, state.cache_token()
             if target_doc is not None:
@@ -416,7 +368,7 @@ class MatchingService:
             ), token
 
         return self._cached(key, SkillGapPublic, compute,
-                            lambda state: _talent(state, talent_id, principal))
+                            lambda state: readable_talent(state, talent_id, principal))
 
     def authorize_feedback(self, *, talent_id: int, opportunity_id: int, actor_role: str,
                            principal: Principal) -> None:
@@ -426,12 +378,12 @@ class MatchingService:
         if principal.role == "service":
             return
         if not self._availability.loaded:
-            raise _unavailable("matching is loading its checkpoint")
+            raise unavailable("matching is loading its checkpoint")
         with self._state.reading() as state:
             if principal.role == "seeker":
-                _talent(state, talent_id, principal)
+                readable_talent(state, talent_id, principal)
             else:
-                _opportunity(state, opportunity_id, principal)
+                readable_opportunity(state, opportunity_id, principal)
 
     def normalize_titles(self, titles: Sequence[str], *, top: int = 3) -> NormalizePublic:
         """Leaf CSCO 2022 occupations for job titles, in input order."""
