@@ -76,7 +76,7 @@ class Corpus:
             top = np.argsort(-row, kind="stable")[:DEPTH]
             hits = [(int(i) + 1, float(row[i])) for i in top]
             items = rank_opportunities(self.state.talents.docs[q + 1], hits, docs, weights, K)
-            out.append([item["id"] - 1 for item in items])
+            out.append([item.id - 1 for item in items])
         return out
 
     def fixed_ranked(self, weights: RankingWeights, dense_weight: float, lexical_weight: float) -> list[list[int]]:
@@ -104,7 +104,7 @@ class Corpus:
         state.apply([*(_opportunity_event(n + 1, opportunity_body(p)) for n, p in enumerate(self.pool)),
                      *(_profile_event(n + 1, profile_body(s)) for n, s in enumerate(self.seekers))], encoder)
         service = MatchingService(state=state, encoder=encoder, cache=None, weights=ranking_weights(settings))
-        return [[item["id"] - 1 for item in service.recommend_for_talent(n + 1, k=K, principal=INTERNAL)["items"]]
+        return [[item.id - 1 for item in service.recommend_for_talent(n + 1, k=K, principal=INTERNAL).model.items]
                 for n in range(len(self.seekers))]
 
 

@@ -234,7 +234,7 @@ def service_lists(state: MatchingState, encoder: TextEncoder, weights: RankingWe
                   *, desc: str, progress: bool) -> dict[int, list[int]]:
     """The top-K ids ``MatchingService.recommend_for_talent`` serves each talent."""
     service = MatchingService(state=state, encoder=encoder, cache=None, weights=weights)
-    return {t: [item["id"] for item in service.recommend_for_talent(t, k=K, principal=INTERNAL)["items"]]
+    return {t: [item.id for item in service.recommend_for_talent(t, k=K, principal=INTERNAL).model.items]
             for t in tqdm(talent_ids, desc=desc, unit="talent", leave=False, disable=not progress, file=sys.stderr)}
 
 
@@ -259,7 +259,7 @@ class Candidates:
 
     def lists(self, weights: RankingWeights) -> dict[int, list[int]]:
         docs: dict[int, OpportunityDoc] = self.state.opportunities.docs
-        return {t: [item["id"] for item in rank_opportunities(self.state.talents.docs[t], hits, docs, weights, K)]
+        return {t: [item.id for item in rank_opportunities(self.state.talents.docs[t], hits, docs, weights, K)]
                 for t, hits in self.hits.items()}
 
 

@@ -177,7 +177,7 @@ def _city_pairs(corpus: Corpus, settings: MatchingSettings, chinese: int) -> dic
         top = np.argsort(-blended[q], kind="stable")[:DEPTH]
         items = rank_opportunities(corpus.state.talents.docs[q + 1], [(int(i) + 1, float(blended[q][i])) for i in top],
                                    docs, weights, DEPTH)
-        rank = {item["id"] - 1: r for r, item in enumerate(items)}
+        rank = {item.id - 1: r for r, item in enumerate(items)}
         mine, relevant = {s.lower() for s in seeker.skills}, gains(seeker, corpus.pool)
 
         shared = {i: bool(mine & {s.lower() for s in corpus.pool[i].skills}) for i in rank}

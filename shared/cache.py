@@ -36,7 +36,8 @@ class JsonCache:
     With ``local_entries`` the most recently used values are also kept in this process (a near cache):
     a Redis round trip costs more than serving a cached answer. Only for keys that name an immutable
     value (matching's keys carry the state they were computed from), so a local copy is never stale; it
-    lives for the same TTL. Values handed out are shared: read them, never change them.
+    lives for the same TTL. Values are kept encoded, as Redis holds them: ``get_bytes`` hands them out as they
+    are, for a caller that serves them without decoding.
     """
 
     def __init__(self, client: redis.Redis[bytes], *, prefix: str, ttl_seconds: int = 300,
@@ -45,7 +46,7 @@ class JsonCache:
         self._prefix = prefix
         self._ttl = ttl_seconds
         self._breaker = CircuitBreaker(name="redis cache", retry_after_seconds=retry_after_seconds)
-        self._local: OrderedDict[str, tuple[float, Any]] = OrderedDict()
+        self._local: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
         self._local_entries = local_entries
         self._local_lock = threading.Lock()
         self.hits = 0
@@ -58,6 +59,14 @@ class JsonCache:
         return self._breaker.closed
 
     def get(self, key: str) -> Any | None:
+        raw = self.get_bytes(key)
+        return None if raw is None else orjson.loads(raw)
+
+    def set(self, key: str, value: Any) -> None:
+        self.set_bytes(key, orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS))
+
+    def get_bytes(self, key: str) -> bytes | None:
+        """The JSON stored under ``key``, as stored (for a caller that serves it as it is)."""
         if self._local_entries:
             value = self._recall(key)
             if value is not None:
@@ -77,20 +86,20 @@ class JsonCache:
             self.misses += 1
             return None
         self.hits += 1
-        value = orjson.loads(raw)
-        self._remember(key, value)
-        return value
+        self._remember(key, raw)
+        return raw
 
-    def set(self, key: str, value: Any) -> None:
+    def set_bytes(self, key: str, value: bytes) -> None:
+        """Stores ``value``, JSON already encoded."""
         self._remember(key, value)
         if not self.available:
             return
         try:
-            self._client.set(self._prefix + key, orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS), ex=self._ttl)
+            self._client.set(self._prefix + key, value, ex=self._ttl)
         except RedisError as exc:
             self._mark_down(exc)
 
-    def _recall(self, key: str) -> Any | None:
+    def _recall(self, key: str) -> bytes | None:
         with self._local_lock:
             entry = self._local.get(key)
             if entry is None:
@@ -101,7 +110,7 @@ class JsonCache:
             self._local.move_to_end(key)
             return entry[1]
 
-    def _remember(self, key: str, value: Any) -> None:
+    def _remember(self, key: str, value: bytes) -> None:
         if not self._local_entries:
             return
         with self._local_lock:

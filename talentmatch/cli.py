@@ -240,7 +240,7 @@ def cmd_normalize(args: argparse.Namespace) -> int:
     lines = (line.rstrip("\r\n") for line in stdin)
     while batch := list(itertools.islice(lines, NORMALIZE_BATCH)):
         for result in normalize_titles(normalizer, batch, top=args.top):
-            stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
+            stdout.write(json.dumps(result.model_dump(), ensure_ascii=False) + "\n")
         stdout.flush()
     return 0
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from shared.events.contracts import (
+    Event,
     OpportunityDeletedV1,
     OpportunityUpsertedV1,
     ProfileDeletedV1,
@@ -15,7 +16,11 @@ from shared.events.contracts import (
 
 def record_event(raw: bytes | None) -> RecordEvent:
     """The record event (profile or opportunity, upserted or deleted) in ``raw``."""
-    event = decode_event(raw)
+    return as_record(decode_event(raw))
+
+
+def as_record(event: Event) -> RecordEvent:
+    """``event``, known to be a record event."""
     assert isinstance(event, ProfileUpsertedV1 | ProfileDeletedV1 | OpportunityUpsertedV1 | OpportunityDeletedV1), (
         f"not a record event: {type(event).__name__}")
     return event

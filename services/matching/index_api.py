@@ -3,11 +3,12 @@ the stores (``GET /v1/index/{side}/versions``)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel
 
+from services.matching.api import served
 from services.matching.deps import RuntimeDep
 from shared.auth import Principal, require_role
 
@@ -27,12 +28,13 @@ class IndexVersionsPublic(BaseModel):
 
 @router.get("/{side}/versions", response_model=IndexVersionsPublic)
 def index_versions(side: Literal["talents", "opportunities"], runtime: RuntimeDep,
-                   _: OperatorOrService) -> dict[str, Any]:
+                   _: OperatorOrService) -> Response:
     """Every record the index holds with its version, and counts of deletes, documents and vectors."""
     state = runtime.state
     with state.reading():
         held = state.talents if side == "talents" else state.opportunities
         versions = {record_id: held.versions[record_id] for record_id in held.docs}
-        return {"side": side, "generation": state.generation, "versions": versions,
-                "deleted": len(held.versions) - len(held.docs), "documents": len(held.docs),
-                "vectors": held.index.stored}
+        generation, deleted, documents, vectors = (state.generation, len(held.versions) - len(held.docs),
+                                                   len(held.docs), held.index.stored)
+    return served(IndexVersionsPublic(side=side, generation=generation, versions=versions, deleted=deleted,
+                                      documents=documents, vectors=vectors))

@@ -7,54 +7,14 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from services.matching.domain.language import Language
+from services.matching.domain.occupations import OccupationMatch
+from services.matching.domain.results import OccupationPublic, OpportunityMatch, TalentMatch, TrainingPath
 from shared.events.vocabulary import OpportunityKind
 
 SEARCH_TEXT_MAX_CHARS = 2000
 NORMALIZE_MAX_TITLES = 1000
 NORMALIZE_MAX_TOP = 20
 TITLE_MAX_CHARS = 200
-
-
-class Reason(BaseModel):
-    # skill_overlap | same_occupation | same_field | same_city | desired_city | wanted_kind | level
-    # | hiring_commitment
-    code: str
-    detail: str
-    bonus: float
-
-
-class OccupationPublic(BaseModel):
-    """A CSCO 2022 occupation; ``field`` is the digital field of the record (or of the occupation)."""
-
-    code: str  # e.g. "2-02-38-03"
-    name: str
-    digital: bool  # a digital occupation (marked "S") in CSCO 2022
-    field: str | None  # e.g. "大数据"
-
-
-class MatchBase(BaseModel):
-    id: int
-    kind: str
-    city: str
-    score: float  # similarity + the bonuses of the reasons
-    similarity: float  # dense_weight·cos_dense + lexical_weight·cos_lexical
-    reasons: list[Reason]
-    matched_skills: list[str]
-    missing_skills: list[str]  # skills the opportunity asks for that the talent lacks
-    occupation: OccupationPublic | None  # the item's primary occupation (tagged at ingest)
-
-
-class OpportunityMatch(MatchBase):
-    title: str
-    organization: str
-    training_mode: str | None
-    hiring_commitment: bool
-
-
-class TalentMatch(MatchBase):
-    display_name: str
-    level: str | None
-    years_experience: int
 
 
 class RecommendationsPublic(BaseModel):
@@ -106,19 +66,6 @@ class SkillDemand(BaseModel):
     share: float  # weighted share of the target's postings asking for it (1.0 for one opportunity)
 
 
-class TrainingPath(BaseModel):
-    id: int
-    title: str
-    organization: str
-    city: str
-    training_mode: str | None
-    hiring_commitment: bool
-    closes: list[str]  # missing skills the class teaches
-    coverage: float  # share of the missing skills it closes, 0..1
-    location: Literal["same_city", "desired_city", "elsewhere"]
-    occupation: OccupationPublic | None
-
-
 class SkillGapPublic(BaseModel):
     talent_id: int
     generation: int
@@ -146,6 +93,10 @@ class OccupationMatchPublic(BaseModel):
     score: float  # 0..1; 1.0 for an exact name or alias
     digital: bool
 
+    @classmethod
+    def of(cls, match: OccupationMatch) -> OccupationMatchPublic:
+        return cls(code=match.code, name=match.name, score=round(match.score, 4), digital=match.digital)
+
 
 class NormalizedTitle(BaseModel):
     input: str
@@ -156,6 +107,14 @@ class NormalizePublic(BaseModel):
     results: list[NormalizedTitle]  # one per title, in input order
 
 
+class CacheStatus(BaseModel):
+    available: bool  # False while Redis is unreachable: answers are served uncached
+    hits: int
+    local_hits: int  # hits answered from this process's near cache
+    misses: int
+    errors: int
+
+
 class StatusPublic(BaseModel):
     model: str
     dense_weight: float
@@ -164,4 +123,4 @@ class StatusPublic(BaseModel):
     generation: int
     index: dict[str, int]
     consumer: dict[str, Any]
-    cache: dict[str, Any]
+    cache: CacheStatus

@@ -23,13 +23,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import cache
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, TypeVar
 
+from services.matching.answer import Answer, cached_json
 from services.matching.domain.access import (
     check_feedback_actor,
-    check_opportunity_access,
     check_search_access,
-    check_talent_access,
 )
 from services.matching.domain.documents import (
     OpportunityDoc,
@@ -42,7 +41,6 @@ from services.matching.domain.encoders import TextEncoder, Vectors, encode_queri
 from services.matching.domain.language import Language, text_language
 from services.matching.domain.occupations import OccupationMatch, TitleNormalizer
 from services.matching.domain.ranking import (
-    Item,
     RankingWeights,
     occupation_public,
     rank_opportunities,
@@ -50,47 +48,43 @@ from services.matching.domain.ranking import (
     rank_talents,
 )
 from services.matching.domain.ranking_rules import NO_EVIDENCE, wanted_kinds_filter
+from services.matching.domain.results import OccupationPublic, OpportunityMatch, TalentMatch
 from services.matching.domain.skill_gap import occupation_demand, training_paths
 from services.matching.domain.state import MatchingState, SideState
+from services.matching.records import (
+    Availability,
+    Complete,
+    city_filter,
+    not_found,
+    readable_opportunity,
+    readable_talent,
+    unavailable,
+)
+from services.matching.schemas import (
+    NormalizedTitle,
+    NormalizePublic,
+    OccupationMatchPublic,
+    RecommendationsPublic,
+    SearchPublic,
+    ShortlistPublic,
+    SkillDemand,
+    SkillGapPublic,
+    SkillGapTarget,
+)
 from services.matching.settings import MatchingSettings
 from shared.auth import Principal
 from shared.cache import JsonCache
-from shared.errors import NotFoundError, ServiceUnavailableError, UnprocessableError
+from shared.errors import NotFoundError, UnprocessableError
 from shared.events.vocabulary import OpportunityKind, TrainingMode
-from shared.reference.cities import UnknownCityError, normalize_city
 from shared.reference.occupations import occupations as csco_occupations
 from shared.reference.skills import extract_skills, skill_label
 
 Target = Literal["opportunities", "talents"]
 Side = Literal["talents", "opportunities"]
-Result = dict[str, Any]
+Cacheable = TypeVar("Cacheable", RecommendationsPublic, ShortlistPublic, SearchPublic, SkillGapPublic)
 # The principal in-process callers that act as the service itself (benchmarks, tools) pass explicitly;
 # the HTTP routes always pass the token's principal.
 INTERNAL = Principal(subject="svc-matching-internal", role="service")
-
-
-class Availability(Protocol):
-    """Whether the state holds what it will serve (the consumer satisfies it)."""
-
-    @property
-    def loaded(self) -> bool: ...  # the checkpoint, if any, is restored
-
-
-class Complete:
-    loaded = True  # a state built in-process (tests, evaluations): nothing to load
-
-
-def _unavailable(message: str) -> ServiceUnavailableError:
-    return ServiceUnavailableError(message, headers={"Retry-After": "2"})
-
-
-def _city(city: str | None) -> str | None:
-    if not city:
-        return None
-    try:
-        return normalize_city(city)
-    except UnknownCityError as exc:
-        raise UnprocessableError(str(exc), field="city") from exc
 
 
 @dataclass(frozen=True)
@@ -105,32 +99,6 @@ class _QueryDoc:
     def of(cls, text: str, normalizer: TitleNormalizer) -> _QueryDoc:
         skills, occupations = tuple(extract_skills(text)), occupations_for(normalizer, lead=text)
         return cls(skills, occupations, digital_field_of(occupations, skills))
-
-
-def _not_found(what: str, record_id: int, side: SideState[Any]) -> NotFoundError:
-    if side.deleted(record_id):
-        return NotFoundError(f"{what} {record_id} was deleted")
-    return NotFoundError(f"{what} {record_id} is not indexed: unknown id, or its event has not been "
-                         f"consumed yet (try again shortly)")
-
-
-def _talent(state: MatchingState, talent_id: int, principal: Principal) -> TalentDoc:
-    """The talent, if indexed (404) and ``principal`` may read what is about it (403)."""
-    talent = state.talents.docs.get(talent_id)
-    if talent is None:
-        raise _not_found("talent", talent_id, state.talents)
-    check_talent_access(principal, talent)
-    return talent
-
-
-def _opportunity(state: MatchingState, opportunity_id: int, principal: Principal | None) -> OpportunityDoc:
-    """The opportunity, if indexed (404) and ``principal`` (when given) may read its shortlist (403)."""
-    opportunity = state.opportunities.docs.get(opportunity_id)
-    if opportunity is None:
-        raise _not_found("opportunity", opportunity_id, state.opportunities)
-    if principal is not None:
-        check_opportunity_access(principal, opportunity)
-    return opportunity
 
 
 @dataclass(frozen=True)
@@ -160,14 +128,10 @@ def ranking_weights(settings: MatchingSettings) -> RankingWeights:
     )
 
 
-def match_public(match: OccupationMatch) -> dict[str, Any]:
-    return {"code": match.code, "name": match.name, "score": round(match.score, 4), "digital": match.digital}
-
-
-def normalize_titles(normalizer: TitleNormalizer, titles: Sequence[str], *, top: int) -> list[dict[str, Any]]:
-    """``{"input", "matches"}`` per title, in input order (one batched normalizer call)."""
+def normalize_titles(normalizer: TitleNormalizer, titles: Sequence[str], *, top: int) -> list[NormalizedTitle]:
+    """Each title with its matches, in input order (one batched normalizer call)."""
     results = normalizer.normalize_many(titles, top=top)
-    return [{"input": title, "matches": [match_public(m) for m in matches]}
+    return [NormalizedTitle(input=title, matches=[OccupationMatchPublic.of(m) for m in matches])
             for title, matches in zip(titles, results, strict=True)]
 
 
@@ -195,24 +159,24 @@ class MatchingService:
         would never reach the ranking (``bench.eval_matching`` measures it)."""
         return max(10 * k, 100)
 
-    def _cached(self, key: str, compute: Callable[[], tuple[Result, str]],
-                authorize: Callable[[MatchingState], object] | None = None) -> Result:
+    def _cached(self, key: str, model_type: type[Cacheable], compute: Callable[[], tuple[Cacheable, str]],
+                authorize: Callable[[MatchingState], object] | None = None) -> Answer[Cacheable]:
         """The cached result of ``key`` for this state, else ``compute``'s; ``authorize`` runs first, under
         the same lock as the state's token is read (``compute`` checks again for the state it reads)."""
         if not self._availability.loaded:
-            raise _unavailable("matching is loading its checkpoint")
+            raise unavailable("matching is loading its checkpoint")
         with self._state.reading() as state:
             if authorize is not None:
                 authorize(state)
             token = state.cache_token()
         if self._cache is not None:
-            hit = self._cache.get(f"{key}@{token}")
+            hit = self._cache.get_bytes(f"{key}@{token}")
             if hit is not None:
-                return {**hit, "cached": True}
+                return Answer.from_cache(model_type, hit)
         result, token = compute()
         if self._cache is not None:
-            self._cache.set(f"{key}@{token}", result)
-        return {**result, "cached": False}
+            self._cache.set_bytes(f"{key}@{token}", cached_json(result))
+        return Answer.computed(result)
 
     def _search(self, side: Side, vector: Vectors | Callable[[MatchingState], tuple[Any, Vectors]], k: int,
                 allowed: Callable[[Any], bool]) -> _Hits:
@@ -233,27 +197,28 @@ class MatchingService:
             doc: TalentDoc | OpportunityDoc
             records: SideState[Any]
             if side == "talents":
-                doc, records, what = _talent(state, record_id, principal), state.talents, "talent"
+                doc, records, what = readable_talent(state, record_id, principal), state.talents, "talent"
             else:
-                doc, records, what = _opportunity(state, record_id, principal), state.opportunities, "opportunity"
+                doc, what = readable_opportunity(state, record_id, principal), "opportunity"
+                records = state.opportunities
             vector = records.index.vector(record_id)
             if vector is None:
-                raise _not_found(what, record_id, records)
+                raise not_found(what, record_id, records)
             return doc, vector
         return read
 
     def recommend_for_talent(self, talent_id: int, *, principal: Principal, k: int = 10,
                              kind: OpportunityKind | None = None, city: str | None = None,
                              training_mode: TrainingMode | None = None, widen: bool = False,
-                             language: Language | None = None) -> Result:
+                             language: Language | None = None) -> Answer[RecommendationsPublic]:
         """Open opportunities for a talent, best first, optionally filtered (its seeker, operators, services):
         only the kinds it wants unless ``widen`` (or ``kind``), reasons in ``language`` (default: the
         profile's), a ``note`` when fewer than ``k`` candidates showed evidence of fit."""
-        city = _city(city)
+        city = city_filter(city)
         key = (f"talent:{talent_id}:k={k}:kind={kind or ''}:city={city or ''}:mode={training_mode or ''}"
                f":widen={int(widen)}:lang={language or ''}")
 
-        def compute() -> tuple[Result, str]:
+        def compute() -> tuple[RecommendationsPublic, str]:
             today = date.today()
             own, kinds = self._own_vector("talents", talent_id, principal), []
 
@@ -271,62 +236,63 @@ class MatchingService:
             lang = language or found.subject.language
             ranked = rank_opportunities_explained(found.subject, found.hits, found.found, self._weights, k,
                                                   language=lang)
-            result = {"talent_id": talent_id, "generation": found.generation, "items": ranked.items,
-                      "language": lang, "widened": widen or kind is not None}
-            if len(ranked.items) < k and ranked.without_evidence:
-                result["note"] = NO_EVIDENCE[lang]
-            return result, found.token
+            note = NO_EVIDENCE[lang] if len(ranked.items) < k and ranked.without_evidence else None
+            return RecommendationsPublic(talent_id=talent_id, generation=found.generation, cached=False,
+                                         items=ranked.items, language=lang, widened=widen or kind is not None,
+                                         note=note), found.token
 
-        return self._cached(key, compute,
-                            lambda state: _talent(state, talent_id, principal))
+        return self._cached(key, RecommendationsPublic, compute,
+                            lambda state: readable_talent(state, talent_id, principal))
 
     def shortlist_for_opportunity(self, opportunity_id: int, *, principal: Principal, k: int = 10,
-                                  city: str | None = None) -> Result:
+                                  city: str | None = None) -> Answer[ShortlistPublic]:
         """Talents open to work for an opportunity, best first; ``city``: lives in or wants to work there
         (the enterprise that posted it, operators, services)."""
-        city = _city(city)
+        city = city_filter(city)
         key = f"opportunity:{opportunity_id}:k={k}:city={city or ''}"
 
-        def compute() -> tuple[Result, str]:
+        def compute() -> tuple[ShortlistPublic, str]:
             def allowed(d: TalentDoc) -> bool:
                 return d.open_to_work and (city is None or d.city == city or city in d.desired_cities)
 
             found = self._search("talents", self._own_vector("opportunities", opportunity_id, principal), k, allowed)
             items = rank_talents(found.subject, found.hits, found.found, self._weights, k)
-            return {"opportunity_id": opportunity_id, "generation": found.generation, "items": items}, found.token
+            return ShortlistPublic(opportunity_id=opportunity_id, generation=found.generation, cached=False,
+                                   items=items), found.token
 
-        return self._cached(key, compute, lambda state: _opportunity(state, opportunity_id, principal,
-))
+        return self._cached(key, ShortlistPublic, compute,
+                            lambda state: readable_opportunity(state, opportunity_id, principal))
 
     def search_text(self, text: str, *, target: Target, principal: Principal, k: int = 10,
                     kind: OpportunityKind | None = None, city: str | None = None,
-                    language: Language | None = None) -> Result:
+                    language: Language | None = None) -> Answer[SearchPublic]:
         """Opportunities or talents for free text; the query's canonical skills earn the overlap bonus; reasons
         in ``language`` (default: the text's)."""
         check_search_access(principal, target)
         text = text.strip()
         if not text:
             raise UnprocessableError("text must not be blank", field="text")
-        city = _city(city)
+        city = city_filter(city)
         digest = hashlib.sha256(text.encode()).hexdigest()[:32]  # the key never holds the text itself
         lang = language or text_language(text)
         key = f"search:{target}:{digest}:k={k}:kind={kind or ''}:city={city or ''}:lang={lang}"
 
-        def compute() -> tuple[Result, str]:
+        def compute() -> tuple[SearchPublic, str]:
             query = text[:self._max_text_chars]
             vector = encode_queries(self._encoder, [query])[0]  # outside the lock: the model is the slow part
             query_doc = _QueryDoc.of(query, self._normalizer())
+            items: list[OpportunityMatch] | list[TalentMatch]
             if target == "opportunities":
                 items, found = self._opportunities_for_text(vector, query_doc, k, kind, city, lang)
             else:
                 items, found = self._talents_for_text(vector, query_doc, k, kind, city)
-            return {"target": target, "generation": found.generation,
-                    "query_skills": [skill_label(s) for s in query_doc.skills], "items": items}, found.token
+            return SearchPublic(target=target, generation=found.generation, cached=False,
+                                query_skills=[skill_label(s) for s in query_doc.skills], items=items), found.token
 
-        return self._cached(key, compute)
+        return self._cached(key, SearchPublic, compute)
 
     def _opportunities_for_text(self, vector: Vectors, query: _QueryDoc, k: int, kind: OpportunityKind | None,
-                                city: str | None, language: Language) -> tuple[list[Item], _Hits]:
+                                city: str | None, language: Language) -> tuple[list[OpportunityMatch], _Hits]:
         today = date.today()
 
         def allowed(d: OpportunityDoc) -> bool:
@@ -339,7 +305,7 @@ class MatchingService:
         return rank_opportunities(seeker, found.hits, found.found, self._weights, k, language=language), found
 
     def _talents_for_text(self, vector: Vectors, query: _QueryDoc, k: int, kind: OpportunityKind | None,
-                          city: str | None) -> tuple[list[Item], _Hits]:
+                          city: str | None) -> tuple[list[TalentMatch], _Hits]:
         def allowed(d: TalentDoc) -> bool:
             return (d.open_to_work and (kind is None or kind in d.wanted_kinds)
                     and (city is None or d.city == city or city in d.desired_cities))
@@ -353,7 +319,7 @@ class MatchingService:
         return rank_talents(posting, found.hits, found.found, weights, k), found
 
     def skill_gap(self, talent_id: int, *, opportunity_id: int | None = None, occupation: str | None = None,
-                  k: int = 10, principal: Principal) -> Result:
+                  k: int = 10, principal: Principal) -> Answer[SkillGapPublic]:
         """What a target requires, what the talent misses, and the open classes that teach it (the talent's
         seeker, operators, services)."""
         if (opportunity_id is None) == (occupation is None):
@@ -365,44 +331,45 @@ class MatchingService:
             raise NotFoundError(f"unknown occupation code {code!r}: use a CSCO 2022 code, e.g. 2-02-38-03")
         key = f"talent:{talent_id}:gap:opportunity={opportunity_id or ''}:occupation={code}:k={k}"
 
-        def compute() -> tuple[Result, str]:
+        def compute() -> tuple[SkillGapPublic, str]:
             with self._state.reading() as state:
-                talent = _talent(state, talent_id, principal)
+                talent = readable_talent(state, talent_id, principal)
                 target_doc = None
                 if opportunity_id is not None:  # any opportunity: every role reads opportunities
-                    target_doc = _opportunity(state, opportunity_id, None)
+                    target_doc = readable_opportunity(state, opportunity_id, None)
                 opportunities = list(state.opportunities.docs.values())  # frozen documents: read them unlocked
                 generation, token = state.generation, state.cache_token()
             if target_doc is not None:
                 demand = [(s, 1.0) for s in target_doc.skills]
-                target = {"kind": "opportunity", "opportunity_id": target_doc.id, "title": target_doc.title,
-                          "occupation": occupation_public(target_doc), "based_on": 1}
+                target = SkillGapTarget(kind="opportunity", opportunity_id=target_doc.id, title=target_doc.title,
+                                        occupation=occupation_public(target_doc), based_on=1)
             else:
                 assert known is not None
                 found = occupation_demand(known.code, _levels()[known.code], opportunities)
                 demand = found.skills
-                target = {"kind": "occupation", "opportunity_id": None, "title": known.name,
-                          "occupation": {"code": known.code, "name": known.name, "digital": known.digital,
-                                         "field": known.field},
-                          "based_on": found.postings}
+                target = SkillGapTarget(kind="occupation", opportunity_id=None, title=known.name,
+                                        occupation=OccupationPublic(code=known.code, name=known.name,
+                                                                    digital=known.digital, field=known.field),
+                                        based_on=found.postings)
             have = set(talent.skills)
             required = [s for s, _ in demand]
             matched = [s for s in required if s in have]
             missing = [s for s in required if s not in have]
-            return {
-                "talent_id": talent_id,
-                "generation": generation,
-                "target": target,
-                "required_skills": [skill_label(s) for s in required],
-                "demand": [{"skill": skill_label(s), "share": share} for s, share in demand],
-                "matched_skills": [skill_label(s) for s in matched],
-                "missing_skills": [skill_label(s) for s in missing],
-                "readiness": round(len(matched) / len(required), 4) if required else 1.0,
-                "classes": training_paths(talent, missing, opportunities, today=date.today(), k=k),
-            }, token
+            return SkillGapPublic(
+                talent_id=talent_id,
+                generation=generation,
+                cached=False,
+                target=target,
+                required_skills=[skill_label(s) for s in required],
+                demand=[SkillDemand(skill=skill_label(s), share=share) for s, share in demand],
+                matched_skills=[skill_label(s) for s in matched],
+                missing_skills=[skill_label(s) for s in missing],
+                readiness=round(len(matched) / len(required), 4) if required else 1.0,
+                classes=training_paths(talent, missing, opportunities, today=date.today(), k=k),
+            ), token
 
-        return self._cached(key, compute,
-                            lambda state: _talent(state, talent_id, principal))
+        return self._cached(key, SkillGapPublic, compute,
+                            lambda state: readable_talent(state, talent_id, principal))
 
     def authorize_feedback(self, *, talent_id: int, opportunity_id: int, actor_role: str,
                            principal: Principal) -> None:
@@ -412,16 +379,16 @@ class MatchingService:
         if principal.role == "service":
             return
         if not self._availability.loaded:
-            raise _unavailable("matching is loading its checkpoint")
+            raise unavailable("matching is loading its checkpoint")
         with self._state.reading() as state:
             if principal.role == "seeker":
-                _talent(state, talent_id, principal)
+                readable_talent(state, talent_id, principal)
             else:
-                _opportunity(state, opportunity_id, principal)
+                readable_opportunity(state, opportunity_id, principal)
 
-    def normalize_titles(self, titles: Sequence[str], *, top: int = 3) -> Result:
+    def normalize_titles(self, titles: Sequence[str], *, top: int = 3) -> NormalizePublic:
         """Leaf CSCO 2022 occupations for job titles, in input order."""
-        return {"results": normalize_titles(self._normalizer(), titles, top=top)}
+        return NormalizePublic(results=normalize_titles(self._normalizer(), titles, top=top))
 
     def _normalizer(self) -> TitleNormalizer:
         """The state's normalizer: queries are tagged as the documents they are matched against."""

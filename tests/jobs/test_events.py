@@ -39,8 +39,8 @@ def test_every_write_emits_one_event_in_order(client: TestClient, bootstrap: str
 
     posting_events = grouped[posting_key]
     assert len({item.partition for item in posting_events}) == 1
-    assert [item.event.record_version for item in posting_events] == [1, 2, 3, 4]
-    assert {item.event.owner_id for item in posting_events} == {JobsClient.ENTERPRISE}, "events name the owner"
+    assert [item.record.record_version for item in posting_events] == [1, 2, 3, 4]
+    assert {item.record.owner_id for item in posting_events} == {JobsClient.ENTERPRISE}, "events name the owner"
     kinds = [type(item.event) for item in posting_events]
     assert kinds == [OpportunityUpsertedV1] * 3 + [OpportunityDeletedV1]
     first, latest = posting_events[0].event, posting_events[2].event
@@ -52,7 +52,7 @@ def test_every_write_emits_one_event_in_order(client: TestClient, bootstrap: str
     assert latest.opportunity.details["openings"] == 6
     assert latest.opportunity.details["occupation_code"] == "2-02-38-03"
 
-    class_events = [item.event for item in grouped[class_key]]
+    class_events = [item.record for item in grouped[class_key]]
     assert [event.record_version for event in class_events] == [1, 2]
     opened, closed = class_events
     assert isinstance(opened, OpportunityUpsertedV1) and isinstance(closed, OpportunityUpsertedV1)
@@ -78,5 +78,5 @@ def test_republish_enqueues_the_current_version_of_every_stored_opportunity(
 
     grouped = _by_key(read_events(bootstrap, topic,
                                   until=lambda rs: len(_by_key(rs).get(str(kept["id"]), [])) >= 3))
-    assert [item.event.record_version for item in grouped[str(kept["id"])]] == [1, 2, 2]
+    assert [item.record.record_version for item in grouped[str(kept["id"])]] == [1, 2, 2]
     assert len(grouped[str(gone["id"])]) == 2, "a deleted opportunity is not republished"

@@ -38,7 +38,7 @@ def test_writes_succeed_while_the_broker_is_down_and_events_follow(tmp_path: Pat
             broker = start_broker(port=port, log_dir=tmp_path / "broker")
             events = read_events(bootstrap, topic_name(OPPORTUNITIES, topic_suffix),
                                  until=lambda received: len(received) >= 2, timeout=45)
-            assert [(item.key, item.event.record_version) for item in events] == [(str(posting["id"]), 1),
+            assert [(item.key, item.record.record_version) for item in events] == [(str(posting["id"]), 1),
                                                                                   (str(posting["id"]), 2)]
             assert all(isinstance(item.event, OpportunityUpsertedV1) for item in events)
 

@@ -60,10 +60,10 @@ def test_a_relevant_out_of_town_item_stays_above_an_unrelated_in_town_one() -> N
     docs[1] = _posting(1, city="成都市", skills=("spark", "hadoop"))  # relevant, out of town, near the top
     docs[2] = _posting(2, city="杭州市", skills=("nursing",))  # unrelated, in town, middling similarity
     items = rank_opportunities(_talent(), hits, docs, CITY_ONLY, 50)
-    order = [item["id"] for item in items]
+    order = [item.id for item in items]
     assert order.index(1) < order.index(2)
-    unrelated = next(item for item in items if item["id"] == 2)
-    assert all(r["code"] != "same_city" for r in unrelated["reasons"])  # below the standing: no city bonus
+    unrelated = next(item for item in items if item.id == 2)
+    assert all(r.code != "same_city" for r in unrelated.reasons)  # below the standing: no city bonus
     # A fixed bonus of 0.04 (the previous default) would have put it 0.009 above the relevant one.
     assert 0.884 + 0.04 > 0.899 + 0.009
 
@@ -73,7 +73,7 @@ def test_the_city_breaks_ties_among_comparable_items() -> None:
     docs = {i: _posting(i, city="成都市") for i, _ in hits}
     docs[2] = _posting(2, city="杭州市")  # as strong as 1 (both well above the mean), and in town
     items = rank_opportunities(_talent(), hits, docs, CITY_ONLY, 3)
-    assert items[0]["id"] == 2 and "same_city" in [r["code"] for r in items[0]["reasons"]]
+    assert items[0].id == 2 and "same_city" in [r.code for r in items[0].reasons]
 
 
 def test_an_english_seeker_reaches_the_chinese_posting_of_its_skills() -> None:
@@ -85,6 +85,6 @@ def test_an_english_seeker_reaches_the_chinese_posting_of_its_skills() -> None:
     docs[1] = _posting(1, city="北京市", skills=("spark", "hadoop", "sql"), title="大数据开发工程师")
     docs[2] = _posting(2, city="北京市", skills=("accounting",), title="财务会计")
     items = rank_opportunities(english, hits, docs, RankingWeights(), 3, language="en")
-    assert items[0]["id"] == 1
-    assert items[0]["matched_skills"] == ["Apache Spark", "Hadoop"]
-    assert items[0]["reasons"][0]["detail"] == "Skills in common 2/3: Apache Spark, Hadoop"
+    assert items[0].id == 1
+    assert items[0].matched_skills == ["Apache Spark", "Hadoop"]
+    assert items[0].reasons[0].detail == "Skills in common 2/3: Apache Spark, Hadoop"

@@ -6,6 +6,7 @@ from services.matching.domain.documents import OpportunityDoc, TalentDoc, occupa
 from services.matching.domain.encoders import HybridEncoder
 from services.matching.domain.occupations import OccupationNormalizer
 from services.matching.domain.ranking import RankingWeights, rank_opportunities, rank_talents, score_pair
+from services.matching.domain.results import OccupationPublic
 from services.matching.domain.state import MatchingState
 from services.matching.service import INTERNAL, MatchingService
 from shared.events.vocabulary import OpportunityKind, SkillLevel
@@ -36,11 +37,11 @@ def _posting(id_: int, **fields: object) -> OpportunityDoc:
 
 def test_same_occupation_then_same_field_then_nothing() -> None:
     same = score_pair(_talent(), _posting(1), ONLY_OCCUPATION)
-    assert [r["code"] for r in same.reasons] == ["same_occupation"]
-    assert same.reasons[0]["detail"] == "职业对口：大数据工程技术人员（2-02-38-03）"
+    assert [r.code for r in same.reasons] == ["same_occupation"]
+    assert same.reasons[0].detail == "职业对口：大数据工程技术人员（2-02-38-03）"
     assert same.bonus == 0.05
     field_only = score_pair(_talent(), _posting(2, occupations=(AI,)), ONLY_OCCUPATION)
-    assert [(r["code"], r["detail"]) for r in field_only.reasons] == [("same_field", "同属数字领域：大数据")]
+    assert [(r.code, r.detail) for r in field_only.reasons] == [("same_field", "同属数字领域：大数据")]
     other = score_pair(_talent(), _posting(3, occupations=(AI,), field="人工智能"), ONLY_OCCUPATION)
     assert other.reasons == [] and other.bonus == 0
     untagged = score_pair(_talent(occupations=(), field=None), _posting(4), ONLY_OCCUPATION)
@@ -50,14 +51,14 @@ def test_same_occupation_then_same_field_then_nothing() -> None:
 def test_the_occupation_breaks_a_tie_and_items_carry_it() -> None:
     docs = {1: _posting(1, occupations=(AI,), field="人工智能", organization="智云"), 2: _posting(2)}
     items = rank_opportunities(_talent(), [(1, 0.6), (2, 0.6)], docs, ONLY_OCCUPATION, 2)
-    assert [i["id"] for i in items] == [2, 1]
-    assert items[0]["occupation"] == {"code": "2-02-38-03", "name": "大数据工程技术人员", "digital": True,
-                                      "field": "大数据"}
-    assert items[1]["occupation"]["code"] == "2-02-38-01"
+    assert [i.id for i in items] == [2, 1]
+    assert items[0].occupation == OccupationPublic(code="2-02-38-03", name="大数据工程技术人员", digital=True,
+                                                   field="大数据")
+    assert items[1].occupation is not None and items[1].occupation.code == "2-02-38-01"
     talents = rank_talents(_posting(2), [(1, 0.5)], {1: _talent()}, ONLY_OCCUPATION, 1)
-    assert talents[0]["occupation"]["code"] == "2-02-38-03"
+    assert talents[0].occupation is not None and talents[0].occupation.code == "2-02-38-03"
     assert rank_opportunities(_talent(), [(5, 0.5)], {5: _posting(5, occupations=(), field=None)},
-                              ONLY_OCCUPATION, 1)[0]["occupation"] is None
+                              ONLY_OCCUPATION, 1)[0].occupation is None
 
 
 def test_recommendations_explain_the_occupation_match(occupation_normalizer: OccupationNormalizer,
@@ -69,15 +70,16 @@ def test_recommendations_explain_the_occupation_match(occupation_normalizer: Occ
         ai_posting(11),  # 机器学习算法工程师
     ], lexical_encoder)
     service = MatchingService(state=state, encoder=lexical_encoder, cache=None, weights=RankingWeights())
-    items = service.recommend_for_talent(1, k=5, principal=INTERNAL)["items"]
-    assert items[0]["id"] == 10
-    assert items[0]["occupation"]["code"] == "2-02-38-03" and items[0]["occupation"]["field"] == "大数据"
-    reasons = {r["code"]: r["detail"] for r in items[0]["reasons"]}
+    items = service.recommend_for_talent(1, k=5, principal=INTERNAL).model.items
+    assert items[0].id == 10
+    assert items[0].occupation is not None
+    assert items[0].occupation.code == "2-02-38-03" and items[0].occupation.field == "大数据"
+    reasons = {r.code: r.detail for r in items[0].reasons}
     assert reasons["same_occupation"] == "职业对口：大数据工程技术人员（2-02-38-03）"
-    assert items[0]["matched_skills"] == ["Spark", "Hadoop"] and items[0]["missing_skills"] == []
-    second = next(i for i in items if i["id"] == 11)
-    assert second["occupation"]["code"] == "2-02-38-01"
-    assert "same_occupation" not in {r["code"] for r in second["reasons"]}
-    assert second["missing_skills"] == ["机器学习", "PyTorch"]
-    search = service.search_text("大数据开发工程师 Spark", target="opportunities", k=2, principal=INTERNAL)
-    assert "same_occupation" in {r["code"] for r in search["items"][0]["reasons"]}
+    assert items[0].matched_skills == ["Spark", "Hadoop"] and items[0].missing_skills == []
+    second = next(i for i in items if i.id == 11)
+    assert second.occupation is not None and second.occupation.code == "2-02-38-01"
+    assert "same_occupation" not in {r.code for r in second.reasons}
+    assert second.missing_skills == ["机器学习", "PyTorch"]
+    search = service.search_text("大数据开发工程师 Spark", target="opportunities", k=2, principal=INTERNAL).model
+    assert "same_occupation" in {r.code for r in search.items[0].reasons}

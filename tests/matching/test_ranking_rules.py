@@ -30,26 +30,26 @@ def test_wanted_kinds_filter_by_default_and_widen_lifts_the_filter(occupation_no
                        ai_posting(10),  # the closest text, but a job posting
                        order_class(11, title="机器学习订单班", skills=["机器学习", "Python"],
                                    training_mode=TrainingMode.ORDER_BASED))
-    narrow = service.recommend_for_talent(1, principal=INTERNAL, k=5)
-    assert [i["id"] for i in narrow["items"]] == [11] and narrow["widened"] is False
-    wide = service.recommend_for_talent(1, principal=INTERNAL, k=5, widen=True)
-    assert {i["id"] for i in wide["items"]} == {10, 11} and wide["widened"] is True
-    jobs = service.recommend_for_talent(1, principal=INTERNAL, k=5, kind=OpportunityKind.JOB_POSTING)
-    assert [i["id"] for i in jobs["items"]] == [10]
+    narrow = service.recommend_for_talent(1, principal=INTERNAL, k=5).model
+    assert [i.id for i in narrow.items] == [11] and narrow.widened is False
+    wide = service.recommend_for_talent(1, principal=INTERNAL, k=5, widen=True).model
+    assert {i.id for i in wide.items} == {10, 11} and wide.widened is True
+    jobs = service.recommend_for_talent(1, principal=INTERNAL, k=5, kind=OpportunityKind.JOB_POSTING).model
+    assert [i.id for i in jobs.items] == [10]
 
 
 def test_items_without_evidence_are_not_padded_in_and_get_no_city_bonus(occupation_normalizer: OccupationNormalizer,
         lexical_encoder: HybridEncoder) -> None:
     service = _service(occupation_normalizer, lexical_encoder, profile(1), ai_posting(10), nursing_posting(11),
                        weights=RankingWeights(evidence_similarity=0.9))
-    result = service.recommend_for_talent(1, principal=INTERNAL, k=5)
-    assert [i["id"] for i in result["items"]] == [10]  # the nursing post shares no skill, occupation or text
-    assert result["note"] == NO_EVIDENCE["zh"]
+    result = service.recommend_for_talent(1, principal=INTERNAL, k=5).model
+    assert [i.id for i in result.items] == [10]  # the nursing post shares no skill, occupation or text
+    assert result.note == NO_EVIDENCE["zh"]
     # With every candidate evidenced (a threshold of 0), the nursing post is listed, and its city bonus too.
     everything = _service(occupation_normalizer, lexical_encoder, profile(1), ai_posting(10), nursing_posting(11),
                           weights=RankingWeights(evidence_similarity=0.0)).recommend_for_talent(
-        1, principal=INTERNAL, k=5)
-    assert [i["id"] for i in everything["items"]] == [10, 11] and "note" not in everything
+        1, principal=INTERNAL, k=5).model
+    assert [i.id for i in everything.items] == [10, 11] and everything.note is None
 
 
 def test_a_reposted_job_appears_once(occupation_normalizer: OccupationNormalizer,
@@ -57,7 +57,7 @@ def test_a_reposted_job_appears_once(occupation_normalizer: OccupationNormalizer
     service = _service(occupation_normalizer, lexical_encoder, profile(1), ai_posting(10),
                        ai_posting(11, title="机器学习算法工程师（急招）"),
                        ai_posting(12, organization="上海云图科技有限公司"))
-    ids = [i["id"] for i in service.recommend_for_talent(1, principal=INTERNAL, k=5)["items"]]
+    ids = [i.id for i in service.recommend_for_talent(1, principal=INTERNAL, k=5).model.items]
     assert len(ids) == 2 and 12 in ids and len({10, 11} & set(ids)) == 1
     assert duplicate_key("杭州智算科技有限公司", "Java 开发（急招）", "杭州市") == \
         duplicate_key("杭州智算科技有限公司", "java开发", "杭州市")
@@ -68,17 +68,17 @@ def test_reasons_follow_the_profile_language_or_the_request(occupation_normalize
     english = profile(1, display_name="Alice Chen", skills=["machine learning", "Python"],
                       skills_text="Machine learning engineer, three years with Python and PyTorch.")
     service = _service(occupation_normalizer, lexical_encoder, english, profile(2), ai_posting(10))
-    result = service.recommend_for_talent(1, principal=INTERNAL, k=3)
-    assert result["language"] == "en"
-    details = [r["detail"] for r in result["items"][0]["reasons"]]
+    result = service.recommend_for_talent(1, principal=INTERNAL, k=3).model
+    assert result.language == "en"
+    details = [r.detail for r in result.items[0].reasons]
     assert "In your city: Hangzhou" in details
     assert "Skills in common 3/3: machine learning, Python, PyTorch" in details  # PyTorch: from the free text
     assert "A kind you want: job posting" in details
-    assert result["items"][0]["matched_skills"] == ["machine learning", "Python", "PyTorch"]
-    chinese = service.recommend_for_talent(2, principal=INTERNAL, k=3)
-    assert chinese["language"] == "zh" and "同城：杭州市" in [r["detail"] for r in chinese["items"][0]["reasons"]]
-    asked = service.recommend_for_talent(2, principal=INTERNAL, k=3, language="en")
-    assert asked["language"] == "en" and "In your city: Hangzhou" in [r["detail"] for r in asked["items"][0]["reasons"]]
+    assert result.items[0].matched_skills == ["machine learning", "Python", "PyTorch"]
+    chinese = service.recommend_for_talent(2, principal=INTERNAL, k=3).model
+    assert chinese.language == "zh" and "同城：杭州市" in [r.detail for r in chinese.items[0].reasons]
+    asked = service.recommend_for_talent(2, principal=INTERNAL, k=3, language="en").model
+    assert asked.language == "en" and "In your city: Hangzhou" in [r.detail for r in asked.items[0].reasons]
     assert text_language("Java、SQL、Python 开发工程师，熟悉微服务") == "zh" and city_label("北京市", "en") == "Beijing"
 
 
@@ -95,5 +95,5 @@ def test_an_english_seeker_reaches_the_chinese_posting_of_its_job(occupation_nor
     ]
     service = _service(occupation_normalizer, hybrid_encoder, analyst, *postings,
                        weights=RankingWeights(evidence_similarity=0.0))
-    items = service.recommend_for_talent(1, principal=INTERNAL, k=3)["items"]
-    assert items[0]["id"] == 10 and items[0]["similarity"] > max(i["similarity"] for i in items[1:])
+    items = service.recommend_for_talent(1, principal=INTERNAL, k=3).model.items
+    assert items[0].id == 10 and items[0].similarity > max(i.similarity for i in items[1:])

@@ -41,32 +41,32 @@ def service(occupation_normalizer: OccupationNormalizer, hybrid_encoder: HybridE
 
 
 def test_chinese_profile_gets_the_ai_posting_before_nursing(service: MatchingService) -> None:
-    result = service.recommend_for_talent(1, k=10, widen=True, principal=INTERNAL)  # the class too (it wants jobs)
-    ids = [item["id"] for item in result["items"]]
+    result = service.recommend_for_talent(1, k=10, widen=True, principal=INTERNAL).model  # the class too: it wants jobs
+    ids = [item.id for item in result.items]
     assert ids[0] == 10
     assert ids.index(12) > 0 and 11 not in ids  # nursing shows no evidence of fit: not padded in
     assert 13 not in ids and 14 not in ids and 16 not in ids  # closed, past closing date, deleted
-    assert result["cached"] is False and result["generation"] == 11
+    assert result.cached is False and result.generation == 11
 
 
 def test_filters(service: MatchingService) -> None:
-    by_city = service.recommend_for_talent(1, k=10, city="上海", principal=INTERNAL)
-    assert [i["id"] for i in by_city["items"]] == [15]
-    by_kind = service.recommend_for_talent(1, k=10, kind=OpportunityKind.TRAINING_CLASS, principal=INTERNAL)
-    assert [i["id"] for i in by_kind["items"]] == [12]
-    by_mode = service.recommend_for_talent(1, k=10, training_mode=TrainingMode.DIRECTED, principal=INTERNAL)
-    assert by_mode["items"] == []
-    assert len(service.recommend_for_talent(1, k=2, principal=INTERNAL)["items"]) == 2
+    by_city = service.recommend_for_talent(1, k=10, city="上海", principal=INTERNAL).model
+    assert [i.id for i in by_city.items] == [15]
+    by_kind = service.recommend_for_talent(1, k=10, kind=OpportunityKind.TRAINING_CLASS, principal=INTERNAL).model
+    assert [i.id for i in by_kind.items] == [12]
+    by_mode = service.recommend_for_talent(1, k=10, training_mode=TrainingMode.DIRECTED, principal=INTERNAL).model
+    assert by_mode.items == []
+    assert len(service.recommend_for_talent(1, k=2, principal=INTERNAL).model.items) == 2
 
 
 def test_shortlist_skips_talents_not_open_to_work(service: MatchingService) -> None:
-    result = service.shortlist_for_opportunity(10, k=10, principal=INTERNAL)
-    ids = [i["id"] for i in result["items"]]
+    result = service.shortlist_for_opportunity(10, k=10, principal=INTERNAL).model
+    ids = [i.id for i in result.items]
     assert ids[0] == 1 and 3 not in ids
-    assert result["items"][0]["missing_skills"] == ["PyTorch"]
+    assert result.items[0].missing_skills == ["PyTorch"]
     # 李娜 wants to work in 杭州
-    nursing = service.shortlist_for_opportunity(11, k=10, city="杭州市", principal=INTERNAL)
-    assert nursing["items"][0]["id"] == 2
+    nursing = service.shortlist_for_opportunity(11, k=10, city="杭州市", principal=INTERNAL).model
+    assert nursing.items[0].id == 2
 
 
 def test_unknown_and_deleted_ids_are_not_found(service: MatchingService) -> None:
@@ -77,12 +77,12 @@ def test_unknown_and_deleted_ids_are_not_found(service: MatchingService) -> None
 
 
 def test_search_text_both_ways(service: MatchingService) -> None:
-    jobs = service.search_text("护士 病房护理", target="opportunities", k=3, principal=INTERNAL)
-    assert jobs["items"][0]["id"] == 11
-    people = service.search_text("机器学习 Python 工程师", target="talents", k=3, principal=INTERNAL)
-    assert people["items"][0]["id"] == 1 and people["query_skills"] == ["机器学习", "Python"]
-    english = service.search_text("machine learning engineer", target="opportunities", k=3, principal=INTERNAL)
-    assert {i["id"] for i in english["items"]} <= {10, 12, 15}  # the English-only model meets 机器学习
+    jobs = service.search_text("护士 病房护理", target="opportunities", k=3, principal=INTERNAL).model
+    assert jobs.items[0].id == 11
+    people = service.search_text("机器学习 Python 工程师", target="talents", k=3, principal=INTERNAL).model
+    assert people.items[0].id == 1 and people.query_skills == ["机器学习", "Python"]
+    english = service.search_text("machine learning engineer", target="opportunities", k=3, principal=INTERNAL).model
+    assert {i.id for i in english.items} <= {10, 12, 15}  # the English-only model meets 机器学习
 
 
 def test_bad_city_and_blank_text_are_unprocessable(service: MatchingService) -> None:
@@ -96,8 +96,8 @@ def test_bad_city_and_blank_text_are_unprocessable(service: MatchingService) -> 
 def test_each_use_case_checks_the_caller_against_the_owner(service: MatchingService) -> None:
     seeker, stranger = Principal("seeker-1", "seeker"), Principal("seeker-2", "seeker")
     enterprise, operator = Principal("ent-10", "enterprise"), Principal("op-1", "operator")
-    assert service.recommend_for_talent(1, principal=seeker)["items"]
-    assert service.skill_gap(1, opportunity_id=11, principal=seeker)["talent_id"] == 1
+    assert service.recommend_for_talent(1, principal=seeker).model.items
+    assert service.skill_gap(1, opportunity_id=11, principal=seeker).model.talent_id == 1
     for caller, refusal in ((stranger, NotFoundError), (enterprise, ForbiddenError)):  # another seeker's: as unknown
         with pytest.raises(refusal):
             service.recommend_for_talent(1, principal=caller)
@@ -105,15 +105,15 @@ def test_each_use_case_checks_the_caller_against_the_owner(service: MatchingServ
             service.skill_gap(1, opportunity_id=11, principal=caller)
     with pytest.raises(NotFoundError):  # unknown stays 404 for everyone
         service.recommend_for_talent(999, principal=seeker)
-    assert service.shortlist_for_opportunity(10, principal=enterprise)["items"]
-    assert service.shortlist_for_opportunity(11, principal=operator)["opportunity_id"] == 11
+    assert service.shortlist_for_opportunity(10, principal=enterprise).model.items
+    assert service.shortlist_for_opportunity(11, principal=operator).model.opportunity_id == 11
     for caller in (Principal("ent-11", "enterprise"), seeker):
         with pytest.raises(ForbiddenError):
             service.shortlist_for_opportunity(10, principal=caller)
-    assert service.search_text("护理", target="opportunities", principal=seeker)["items"]
+    assert service.search_text("护理", target="opportunities", principal=seeker).model.items
     with pytest.raises(ForbiddenError):
         service.search_text("护理", target="talents", principal=seeker)
-    assert service.search_text("护理", target="talents", principal=enterprise)["target"] == "talents"
+    assert service.search_text("护理", target="talents", principal=enterprise).model.target == "talents"
 
 
 def test_feedback_is_about_the_callers_own_record(service: MatchingService) -> None:

@@ -10,6 +10,7 @@ import pytest
 from services.matching.domain.encoders import HybridEncoder
 from services.matching.domain.occupations import OccupationNormalizer
 from services.matching.domain.ranking import RankingWeights
+from services.matching.domain.results import OccupationPublic
 from services.matching.domain.state import MatchingState
 from services.matching.service import INTERNAL, MatchingService
 from shared.errors import NotFoundError, UnprocessableError
@@ -53,34 +54,35 @@ def service(occupation_normalizer: OccupationNormalizer, lexical_encoder: Hybrid
 
 
 def test_gap_for_an_opportunity_orders_the_training_paths(service: MatchingService) -> None:
-    gap = service.skill_gap(1, opportunity_id=10, principal=INTERNAL)
-    assert gap["target"]["kind"] == "opportunity" and gap["target"]["title"] == "大数据开发工程师"
-    assert gap["target"]["occupation"]["code"] == BIG_DATA and gap["target"]["based_on"] == 1
-    assert gap["required_skills"] == ["Spark", "Python", "Flink", "Kafka"]
-    assert gap["matched_skills"] == ["Python"] and gap["missing_skills"] == ["Spark", "Flink", "Kafka"]
-    assert gap["readiness"] == 0.25
-    classes = gap["classes"]
+    gap = service.skill_gap(1, opportunity_id=10, principal=INTERNAL).model
+    assert gap.target.kind == "opportunity" and gap.target.title == "大数据开发工程师"
+    assert gap.target.occupation is not None and gap.target.occupation.code == BIG_DATA
+    assert gap.target.based_on == 1
+    assert gap.required_skills == ["Spark", "Python", "Flink", "Kafka"]
+    assert gap.matched_skills == ["Python"] and gap.missing_skills == ["Spark", "Flink", "Kafka"]
+    assert gap.readiness == 0.25
+    classes = gap.classes
     # order-based with a hiring commitment first; then by coverage; then the talent's city, desired cities
-    assert [c["id"] for c in classes] == [22, 21, 25, 24, 23, 20]
+    assert [c.id for c in classes] == [22, 21, 25, 24, 23, 20]
     first = classes[0]
-    assert first["training_mode"] == "order_based" and first["hiring_commitment"] is True
-    assert first["closes"] == ["Spark"] and first["coverage"] == pytest.approx(1 / 3, abs=1e-3)
-    assert classes[1]["closes"] == ["Spark", "Flink", "Kafka"] and classes[1]["coverage"] == 1.0
-    assert [c["location"] for c in classes[2:5]] == ["same_city", "desired_city", "elsewhere"]
-    assert len(service.skill_gap(1, opportunity_id=10, k=2, principal=INTERNAL)["classes"]) == 2
+    assert first.training_mode == "order_based" and first.hiring_commitment is True
+    assert first.closes == ["Spark"] and first.coverage == pytest.approx(1 / 3, abs=1e-3)
+    assert classes[1].closes == ["Spark", "Flink", "Kafka"] and classes[1].coverage == 1.0
+    assert [c.location for c in classes[2:5]] == ["same_city", "desired_city", "elsewhere"]
+    assert len(service.skill_gap(1, opportunity_id=10, k=2, principal=INTERNAL).model.classes) == 2
 
 
 def test_gap_for_an_occupation_reads_the_market(service: MatchingService) -> None:
-    gap = service.skill_gap(1, occupation=BIG_DATA, principal=INTERNAL)
-    target = gap["target"]
-    assert target["kind"] == "occupation" and target["opportunity_id"] is None
-    assert target["occupation"] == {"code": BIG_DATA, "name": "大数据工程技术人员", "digital": True, "field": "大数据"}
-    assert target["based_on"] >= 3  # the two coded postings, the tagged one, and classes aimed at it
-    assert gap["required_skills"][0] == "Spark"  # asked by every posting tagged 大数据
-    demand = {d["skill"]: d["share"] for d in gap["demand"]}
+    gap = service.skill_gap(1, occupation=BIG_DATA, principal=INTERNAL).model
+    target = gap.target
+    assert target.kind == "occupation" and target.opportunity_id is None
+    assert target.occupation == OccupationPublic(code=BIG_DATA, name="大数据工程技术人员", digital=True, field="大数据")
+    assert target.based_on >= 3  # the two coded postings, the tagged one, and classes aimed at it
+    assert gap.required_skills[0] == "Spark"  # asked by every posting tagged 大数据
+    demand = {d.skill: d.share for d in gap.demand}
     assert demand["Spark"] == max(demand.values()) and all(0 < s <= 1 for s in demand.values())
-    assert "Python" in gap["matched_skills"] and "Spark" in gap["missing_skills"]
-    assert gap["classes"] and gap["classes"][0]["hiring_commitment"] is True
+    assert "Python" in gap.matched_skills and "Spark" in gap.missing_skills
+    assert gap.classes and gap.classes[0].hiring_commitment is True
 
 
 def test_unknown_targets_are_not_found_and_one_target_is_required(service: MatchingService) -> None:

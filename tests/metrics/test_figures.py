@@ -52,7 +52,8 @@ def store_of(evts: list[Any]) -> FiguresStore:
 
 
 def figures(store: FiguresStore, **filters: Any) -> dict[str, Any]:
-    return compute_figures(store.snapshot(), Filters(**filters), now=datetime.now(UTC), coverage_threshold=0.5)
+    return compute_figures(store.snapshot(), Filters(**filters), now=datetime.now(UTC),
+                           coverage_threshold=0.5).model_dump()
 
 
 def test_figures_equal_what_the_events_imply() -> None:

@@ -11,9 +11,8 @@ Reasons come in the seeker's language.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from services.matching.domain.documents import Occupation, OpportunityDoc, TalentDoc
 from services.matching.domain.fusion import Spread, spread_of
@@ -27,6 +26,7 @@ from services.matching.domain.ranking_rules import (
     duplicate_key,
     first_of_each,
 )
+from services.matching.domain.results import OccupationPublic, OpportunityMatch, Reason, TalentMatch
 from shared.events.vocabulary import (
     LEVEL_LABELS,
     TRAINING_MODE_LABELS,
@@ -37,8 +37,6 @@ from shared.reference.skills import skill_label
 
 _LEVEL_RANK = {SkillLevel.JUNIOR: 1, SkillLevel.INTERMEDIATE: 2, SkillLevel.SENIOR: 3}
 KIND_LABELS = KIND_NAMES["zh"]
-
-Item = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -65,7 +63,7 @@ class RankingWeights:
 @dataclass(frozen=True)
 class PairScore:
     bonus: float
-    reasons: list[dict[str, Any]]
+    reasons: list[Reason]
     matched: list[str]  # skill ids of the opportunity the talent has
     missing: list[str]  # skill ids of the opportunity the talent lacks
     evidence: bool = True  # a matched skill, the same occupation or a strong similarity
@@ -73,12 +71,12 @@ class PairScore:
 
 @dataclass(frozen=True)
 class Ranked:
-    items: list[Item]
+    items: list[OpportunityMatch]
     without_evidence: int  # candidates left out for want of any evidence of fit
 
 
-def _reason(code: str, detail: str, bonus: float) -> dict[str, Any]:
-    return {"code": code, "detail": detail, "bonus": round(bonus, 4)}
+def _reason(code: str, detail: str, bonus: float) -> Reason:
+    return Reason(code=code, detail=detail, bonus=round(bonus, 4))
 
 
 def _labels(skill_ids: Sequence[str], language: Language = "zh") -> list[str]:
@@ -92,7 +90,7 @@ def shared_occupation(talent: TalentDoc, opportunity: OpportunityDoc) -> Occupat
 
 
 def _occupation_reason(talent: TalentDoc, opportunity: OpportunityDoc, weights: RankingWeights,
-                       language: Language) -> dict[str, Any] | None:
+                       language: Language) -> Reason | None:
     shared = shared_occupation(talent, opportunity)
     if shared is not None:
         return _reason("same_occupation", describe("same_occupation", language, name=shared.name, code=shared.code),
@@ -119,7 +117,7 @@ def score_pair(talent: TalentDoc, opportunity: OpportunityDoc, weights: RankingW
     shared = shared_occupation(talent, opportunity)
     similar = similarity is None or similarity >= weights.evidence_similarity
     evidence = bool(matched) or shared is not None or similar
-    reasons: list[dict[str, Any]] = []
+    reasons: list[Reason] = []
     if matched and weights.skill_overlap:
         reasons.append(_reason("skill_overlap", describe(
             "skill_overlap", language, matched=len(matched), required=len(opportunity.skills),
@@ -147,62 +145,67 @@ def score_pair(talent: TalentDoc, opportunity: OpportunityDoc, weights: RankingW
         reasons.append(_reason("hiring_commitment", describe(
             "hiring_commitment", language, mode=TRAINING_MODE_LABELS[TrainingMode.ORDER_BASED]),
             weights.hiring_commitment))
-    reasons = [r for r in reasons if r["bonus"] > 0]
+    reasons = [r for r in reasons if r.bonus > 0]
     if similarity is not None and similar and not matched and shared is None:
         # The similarity is the only evidence: say so (it is the score itself, no bonus).
         reasons.insert(0, _reason("similar_text", describe("similar_text", language,
                                                            similarity=f"{similarity:.2f}"), 0.0))
-    return PairScore(sum(r["bonus"] for r in reasons), reasons, matched, missing, evidence)
+    return PairScore(sum(r.bonus for r in reasons), reasons, matched, missing, evidence)
 
 
-def _item(base: Item, similarity: float, pair: PairScore, spread: Spread, language: Language = "zh") -> Item:
-    return {
-        **base,
-        "score": round(spread.score(similarity, pair.bonus), 4),
-        "similarity": round(similarity, 4),
-        "reasons": pair.reasons,
-        "matched_skills": _labels(pair.matched, language),
-        "missing_skills": _labels(pair.missing, language),
-    }
+def _best_first(pairs: Iterable[tuple[int, float, PairScore]], spread: Spread) -> list[tuple[int, float, PairScore]]:
+    """Evidenced pairs by score, ties by id (the same order on every replica); items are built only for
+    those listed."""
+    evidenced = [(i, sim, pair) for i, sim, pair in pairs if pair.evidence]
+    return sorted(evidenced, key=lambda p: (-_score(p[1], p[2], spread), p[0]))
 
 
-def _top(items: list[Item], k: int) -> list[Item]:
-    items.sort(key=lambda item: (-item["score"], item["id"]))  # ties by id: same order on every replica
-    return items[:k]
+def _score(similarity: float, pair: PairScore, spread: Spread) -> float:
+    return round(spread.score(similarity, pair.bonus), 4)
 
 
-def occupation_public(doc: TalentDoc | OpportunityDoc) -> dict[str, Any] | None:
+def occupation_public(doc: TalentDoc | OpportunityDoc) -> OccupationPublic | None:
     """The document's primary occupation; ``field`` is the document's digital field."""
     occupation = doc.occupation
     if occupation is None:
         return None
-    return {"code": occupation.code, "name": occupation.name, "digital": occupation.digital,
-            "field": doc.field}
+    return OccupationPublic(code=occupation.code, name=occupation.name, digital=occupation.digital, field=doc.field)
 
 
-def opportunity_item(opportunity: OpportunityDoc) -> Item:
-    return {
-        "id": opportunity.id,
-        "kind": opportunity.kind.value,
-        "title": opportunity.title,
-        "organization": opportunity.organization,
-        "city": opportunity.city,
-        "training_mode": opportunity.training_mode.value if opportunity.training_mode else None,
-        "hiring_commitment": opportunity.hiring_commitment,
-        "occupation": occupation_public(opportunity),
-    }
+def opportunity_match(opportunity: OpportunityDoc, similarity: float, pair: PairScore, spread: Spread, *,
+                      language: Language = "zh") -> OpportunityMatch:
+    return OpportunityMatch(
+        id=opportunity.id,
+        kind=opportunity.kind.value,
+        title=opportunity.title,
+        organization=opportunity.organization,
+        city=opportunity.city,
+        training_mode=opportunity.training_mode.value if opportunity.training_mode else None,
+        hiring_commitment=opportunity.hiring_commitment,
+        occupation=occupation_public(opportunity),
+        score=_score(similarity, pair, spread),
+        similarity=round(similarity, 4),
+        reasons=pair.reasons,
+        matched_skills=_labels(pair.matched, language),
+        missing_skills=_labels(pair.missing, language),
+    )
 
 
-def talent_item(talent: TalentDoc) -> Item:
-    return {
-        "id": talent.id,
-        "kind": "talent",
-        "display_name": talent.display_name,
-        "city": talent.city,
-        "level": talent.level.value if talent.level else None,
-        "years_experience": talent.years_experience,
-        "occupation": occupation_public(talent),
-    }
+def talent_match(talent: TalentDoc, similarity: float, pair: PairScore, spread: Spread) -> TalentMatch:
+    return TalentMatch(
+        id=talent.id,
+        kind="talent",
+        display_name=talent.display_name,
+        city=talent.city,
+        level=talent.level.value if talent.level else None,
+        years_experience=talent.years_experience,
+        occupation=occupation_public(talent),
+        score=_score(similarity, pair, spread),
+        similarity=round(similarity, 4),
+        reasons=pair.reasons,
+        matched_skills=_labels(pair.matched),
+        missing_skills=_labels(pair.missing),
+    )
 
 
 def rank_opportunities_explained(talent: TalentDoc, hits: Sequence[tuple[int, float]],
@@ -214,25 +217,26 @@ def rank_opportunities_explained(talent: TalentDoc, hits: Sequence[tuple[int, fl
     pairs = [(i, sim, score_pair(talent, docs[i], weights, similarity=sim, standing=spread.standing(sim),
                                  language=language))
              for i, sim in hits if i in docs]
-    evidenced = [(i, sim, pair) for i, sim, pair in pairs if pair.evidence]
-    items = [_item(opportunity_item(docs[i]), sim, pair, spread, language) for i, sim, pair in evidenced]
-    items.sort(key=lambda item: (-item["score"], item["id"]))  # ties by id: same order on every replica
-    keys = {i: duplicate_key(docs[i].organization, docs[i].title, docs[i].city) for i, _, _ in evidenced}
-    return Ranked(first_of_each(items, keys)[:k], len(pairs) - len(evidenced))
+    ranked = _best_first(pairs, spread)
+    keys = {i: duplicate_key(docs[i].organization, docs[i].title, docs[i].city) for i, _, _ in ranked}
+    listed = set(first_of_each([i for i, _, _ in ranked], keys)[:k])
+    items = [opportunity_match(docs[i], sim, pair, spread, language=language)
+             for i, sim, pair in ranked if i in listed]
+    return Ranked(items, len(pairs) - len(ranked))
 
 
 def rank_opportunities(talent: TalentDoc, hits: Sequence[tuple[int, float]],
                        docs: Mapping[int, OpportunityDoc], weights: RankingWeights, k: int, *,
-                       language: Language = "zh") -> list[Item]:
+                       language: Language = "zh") -> list[OpportunityMatch]:
     """The items of ``rank_opportunities_explained``."""
     return rank_opportunities_explained(talent, hits, docs, weights, k, language=language).items
 
 
 def rank_talents(opportunity: OpportunityDoc, hits: Sequence[tuple[int, float]],
-                 docs: Mapping[int, TalentDoc], weights: RankingWeights, k: int) -> list[Item]:
+                 docs: Mapping[int, TalentDoc], weights: RankingWeights, k: int) -> list[TalentMatch]:
     """Talents for an opportunity (or a query posing as one), best first; those without evidence of fit
     are left out."""
     spread = spread_of([sim for i, sim in hits if i in docs])
     pairs = [(i, sim, score_pair(docs[i], opportunity, weights, similarity=sim, standing=spread.standing(sim)))
              for i, sim in hits if i in docs]
-    return _top([_item(talent_item(docs[i]), sim, pair, spread) for i, sim, pair in pairs if pair.evidence], k)
+    return [talent_match(docs[i], sim, pair, spread) for i, sim, pair in _best_first(pairs, spread)[:k]]

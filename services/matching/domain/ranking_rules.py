@@ -54,18 +54,17 @@ def duplicate_key(organization: str, title: str, city: str) -> tuple[str, str, s
     return fold(organization), fold(title), city
 
 
-def first_of_each(items: Iterable[dict[str, Any]], key_of: Mapping[int, tuple[str, str, str]]) -> list[dict[str, Any]]:
-    """``items`` (best first) without later entries of a key already seen; ids missing from ``key_of``
-    are kept."""
+def first_of_each(ids: Iterable[int], key_of: Mapping[int, tuple[str, str, str]]) -> list[int]:
+    """``ids`` (best first) without later ids of a key already seen; ids missing from ``key_of`` are kept."""
     seen: set[tuple[str, str, str]] = set()
     out = []
-    for item in items:
-        key = key_of.get(item["id"])
+    for record_id in ids:
+        key = key_of.get(record_id)
         if key is not None:
             if key in seen:
                 continue
             seen.add(key)
-        out.append(item)
+        out.append(record_id)
     return out
 
 

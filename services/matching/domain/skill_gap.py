@@ -12,11 +12,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Literal
 
 from services.matching.domain.documents import OpportunityDoc, TalentDoc
 from services.matching.domain.occupations import is_hit
 from services.matching.domain.ranking import occupation_public
+from services.matching.domain.results import TrainingPath
 from shared.events.vocabulary import OpportunityKind, TrainingMode
 from shared.reference.skills import skill_label
 
@@ -24,7 +25,8 @@ DEMAND_KINDS = frozenset({OpportunityKind.JOB_POSTING, OpportunityKind.TRAINING_
 REQUIRED_TOP = 8  # skills an occupation requires, at most
 MIN_SHARE = 0.1  # a skill asked by fewer of the occupation's postings (weighted) is left out
 
-_LOCATION_RANK = {"same_city": 0, "desired_city": 1, "elsewhere": 2}
+Location = Literal["same_city", "desired_city", "elsewhere"]
+_LOCATION_RANK: dict[Location, int] = {"same_city": 0, "desired_city": 1, "elsewhere": 2}
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,7 @@ def occupation_demand(code: str, level: int, opportunities: Iterable[Opportunity
     return Demand(skills=shares[:top], postings=postings)
 
 
-def _location(talent: TalentDoc, city: str) -> str:
+def _location(talent: TalentDoc, city: str) -> Location:
     if city == talent.city:
         return "same_city"
     return "desired_city" if city in talent.desired_cities else "elsewhere"
@@ -64,11 +66,11 @@ def _committed(doc: OpportunityDoc) -> bool:
 
 
 def training_paths(talent: TalentDoc, missing: Sequence[str], opportunities: Iterable[OpportunityDoc], *,
-                   today: date, k: int) -> list[dict[str, Any]]:
+                   today: date, k: int) -> list[TrainingPath]:
     """Open training classes teaching any of the ``missing`` skill ids, best path first."""
     if not missing:
         return []
-    rows: list[tuple[tuple[int, int, int, int], dict[str, Any]]] = []
+    rows: list[tuple[tuple[int, int, int, int], TrainingPath]] = []
     for doc in opportunities:
         if doc.kind != OpportunityKind.TRAINING_CLASS or not doc.accepting(today):
             continue
@@ -78,17 +80,17 @@ def training_paths(talent: TalentDoc, missing: Sequence[str], opportunities: Ite
             continue
         location = _location(talent, doc.city)
         key = (0 if _committed(doc) else 1, -len(closes), _LOCATION_RANK[location], doc.id)
-        rows.append((key, {
-            "id": doc.id,
-            "title": doc.title,
-            "organization": doc.organization,
-            "city": doc.city,
-            "training_mode": doc.training_mode.value if doc.training_mode else None,
-            "hiring_commitment": doc.hiring_commitment,
-            "closes": [skill_label(s) for s in closes],
-            "coverage": round(len(closes) / len(missing), 4),
-            "location": location,
-            "occupation": occupation_public(doc),
-        }))
+        rows.append((key, TrainingPath(
+            id=doc.id,
+            title=doc.title,
+            organization=doc.organization,
+            city=doc.city,
+            training_mode=doc.training_mode.value if doc.training_mode else None,
+            hiring_commitment=doc.hiring_commitment,
+            closes=[skill_label(s) for s in closes],
+            coverage=round(len(closes) / len(missing), 4),
+            location=location,
+            occupation=occupation_public(doc),
+        )))
     rows.sort(key=lambda row: row[0])
     return [item for _, item in rows[:k]]

@@ -14,7 +14,14 @@ from services.matching.deps import FeedbackWriter, Operator, RuntimeDep, Service
 from services.matching.metrics.deps import MetricsDep
 from services.matching.metrics.figures import compute_figures, options
 from services.matching.metrics.filters import BadWindowError, Filters, parse_window
-from services.matching.metrics.schemas import FeedbackAccepted, FeedbackCreate, FeedbacksPublic
+from services.matching.metrics.schemas import (
+    FeedbackAccepted,
+    FeedbackCreate,
+    FeedbacksPublic,
+    FiltersPublic,
+    OperatorMetricsPublic,
+    PipelineSummary,
+)
 from shared.background import utc_now
 from shared.errors import ServiceUnavailableError, UnprocessableError
 from shared.events.contracts import FeedbackRecordedV1
@@ -70,11 +77,11 @@ def _filters(window: str, field: str | None, city: str | None, kind: Opportunity
                    window_label=window.strip().lower())
 
 
-@operator_router.get("/metrics")
+@operator_router.get("/metrics", response_model=OperatorMetricsPublic)
 def operator_metrics(principal: Operator, metrics: MetricsDep, runtime: RuntimeDep,
                      window: Annotated[str, Query(max_length=8)] = "24h", field: Text = None,
                      city: Text = None, kind: OpportunityKind | None = None,
-                     occupation: Text = None) -> dict[str, Any]:
+                     occupation: Text = None) -> OperatorMetricsPublic:
     """Volumes, quality, training, supply and demand, pipeline health: figures for the filters."""
     filters = _filters(window, field, city, kind, occupation)
     now = utc_now()
@@ -83,8 +90,10 @@ def operator_metrics(principal: Operator, metrics: MetricsDep, runtime: RuntimeD
     figures = compute_figures(snapshot, filters, now=now, coverage_threshold=metrics.settings.coverage_threshold)
     pipeline = metrics.pipeline.summary(consumer=runtime.consumer, cache=runtime.cache,
                                         since=since.timestamp() if since else None)
-    return {"generated_at": now.isoformat(), "filters": filters.as_dict(), **figures, "pipeline": pipeline,
-            "options": options(snapshot)}
+    return OperatorMetricsPublic(generated_at=now.isoformat(), filters=FiltersPublic(**filters.as_dict()),
+                                 volumes=figures.volumes, quality=figures.quality, training=figures.training,
+                                 supply_demand=figures.supply_demand,
+                                 pipeline=PipelineSummary.model_validate(pipeline), options=options(snapshot))
 
 
 @operator_router.get("/feedback", response_model=FeedbacksPublic)

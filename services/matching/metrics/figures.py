@@ -12,10 +12,22 @@ import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
 
 from services.matching.metrics.facts import FeedbackFacts, OpportunityFacts, ServedList, TalentFacts
 from services.matching.metrics.filters import Filters
+from services.matching.metrics.schemas import (
+    ClassFigures,
+    Figures,
+    FilterOptions,
+    ModeFigures,
+    OccupationSupply,
+    Quality,
+    ScarceSkill,
+    SupplyDemand,
+    SupplyRow,
+    Training,
+    Volumes,
+)
 from services.matching.metrics.store import FiguresSnapshot
 from shared.events.vocabulary import ActorRole, FeedbackAction, OpportunityKind, TrainingMode
 from shared.reference.cities import UnknownCityError, city_directory
@@ -64,23 +76,23 @@ class _View:
                 if self.filters.opportunity_ok(self.snapshot.opportunity(m.opportunity_id))]
 
 
-def volumes(view: _View) -> dict[str, Any]:
+def volumes(view: _View) -> Volumes:
     since, now = view.since, view.now
     by_kind = Counter(o.kind for o in view.opportunities)
     by_action = Counter(f.action for f in view.feedback)
-    return {
-        "profiles": len(view.talents),
-        "profiles_open_to_work": sum(t.open_to_work for t in view.talents),
-        "new_profiles": sum(_in_window(t.first_seen, since, now) for t in view.talents),
-        "opportunities": len(view.opportunities),
-        "open_opportunities": len(view.open_opportunities),
-        "new_opportunities": sum(_in_window(o.first_seen, since, now) for o in view.opportunities),
-        "opportunities_by_kind": {k.value: by_kind.get(k, 0) for k in OpportunityKind},
-        "recommendations_served": sum(s.operation == "recommendations" for s in view.served),
-        "shortlists_served": sum(s.operation == "shortlist" for s in view.served),
-        "feedback_events": len(view.feedback),
-        "feedback_by_action": {a.value: by_action.get(a, 0) for a in FeedbackAction},
-    }
+    return Volumes(
+        profiles=len(view.talents),
+        profiles_open_to_work=sum(t.open_to_work for t in view.talents),
+        new_profiles=sum(_in_window(t.first_seen, since, now) for t in view.talents),
+        opportunities=len(view.opportunities),
+        open_opportunities=len(view.open_opportunities),
+        new_opportunities=sum(_in_window(o.first_seen, since, now) for o in view.opportunities),
+        opportunities_by_kind={k.value: by_kind.get(k, 0) for k in OpportunityKind},
+        recommendations_served=sum(s.operation == "recommendations" for s in view.served),
+        shortlists_served=sum(s.operation == "shortlist" for s in view.served),
+        feedback_events=len(view.feedback),
+        feedback_by_action={a.value: by_action.get(a, 0) for a in FeedbackAction},
+    )
 
 
 def _pairs(feedback: Iterable[FeedbackFacts]) -> dict[tuple[int, int], tuple[set[FeedbackAction], int | None]]:
@@ -110,7 +122,7 @@ def precision_at(k: int, feedback: Iterable[FeedbackFacts]) -> float | None:
     return round(statistics.fmean(shares), 4) if shares else None
 
 
-def quality(view: _View, *, coverage_threshold: float) -> dict[str, Any]:
+def quality(view: _View, *, coverage_threshold: float) -> Quality:
     pairs = _pairs(view.feedback)
     impressions = len(pairs)
     with_action = {a: sum(a in actions for actions, _ in pairs.values()) for a in FeedbackAction}
@@ -123,24 +135,24 @@ def quality(view: _View, *, coverage_threshold: float) -> dict[str, Any]:
         if served.operation == "recommendations":
             covered = any(score >= coverage_threshold for score in passing)
             talents_served[served.subject_id] = talents_served.get(served.subject_id, False) or covered
-    return {
-        "impressions": impressions,
-        "clicked": with_action[FeedbackAction.CLICKED],
-        "applied_or_enrolled": applied,
-        "interviewed": with_action[FeedbackAction.INTERVIEWED],
-        "hired": with_action[FeedbackAction.HIRED],
-        "dismissed": with_action[FeedbackAction.DISMISSED],
-        "click_through_rate": ratio(with_action[FeedbackAction.CLICKED], impressions),
-        "apply_rate": ratio(applied, impressions),
-        "hire_rate": ratio(with_action[FeedbackAction.HIRED], impressions),
-        "dismiss_rate": ratio(with_action[FeedbackAction.DISMISSED], impressions),
-        "precision_at_k": {str(k): precision_at(k, view.feedback) for k in PRECISION_KS},
-        "coverage": ratio(sum(talents_served.values()), len(talents_served)),
-        "coverage_threshold": coverage_threshold,
-        "talents_served": len(talents_served),
-        "served_matches": len(scores),
-        "median_score": round(statistics.median(scores), 4) if scores else None,
-    }
+    return Quality(
+        impressions=impressions,
+        clicked=with_action[FeedbackAction.CLICKED],
+        applied_or_enrolled=applied,
+        interviewed=with_action[FeedbackAction.INTERVIEWED],
+        hired=with_action[FeedbackAction.HIRED],
+        dismissed=with_action[FeedbackAction.DISMISSED],
+        click_through_rate=ratio(with_action[FeedbackAction.CLICKED], impressions),
+        apply_rate=ratio(applied, impressions),
+        hire_rate=ratio(with_action[FeedbackAction.HIRED], impressions),
+        dismiss_rate=ratio(with_action[FeedbackAction.DISMISSED], impressions),
+        precision_at_k={str(k): precision_at(k, view.feedback) for k in PRECISION_KS},
+        coverage=ratio(sum(talents_served.values()), len(talents_served)),
+        coverage_threshold=coverage_threshold,
+        talents_served=len(talents_served),
+        served_matches=len(scores),
+        median_score=round(statistics.median(scores), 4) if scores else None,
+    )
 
 
 def _distinct_talents(feedback: Iterable[FeedbackFacts], action: FeedbackAction) -> dict[int, set[int]]:
@@ -152,13 +164,12 @@ def _distinct_talents(feedback: Iterable[FeedbackFacts], action: FeedbackAction)
     return found
 
 
-def _class_row(o: OpportunityFacts, enrolled: int, hires: int) -> dict[str, Any]:
-    return {"id": o.id, "title": o.title, "city": o.city, "mode": o.training_mode.value if o.training_mode else None,
-            "seats": o.seats or 0, "enrolled": enrolled, "fill_rate": ratio(enrolled, o.seats or 0),
-            "hires": hires}
+def _class_row(o: OpportunityFacts, enrolled: int, hires: int) -> ClassFigures:
+    return ClassFigures(id=o.id, title=o.title, city=o.city, mode=o.training_mode.value if o.training_mode else None,
+                        seats=o.seats or 0, enrolled=enrolled, fill_rate=ratio(enrolled, o.seats or 0), hires=hires)
 
 
-def training(view: _View) -> dict[str, Any]:
+def training(view: _View) -> Training:
     """Live training classes: seats, distinct enrolled talents (all time), fill rate, order-class hires."""
     classes = [o for o in view.opportunities if o.kind == OpportunityKind.TRAINING_CLASS]
     enrolled = _distinct_talents(view.all_feedback, FeedbackAction.ENROLLED)
@@ -166,31 +177,30 @@ def training(view: _View) -> dict[str, Any]:
     in_window = _distinct_talents(view.feedback, FeedbackAction.ENROLLED)
     hired_in_window = _distinct_talents(view.feedback, FeedbackAction.HIRED)
     rows = [_class_row(o, len(enrolled.get(o.id, ())), len(hired.get(o.id, ()))) for o in classes]
-    by_mode: dict[str, dict[str, Any]] = {}
+    by_mode: dict[str, ModeFigures] = {}
     for mode in TrainingMode:
-        mine = [r for r in rows if r["mode"] == mode.value]
-        seats, taken = sum(r["seats"] for r in mine), sum(r["enrolled"] for r in mine)
-        by_mode[mode.value] = {"classes": len(mine), "seats": seats, "enrolled": taken,
-                               "fill_rate": ratio(taken, seats)}
+        mine = [r for r in rows if r.mode == mode.value]
+        seats, taken = sum(r.seats for r in mine), sum(r.enrolled for r in mine)
+        by_mode[mode.value] = ModeFigures(classes=len(mine), seats=seats, enrolled=taken, fill_rate=ratio(taken, seats))
     order = [o for o in classes if o.training_mode == TrainingMode.ORDER_BASED]
-    seats, taken = sum(r["seats"] for r in rows), sum(r["enrolled"] for r in rows)
-    return {
-        "classes": len(rows),
-        "seats": seats,
-        "enrolled": taken,
-        "fill_rate": ratio(taken, seats),
-        "enrolments_in_window": sum(len(in_window.get(o.id, ())) for o in classes),
-        "by_mode": by_mode,
-        "order_based_hires": sum(len(hired.get(o.id, ())) for o in order),
-        "order_based_hires_in_window": sum(len(hired_in_window.get(o.id, ())) for o in order),
-        "order_based_committed_hires": sum(o.committed_hires or 0 for o in order),
-        "per_class": sorted(rows, key=lambda r: (-r["seats"], r["id"]))[:TOP_ROWS],
-    }
+    seats, taken = sum(r.seats for r in rows), sum(r.enrolled for r in rows)
+    return Training(
+        classes=len(rows),
+        seats=seats,
+        enrolled=taken,
+        fill_rate=ratio(taken, seats),
+        enrolments_in_window=sum(len(in_window.get(o.id, ())) for o in classes),
+        by_mode=by_mode,
+        order_based_hires=sum(len(hired.get(o.id, ())) for o in order),
+        order_based_hires_in_window=sum(len(hired_in_window.get(o.id, ())) for o in order),
+        order_based_committed_hires=sum(o.committed_hires or 0 for o in order),
+        per_class=sorted(rows, key=lambda r: (-r.seats, r.id))[:TOP_ROWS],
+    )
 
 
-def _supply_rows(groups: dict[str, tuple[int, int, int]]) -> list[dict[str, Any]]:
+def _supply_rows(groups: dict[str, tuple[int, int, int]]) -> list[SupplyRow]:
     ordered = sorted(groups.items(), key=lambda g: (-g[1][2], -g[1][0], g[0]))[:TOP_ROWS]
-    return [{"name": name, "talents": t, "opportunities": n, "positions": p, "talents_per_position": ratio(t, p)}
+    return [SupplyRow(name=name, talents=t, opportunities=n, positions=p, talents_per_position=ratio(t, p))
             for name, (t, n, p) in ordered]
 
 
@@ -202,7 +212,7 @@ def _province(city: str) -> str:
         return city
 
 
-def supply_demand(view: _View) -> dict[str, Any]:
+def supply_demand(view: _View) -> SupplyDemand:
     """Open-to-work talents against the positions of accepting opportunities, by field, city, occupation."""
     talents: list[TalentFacts] = [t for t in view.talents if t.open_to_work]
     demand = view.open_opportunities
@@ -218,50 +228,50 @@ def supply_demand(view: _View) -> dict[str, Any]:
     for city, (t, n, p) in by_city.items():  # every city: by_city is cut to TOP_ROWS only when returned
         before = by_province.get(_province(city), (0, 0, 0))
         by_province[_province(city)] = (before[0] + t, before[1] + n, before[2] + p)
-    occupations: list[dict[str, Any]] = []
+    occupations: list[OccupationSupply] = []
     for code in sorted({c for o in demand for c in o.occupations}):
         mine = [o for o in demand if code in o.occupations]
         field = digital_field(code)
         known = occupation_by_code().get(code)
-        occupations.append({"code": code, "name": known.name if known else code, "field": field,
-                            "opportunities": len(mine), "positions": sum(o.positions for o in mine),
-                            "talents": sum(code in t.occupations for t in talents),
-                            "talents_in_field": sum(field in t.fields for t in talents) if field else None})
+        occupations.append(OccupationSupply(
+            code=code, name=known.name if known else code, field=field, opportunities=len(mine),
+            positions=sum(o.positions for o in mine), talents=sum(code in t.occupations for t in talents),
+            talents_in_field=sum(field in t.fields for t in talents) if field else None))
     wanted = Counter(s for o in demand for s in o.skills)
     held = Counter(s for t in talents for s in t.skills)
     index = skill_index()
     scarce = sorted(wanted, key=lambda s: (-wanted[s] / (held[s] + 1), -wanted[s], s))[:TOP_SKILLS]
-    return {
-        "talents": len(talents),
-        "positions": sum(o.positions for o in demand),
-        "by_field": _supply_rows(by_field),
-        "by_city": _supply_rows(by_city),
-        "by_province": _supply_rows(by_province),
-        "by_occupation": sorted(occupations, key=lambda r: (-r["positions"], r["code"]))[:TOP_ROWS],
-        "scarce_skills": [{"skill": s, "label": index[s].zh if s in index else s,
-                           "field": index[s].field if s in index else None, "demand": wanted[s],
-                           "supply": held[s], "gap": round(wanted[s] / (held[s] + 1), 4)} for s in scarce],
-    }
+    return SupplyDemand(
+        talents=len(talents),
+        positions=sum(o.positions for o in demand),
+        by_field=_supply_rows(by_field),
+        by_city=_supply_rows(by_city),
+        by_province=_supply_rows(by_province),
+        by_occupation=sorted(occupations, key=lambda r: (-r.positions, r.code))[:TOP_ROWS],
+        scarce_skills=[ScarceSkill(skill=s, label=index[s].zh if s in index else s,
+                                   field=index[s].field if s in index else None, demand=wanted[s],
+                                   supply=held[s], gap=round(wanted[s] / (held[s] + 1), 4)) for s in scarce],
+    )
 
 
-def options(snapshot: FiguresSnapshot) -> dict[str, list[str]]:
+def options(snapshot: FiguresSnapshot) -> FilterOptions:
     """The values the dashboard's filters offer (from every live record, unfiltered)."""
     talents, opportunities = snapshot.talents.values(), snapshot.opportunities.values()
-    return {
-        "fields": sorted({f for t in talents for f in t.fields} | {f for o in opportunities for f in o.fields}),
-        "cities": sorted({t.city for t in talents} | {o.city for o in opportunities}),
-        "kinds": [k.value for k in OpportunityKind],
-        "occupations": sorted({c for o in opportunities for c in o.occupations}),
-    }
+    return FilterOptions(
+        fields=sorted({f for t in talents for f in t.fields} | {f for o in opportunities for f in o.fields}),
+        cities=sorted({t.city for t in talents} | {o.city for o in opportunities}),
+        kinds=[k.value for k in OpportunityKind],
+        occupations=sorted({c for o in opportunities for c in o.occupations}),
+    )
 
 
 def compute_figures(snapshot: FiguresSnapshot, filters: Filters, *, now: datetime,
-                    coverage_threshold: float) -> dict[str, Any]:
+                    coverage_threshold: float) -> Figures:
     """Every event-derived figure group for ``filters`` at ``now``."""
     view = _View(snapshot, filters, now)
-    return {
-        "volumes": volumes(view),
-        "quality": quality(view, coverage_threshold=coverage_threshold),
-        "training": training(view),
-        "supply_demand": supply_demand(view),
-    }
+    return Figures(
+        volumes=volumes(view),
+        quality=quality(view, coverage_threshold=coverage_threshold),
+        training=training(view),
+        supply_demand=supply_demand(view),
+    )

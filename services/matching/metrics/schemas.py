@@ -44,3 +44,172 @@ class FeedbackPublic(BaseModel):
 class FeedbacksPublic(BaseModel):
     total: int
     items: list[FeedbackPublic]
+
+
+class FiltersPublic(BaseModel):
+    window: str  # as given, e.g. "24h" or "all"
+    field: str | None
+    city: str | None
+    kind: str | None
+    occupation: str | None
+
+
+class Volumes(BaseModel):
+    profiles: int
+    profiles_open_to_work: int
+    new_profiles: int  # first seen in the window
+    opportunities: int
+    open_opportunities: int
+    new_opportunities: int
+    opportunities_by_kind: dict[str, int]
+    recommendations_served: int
+    shortlists_served: int
+    feedback_events: int
+    feedback_by_action: dict[str, int]
+
+
+class Quality(BaseModel):
+    """The funnel over impressions (the distinct pairs with any feedback in the window); rates are null
+    where nothing was shown."""
+
+    impressions: int
+    clicked: int
+    applied_or_enrolled: int
+    interviewed: int
+    hired: int
+    dismissed: int
+    click_through_rate: float | None
+    apply_rate: float | None
+    hire_rate: float | None
+    dismiss_rate: float | None
+    precision_at_k: dict[str, float | None]  # by k ("5", "10")
+    coverage: float | None  # share of talents served a match of at least coverage_threshold
+    coverage_threshold: float
+    talents_served: int
+    served_matches: int
+    median_score: float | None
+
+
+class ClassFigures(BaseModel):
+    id: int
+    title: str
+    city: str
+    mode: str | None
+    seats: int
+    enrolled: int  # distinct talents, all time
+    fill_rate: float | None
+    hires: int
+
+
+class ModeFigures(BaseModel):
+    classes: int
+    seats: int
+    enrolled: int
+    fill_rate: float | None
+
+
+class Training(BaseModel):
+    classes: int
+    seats: int
+    enrolled: int
+    fill_rate: float | None
+    enrolments_in_window: int
+    by_mode: dict[str, ModeFigures]
+    order_based_hires: int
+    order_based_hires_in_window: int
+    order_based_committed_hires: int
+    per_class: list[ClassFigures]  # most seats first
+
+
+class SupplyRow(BaseModel):
+    name: str  # a digital field or a city
+    talents: int
+    opportunities: int
+    positions: int
+    talents_per_position: float | None
+
+
+class OccupationSupply(BaseModel):
+    code: str
+    name: str
+    field: str | None
+    opportunities: int
+    positions: int
+    talents: int
+    talents_in_field: int | None
+
+
+class ScarceSkill(BaseModel):
+    skill: str
+    label: str
+    field: str | None
+    demand: int  # open opportunities asking it
+    supply: int  # open-to-work talents holding it
+    gap: float  # demand / (supply + 1)
+
+
+class SupplyDemand(BaseModel):
+    talents: int
+    positions: int
+    by_field: list[SupplyRow]
+    by_city: list[SupplyRow]
+    by_province: list[SupplyRow]
+    by_occupation: list[OccupationSupply]
+    scarce_skills: list[ScarceSkill]
+
+
+class Figures(BaseModel):
+    volumes: Volumes
+    quality: Quality
+    training: Training
+    supply_demand: SupplyDemand
+
+
+class FilterOptions(BaseModel):
+    fields: list[str]
+    cities: list[str]
+    kinds: list[str]
+    occupations: list[str]
+
+
+class SamplesSummary(BaseModel):
+    count: int
+    p50: float | None
+    p99: float | None
+
+
+class ConsumerHealth(BaseModel):
+    running: bool
+    caught_up: bool
+    broker_reachable: bool
+    last_error: str | None
+
+
+class CacheFigures(BaseModel):
+    hits: int
+    misses: int
+    errors: int
+    hit_ratio: float | None
+
+
+class PipelineSummary(BaseModel):
+    consumer: ConsumerHealth
+    lag: dict[str, int]
+    lag_total: int
+    events_applied: int
+    dead_lettered: int
+    freshness_seconds: SamplesSummary
+    cache: CacheFigures
+    embedding_seconds: SamplesSummary
+    search_seconds: SamplesSummary
+
+
+class OperatorMetricsPublic(BaseModel):
+    generated_at: str  # ISO 8601, UTC
+    filters: FiltersPublic
+    volumes: Volumes
+    quality: Quality
+    training: Training
+    supply_demand: SupplyDemand
+    pipeline: PipelineSummary
+    options: FilterOptions

@@ -1,0 +1,63 @@
+"""What every use case shares: whether the state is loaded (503 until it is), the records it reads, found
+(404) and checked against the caller (403), and the city filter."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from services.matching.domain.access import check_opportunity_access, check_talent_access
+from services.matching.domain.documents import OpportunityDoc, TalentDoc
+from services.matching.domain.state import MatchingState, SideState
+from shared.auth import Principal
+from shared.errors import NotFoundError, ServiceUnavailableError, UnprocessableError
+from shared.reference.cities import UnknownCityError, normalize_city
+
+
+def unavailable(message: str) -> ServiceUnavailableError:
+    return ServiceUnavailableError(message, headers={"Retry-After": "2"})
+
+
+def city_filter(city: str | None) -> str | None:
+    if not city:
+        return None
+    try:
+        return normalize_city(city)
+    except UnknownCityError as exc:
+        raise UnprocessableError(str(exc), field="city") from exc
+
+
+def not_found(what: str, record_id: int, side: SideState[Any]) -> NotFoundError:
+    if side.deleted(record_id):
+        return NotFoundError(f"{what} {record_id} was deleted")
+    return NotFoundError(f"{what} {record_id} is not indexed: unknown id, or its event has not been "
+                         f"consumed yet (try again shortly)")
+
+
+def readable_talent(state: MatchingState, talent_id: int, principal: Principal) -> TalentDoc:
+    """The talent, if indexed (404) and ``principal`` may read what is about it (403)."""
+    talent = state.talents.docs.get(talent_id)
+    if talent is None:
+        raise not_found("talent", talent_id, state.talents)
+    check_talent_access(principal, talent)
+    return talent
+
+
+def readable_opportunity(state: MatchingState, opportunity_id: int, principal: Principal | None) -> OpportunityDoc:
+    """The opportunity, if indexed (404) and ``principal`` (when given) may read its shortlist (403)."""
+    opportunity = state.opportunities.docs.get(opportunity_id)
+    if opportunity is None:
+        raise not_found("opportunity", opportunity_id, state.opportunities)
+    if principal is not None:
+        check_opportunity_access(principal, opportunity)
+    return opportunity
+
+
+class Availability(Protocol):
+    """Whether the state holds what it will serve (the consumer satisfies it)."""
+
+    @property
+    def loaded(self) -> bool: ...  # the checkpoint, if any, is restored
+
+
+class Complete:
+    loaded = True  # a state built in-process (tests, evaluations): nothing to load
