@@ -3,6 +3,9 @@ and a relay thread publishes it to Kafka afterwards, so a write succeeds while t
 
 A row is marked published only when the broker acknowledged it (the send future resolved);
 a failed send keeps the row, and the relay tries again with back-off.
+
+With tracing on (``shared.tracing``), a row keeps the W3C ``traceparent`` of the request that wrote it,
+and the relay publishes each message inside a span of that trace, with the context in its headers.
 """
 
 from __future__ import annotations
@@ -14,14 +17,17 @@ from typing import Any, Protocol
 
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
+from opentelemetry import trace
 from sqlalchemy import BigInteger, DateTime, Integer, String, Text, delete, func, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from shared.background import BackgroundLoop, describe, utc_now
 from shared.events.contracts import EventBase, encode_event
 from shared.kafka import make_producer
+from shared.tracing import context_from_traceparent, current_traceparent, kafka_headers
 
 log = logging.getLogger(__name__)
+tracer = trace.get_tracer(__name__)
 
 
 class OutboxMixin:
@@ -34,6 +40,8 @@ class OutboxMixin:
     payload: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True, default=None)
+    # the writing request's W3C traceparent, filled at insert from the active span (None when tracing is off)
+    traceparent: Mapped[str | None] = mapped_column(String(100), default=current_traceparent)
 
 
 class OutboxModel(Protocol):
@@ -42,6 +50,7 @@ class OutboxModel(Protocol):
     key: Any
     payload: Any
     published_at: Any
+    traceparent: Any
 
     def __init__(self, **kwargs: Any) -> None: ...
 
@@ -108,7 +117,8 @@ class OutboxRelay:
         """Send one batch of unpublished rows; mark them published only after every ack."""
         with self._sessions() as session, session.begin():
             rows = session.execute(
-                select(self._model.id, self._model.topic, self._model.key, self._model.payload)
+                select(self._model.id, self._model.topic, self._model.key, self._model.payload,
+                       self._model.traceparent)
                 .where(self._model.published_at.is_(None))
                 .order_by(self._model.id)
                 .limit(self._batch_size)
@@ -118,10 +128,8 @@ class OutboxRelay:
                 self._purge_published(session)
                 return 0
             producer = self._get_producer()
-            futures = [
-                producer.send(topic, key=key.encode(), value=payload.encode("utf-8"))
-                for _id, topic, key, payload in rows
-            ]
+            futures = [self._send(producer, topic, key, payload, traceparent)
+                       for _id, topic, key, payload, traceparent in rows]
             producer.flush(timeout=15)
             for future in futures:
                 future.get(timeout=15)  # raises KafkaError: the transaction rolls back, rows stay
@@ -132,6 +140,18 @@ class OutboxRelay:
             )
         self.published_total += len(rows)
         return len(rows)
+
+    @staticmethod
+    def _send(producer: KafkaProducer, topic: str, key: str, payload: str, traceparent: str | None) -> Any:
+        """Send one row; a traced row's send is a span of the writing request's trace, its context in headers."""
+        value = payload.encode("utf-8")
+        if traceparent is None:  # tracing off, or a row written before it was on
+            return producer.send(topic, key=key.encode(), value=value)
+        with tracer.start_as_current_span(f"{topic} publish", context=context_from_traceparent(traceparent),
+                                          kind=trace.SpanKind.PRODUCER,
+                                          attributes={"messaging.system": "kafka",
+                                                      "messaging.destination.name": topic}):
+            return producer.send(topic, key=key.encode(), value=value, headers=kafka_headers())
 
     def _purge_published(self, session: Session) -> None:
         cutoff = datetime.fromtimestamp(utc_now().timestamp() - self._keep_published_seconds, UTC)

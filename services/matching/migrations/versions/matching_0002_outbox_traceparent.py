@@ -1,0 +1,26 @@
+"""Outbox rows keep the W3C traceparent of the request that wrote them (nullable: tracing may be off).
+
+Revision ID: matching_0002
+Revises: matching_0001
+Create Date: 2026-12-02 10:40:00
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "matching_0002"
+down_revision = "matching_0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("traceparent", sa.String(length=100), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.drop_column("traceparent")
