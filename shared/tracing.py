@@ -44,7 +44,9 @@ def tracing_enabled() -> bool:
 
 
 def setup_tracing(service: str, *, exporter: SpanExporter | None = None) -> bool:
-    """Install the provider once per process; ``exporter`` (tests) replaces OTLP and exports each span at once."""
+    """Install the provider once per process; ``exporter`` (tests) replaces OTLP and exports each span at once.
+
+    Returns whether tracing is on."""
     global _provider
     with _lock:
         if _provider is not None:
@@ -55,11 +57,11 @@ def setup_tracing(service: str, *, exporter: SpanExporter | None = None) -> bool
         provider = TracerProvider(resource=Resource.create({"service.name": name}))
         if exporter is None:
             provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))  # reads the OTEL_* variables
+            install_log_field()  # a test process keeps its log handlers as they are
         else:
             provider.add_span_processor(SimpleSpanProcessor(exporter))
         trace.set_tracer_provider(provider)
         RedisInstrumentor().instrument(tracer_provider=provider)
-        _install_log_field()
         _provider = provider
         return True
 
@@ -137,8 +139,8 @@ class TraceIdFilter(logging.Filter):
         return True
 
 
-def _install_log_field() -> None:
-    """Put the filter on the root handlers and show the id in their format (only when tracing is on)."""
+def install_log_field() -> None:
+    """Put the filter on the root's handlers and show the id in their format (when tracing exports)."""
     root = logging.getLogger()
     if not root.handlers:
         logging.basicConfig()
