@@ -6,7 +6,7 @@ are read from an in-memory exporter."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -41,7 +41,7 @@ def spans() -> Iterator[InMemorySpanExporter]:
     EXPORTER.clear()
 
 
-def _one(spans: list[ReadableSpan], what: str, *, name: str | None = None, trace_id: int | None = None,
+def _one(spans: Sequence[ReadableSpan], what: str, *, name: str | None = None, trace_id: int | None = None,
          parent: ReadableSpan | None = None, prefix: str | None = None) -> ReadableSpan:
     found = [span for span in spans
              if (name is None or span.name == name) and (prefix is None or span.name.startswith(prefix))
@@ -77,7 +77,7 @@ def test_a_profile_update_is_one_trace_from_the_request_to_the_index(
     finished = list(EXPORTER.get_finished_spans())
     assert request.kind == trace.SpanKind.SERVER and request.parent is None
     insert = next((span for span in finished if span.context.trace_id == trace_id
-                   and "INSERT INTO outbox" in str(span.attributes.get("db.statement", ""))), None)
+                   and "INSERT INTO outbox" in str((span.attributes or {}).get("db.statement", ""))), None)
     assert insert is not None, "the outbox row's INSERT is a span of the request's trace"
     publish = _one(finished, "the relay's publish", prefix=f"{topic_name(PROFILES, namespace)} ", trace_id=trace_id)
     assert publish.kind == trace.SpanKind.PRODUCER
