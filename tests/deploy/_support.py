@@ -30,7 +30,8 @@ APP_SERVICES = {"profiles": 8001, "jobs": 8002, "matching": 8003}
 DB_SERVICES = ("profiles", "jobs", "matching")  # matching: the feedback it accepted
 
 # Environment variables read by libraries rather than by the services' settings.
-RUNTIME_ENV = frozenset({"HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"})
+RUNTIME_ENV = frozenset({"HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE",
+                         "OTEL_EXPORTER_OTLP_ENDPOINT"})  # the last read by the OpenTelemetry SDK
 
 # (apiVersion, kind) -> vendored schema file.
 K8S_SCHEMA_FILES = {
