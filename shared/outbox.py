@@ -18,7 +18,7 @@ from typing import Any, Protocol
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
 from opentelemetry import trace
-from sqlalchemy import BigInteger, DateTime, Integer, String, Text, delete, func, select, update
+from sqlalchemy import BigInteger, DateTime, Integer, String, Text, delete, event, func, select, text, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from shared.background import BackgroundLoop, describe, utc_now
@@ -33,6 +33,9 @@ tracer = trace.get_tracer(__name__)
 class OutboxMixin:
     """Columns of the outbox table; each service maps it onto its own declarative base."""
 
+    # the server default of ``traceparent`` is not read back after an INSERT (the old schema has no column)
+    __mapper_args__ = {"eager_defaults": False}  # noqa: RUF012
+
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
                                     autoincrement=True)
     topic: Mapped[str] = mapped_column(String(200))
@@ -40,8 +43,16 @@ class OutboxMixin:
     payload: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True, default=None)
-    # the writing request's W3C traceparent, filled at insert from the active span (None when tracing is off)
-    traceparent: Mapped[str | None] = mapped_column(String(100), default=current_traceparent)
+    # The writing request's W3C traceparent, set when the row is built inside a span (``_keep_trace``). A server
+    # default: with tracing off the INSERT leaves the column out, so this release also writes to the schema before.
+    traceparent: Mapped[str | None] = mapped_column(String(100), server_default=text("NULL"))
+
+
+@event.listens_for(OutboxMixin, "init", propagate=True)
+def _keep_trace(_target: OutboxMixin, _args: Any, kwargs: dict[str, Any]) -> None:
+    """Every outbox row built while a span is active (the request's) keeps its context, however it is built."""
+    if (traceparent := current_traceparent()) is not None:
+        kwargs.setdefault("traceparent", traceparent)
 
 
 class OutboxModel(Protocol):

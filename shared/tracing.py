@@ -66,6 +66,17 @@ def setup_tracing(service: str, *, exporter: SpanExporter | None = None) -> bool
         return True
 
 
+def shutdown_tracing() -> None:
+    """Flush and stop this process's tracing (tests: later apps are built untraced); a no-op when off."""
+    global _provider
+    with _lock:
+        if _provider is None:
+            return
+        RedisInstrumentor().uninstrument()
+        _provider.shutdown()
+        _provider = None
+
+
 def instrument_app(app: FastAPI, *, service: str) -> None:
     """Trace the app's requests when tracing is on; called from ``create_app``."""
     if setup_tracing(service):

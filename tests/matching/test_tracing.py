@@ -22,7 +22,7 @@ from services.matching.settings import MatchingSettings
 from services.profiles.main import create_app as create_profiles
 from services.profiles.settings import ProfilesSettings
 from shared.events.topics import PROFILES, topic_name
-from shared.tracing import TraceIdFilter, setup_tracing
+from shared.tracing import TraceIdFilter, setup_tracing, shutdown_tracing
 from tests.auth import SECRET, ProfilesClient
 from tests.matching.conftest import auth_headers
 from tests.matching.kafka_helpers import wait_for
@@ -32,10 +32,17 @@ from tests.profiles.helpers import profile_body
 EXPORTER = InMemorySpanExporter()  # the process's provider is set once: every test here reads this one
 
 
-@pytest.fixture
-def spans() -> Iterator[InMemorySpanExporter]:
+@pytest.fixture(scope="module")
+def traced() -> Iterator[None]:
+    """Tracing on for this module only: the tests after it build their apps untraced again."""
     if not setup_tracing("tests", exporter=EXPORTER):
         pytest.fail("tracing did not start")
+    yield
+    shutdown_tracing()
+
+
+@pytest.fixture
+def spans(traced: None) -> Iterator[InMemorySpanExporter]:
     EXPORTER.clear()
     yield EXPORTER
     EXPORTER.clear()

@@ -18,7 +18,8 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table("outbox", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("traceparent", sa.String(length=100), nullable=True))
+        batch_op.add_column(sa.Column("traceparent", sa.String(length=100), server_default=sa.text("NULL"),
+                                      nullable=True))
 
 
 def downgrade() -> None:
