@@ -17,6 +17,9 @@ depends_on = None
 
 
 def upgrade() -> None:
+    # A database adopted from before migrations was made by ``create_all`` and may hold the column already.
+    if "traceparent" in {column["name"] for column in sa.inspect(op.get_bind()).get_columns("outbox")}:
+        return
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.add_column(sa.Column("traceparent", sa.String(length=100), server_default=sa.text("NULL"),
                                       nullable=True))
