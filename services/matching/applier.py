@@ -28,6 +28,7 @@ from services.matching.metrics.pipeline import PipelineMetrics
 from services.matching.metrics.store import FiguresStore, document_tags
 from services.matching.progress import Progress, partition_key
 from services.matching.routing import Routed
+from services.matching.threads import NativeThreads
 from shared.background import utc_now
 from shared.tracing import links_to
 
@@ -53,8 +54,9 @@ class Applier:
 
     def __init__(self, *, state: MatchingState, encoder: TextEncoder, progress: Progress, feedback_topic: str,
                  figures: FiguresStore | None = None, metrics: PipelineMetrics | None = None,
-                 hybrid: HybridEncoder | None = None) -> None:
-        """``hybrid``: replicas blend the dense vectors they read with it instead of running ``encoder``."""
+                 hybrid: HybridEncoder | None = None, threads: NativeThreads | None = None) -> None:
+        """``hybrid``: replicas blend the dense vectors they read with it instead of running ``encoder``;
+        ``threads``: the native thread counts the applying thread takes (the ingest role)."""
         self._state = state
         self._encoder = encoder
         self._progress = progress
@@ -62,6 +64,7 @@ class Applier:
         self._figures = figures
         self._metrics = metrics
         self._hybrid = hybrid
+        self._threads = threads
         self._lock = threading.Lock()  # guards the counters read by request threads
         self.events_applied = 0
         self.dead_lettered = 0
@@ -75,6 +78,8 @@ class Applier:
             self._apply(routed, live=live)
 
     def _apply(self, routed: Routed, *, live: bool) -> None:
+        if self._threads is not None:
+            self._threads.enter("ingest")
         offsets = {partition_key(tp): pos for tp, pos in routed.positions.items()
                    if tp.topic != self._feedback_topic}
         with tracer.start_as_current_span("matching index update"):
