@@ -3,6 +3,9 @@ and a relay thread publishes it to Kafka afterwards, so a write succeeds while t
 
 A row is marked published only when the broker acknowledged it (the send future resolved);
 a failed send keeps the row, and the relay tries again with back-off.
+
+With tracing on (``shared.tracing``), a row keeps the W3C ``traceparent`` of the request that wrote it,
+and the relay publishes each message inside a span of that trace, with the context in its headers.
 """
 
 from __future__ import annotations
@@ -14,18 +17,24 @@ from typing import Any, Protocol
 
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
-from sqlalchemy import BigInteger, DateTime, Integer, String, Text, delete, func, select, update
+from opentelemetry import trace
+from sqlalchemy import BigInteger, DateTime, Integer, String, Text, delete, event, func, select, text, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from shared.background import BackgroundLoop, describe, utc_now
 from shared.events.contracts import EventBase, encode_event
 from shared.kafka import make_producer
+from shared.tracing import context_from_traceparent, current_traceparent, kafka_headers
 
 log = logging.getLogger(__name__)
+tracer = trace.get_tracer(__name__)
 
 
 class OutboxMixin:
     """Columns of the outbox table; each service maps it onto its own declarative base."""
+
+    # the server default of ``traceparent`` is not read back after an INSERT (the old schema has no column)
+    __mapper_args__ = {"eager_defaults": False}  # noqa: RUF012
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
                                     autoincrement=True)
@@ -34,6 +43,16 @@ class OutboxMixin:
     payload: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True, default=None)
+    # The writing request's W3C traceparent, set when the row is built inside a span (``_keep_trace``). A server
+    # default: with tracing off the INSERT leaves the column out, so this release also writes to the schema before.
+    traceparent: Mapped[str | None] = mapped_column(String(100), server_default=text("NULL"))
+
+
+@event.listens_for(OutboxMixin, "init", propagate=True)
+def _keep_trace(_target: OutboxMixin, _args: Any, kwargs: dict[str, Any]) -> None:
+    """Every outbox row built while a span is active (the request's) keeps its context, however it is built."""
+    if (traceparent := current_traceparent()) is not None:
+        kwargs.setdefault("traceparent", traceparent)
 
 
 class OutboxModel(Protocol):
@@ -42,6 +61,7 @@ class OutboxModel(Protocol):
     key: Any
     payload: Any
     published_at: Any
+    traceparent: Any
 
     def __init__(self, **kwargs: Any) -> None: ...
 
@@ -108,7 +128,8 @@ class OutboxRelay:
         """Send one batch of unpublished rows; mark them published only after every ack."""
         with self._sessions() as session, session.begin():
             rows = session.execute(
-                select(self._model.id, self._model.topic, self._model.key, self._model.payload)
+                select(self._model.id, self._model.topic, self._model.key, self._model.payload,
+                       self._model.traceparent)
                 .where(self._model.published_at.is_(None))
                 .order_by(self._model.id)
                 .limit(self._batch_size)
@@ -118,10 +139,8 @@ class OutboxRelay:
                 self._purge_published(session)
                 return 0
             producer = self._get_producer()
-            futures = [
-                producer.send(topic, key=key.encode(), value=payload.encode("utf-8"))
-                for _id, topic, key, payload in rows
-            ]
+            futures = [self._send(producer, topic, key, payload, traceparent)
+                       for _id, topic, key, payload, traceparent in rows]
             producer.flush(timeout=15)
             for future in futures:
                 future.get(timeout=15)  # raises KafkaError: the transaction rolls back, rows stay
@@ -132,6 +151,18 @@ class OutboxRelay:
             )
         self.published_total += len(rows)
         return len(rows)
+
+    @staticmethod
+    def _send(producer: KafkaProducer, topic: str, key: str, payload: str, traceparent: str | None) -> Any:
+        """Send one row; a traced row's send is a span of the writing request's trace, its context in headers."""
+        value = payload.encode("utf-8")
+        if traceparent is None:  # tracing off, or a row written before it was on
+            return producer.send(topic, key=key.encode(), value=value)
+        with tracer.start_as_current_span(f"{topic} publish", context=context_from_traceparent(traceparent),
+                                          kind=trace.SpanKind.PRODUCER,
+                                          attributes={"messaging.system": "kafka",
+                                                      "messaging.destination.name": topic}):
+            return producer.send(topic, key=key.encode(), value=value, headers=kafka_headers())
 
     def _purge_published(self, session: Session) -> None:
         cutoff = datetime.fromtimestamp(utc_now().timestamp() - self._keep_published_seconds, UTC)

@@ -24,6 +24,7 @@ from shared.outbox import OutboxRelay
 from shared.publishing import RelayLauncher, outbox_service_readiness
 from shared.reference.cities import city_directory
 from shared.reference.occupations import occupation_by_code
+from shared.tracing import instrument_app, instrument_engine
 from shared.web import install_body_limit, install_error_handlers, install_health
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,7 @@ def create_app(settings: JobsSettings | None = None) -> FastAPI:
         city_directory()  # load the reference data now rather than in the first request
         occupation_by_code()
         engine = make_engine(settings.database_url)
+        instrument_engine(engine)
         check_at_head(engine, "services.jobs")  # refuses a database this release has not migrated
         limiter_redis = connect_redis(settings.redis_url) if settings.rate_limit_per_minute > 0 else None
         install_auth(app, settings, service="jobs", redis_client=limiter_redis)
@@ -64,6 +66,7 @@ def create_app(settings: JobsSettings | None = None) -> FastAPI:
     install_error_handlers(app)
     install_body_limit(app, max_bytes=settings.max_request_bytes, max_header_bytes=settings.max_header_bytes)
     install_metrics(app, service="jobs")
+    instrument_app(app, service="jobs")
     install_health(app, ready=lambda: app.state.readiness())
     app.include_router(router)
     app.include_router(admin_router(get_service, records="opportunity or training need"))

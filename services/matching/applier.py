@@ -6,17 +6,23 @@ model); every event, feedback included, goes to the figures, which ignore what t
 a retried batch counts nothing twice. The offsets advance only after the state and the figures took
 the batch: a batch that fails is read again. Feedback offsets stay out of the index's offsets, so
 feedback never changes the index's cache token.
+
+Traced (``shared.tracing``), a batch is one span linked to the traces of the records it applied, with
+children for the index update (the encode inside it) and the cache invalidation (the generation bump).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from opentelemetry import trace
+
 from services.matching.domain.embedded_vectors import apply_embedded
-from services.matching.domain.encoders import HybridEncoder, TextEncoder
+from services.matching.domain.encoders import HybridEncoder, TextEncoder, Vectors
 from services.matching.domain.state import MatchingState
 from services.matching.metrics.pipeline import PipelineMetrics
 from services.matching.metrics.store import FiguresStore, document_tags
@@ -24,8 +30,23 @@ from services.matching.progress import Progress, partition_key
 from services.matching.routing import Routed
 from services.matching.threads import NativeThreads
 from shared.background import utc_now
+from shared.tracing import links_to
 
 log = logging.getLogger(__name__)
+tracer = trace.get_tracer(__name__)
+
+
+class _TracedEncoder:
+    """The batch's encoder, each call a span (the model's share of an index update)."""
+
+    def __init__(self, encoder: TextEncoder) -> None:
+        self._encoder = encoder
+        self.dim = encoder.dim
+        self.name = encoder.name
+
+    def encode(self, texts: Sequence[str]) -> Vectors:
+        with tracer.start_as_current_span("matching encode", attributes={"matching.texts": len(texts)}):
+            return self._encoder.encode(texts)
 
 
 class Applier:
@@ -52,14 +73,25 @@ class Applier:
 
     def apply(self, routed: Routed, *, live: bool) -> None:
         """``live``: the backlog was read once already (freshness counts only live events)."""
+        with tracer.start_as_current_span("matching apply batch", links=links_to(routed.traces),
+                                          attributes={"matching.events": len(routed.decoded)}):
+            self._apply(routed, live=live)
+
+    def _apply(self, routed: Routed, *, live: bool) -> None:
         if self._threads is not None:
             self._threads.enter("ingest")
         offsets = {partition_key(tp): pos for tp, pos in routed.positions.items()
                    if tp.topic != self._feedback_topic}
-        if self._hybrid is not None:
-            batch = apply_embedded(self._state, routed.embedded, self._hybrid, offsets=offsets)
-        else:
-            batch = self._state.apply(routed.events, self._encoder, offsets=offsets)
+        with tracer.start_as_current_span("matching index update"):
+            if self._hybrid is not None:
+                batch = apply_embedded(self._state, routed.embedded, self._hybrid, offsets=offsets)
+            else:
+                batch = self._state.apply(routed.events, _TracedEncoder(self._encoder), offsets=offsets)
+        # cached answers are keyed by the token: a new generation invalidates them (nothing is deleted)
+        with tracer.start_as_current_span("matching cache invalidation") as span:
+            if span.is_recording():
+                span.set_attributes({"matching.generation": batch.generation,
+                                     "matching.cache_token": self._state.cache_token()})
         if self._figures is not None:
             self._figures.apply((event for _, event in routed.decoded),
                                 tags=document_tags(self._state, routed.events))

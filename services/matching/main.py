@@ -36,6 +36,7 @@ from services.matching.threads import NativeThreads
 from shared.auth import install_auth
 from shared.cache import JsonCache, connect_redis
 from shared.metrics import install_metrics, metrics_registry
+from shared.tracing import instrument_app
 from shared.web import error_responses, install_body_limit, install_error_handlers, install_health
 
 
@@ -64,6 +65,7 @@ def create_app(settings: MatchingSettings | None = None, *, encoder: HybridEncod
     install_error_handlers(app)
     install_body_limit(app, max_bytes=settings.max_request_bytes)
     install_metrics(app, service="matching")
+    instrument_app(app, service="matching")
     pipeline = PipelineMetrics(metrics_registry(app))
     app.add_middleware(ServedListsMiddleware, figures=figures, metrics=pipeline)
     install_health(app, ready=lambda: readiness(app))

@@ -5,7 +5,8 @@ value) is skipped; an undecodable record, or an event of a type its topic does n
 registry, ``shared/events/topics.py``, says which), or an embedded vector this replica cannot use, is
 poison for the dead-letter topic; every other event is routed by kind: record events for the index,
 embedded records (replicas) with their vectors, feedback for the figures only. Positions and the last
-record of each partition come along, for the commit policy and the log check after a reconnect.
+record of each partition come along, for the commit policy and the log check after a reconnect. The
+trace contexts of the routed records (their ``traceparent`` headers) come along for the applier's span.
 """
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ from dataclasses import dataclass, field
 
 from kafka import TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
+from opentelemetry.context import Context
 
 from services.matching.domain.checkpoint import LastRecord
 from services.matching.domain.state import AnyEvent
 from services.matching.metrics.store import FigureEvent
 from shared.events.contracts import EventDecodeError, FeedbackRecordedV1, RecordEmbeddedV1, decode_event
 from shared.events.topics import misplaced
+from shared.tracing import context_from_headers
 
 Polled = Mapping[TopicPartition, Sequence[ConsumerRecord]]
 # Why an embedded record cannot be applied here (another model, a malformed vector), or None.
@@ -38,6 +41,7 @@ class Routed:
     positions: dict[TopicPartition, int] = field(default_factory=dict)  # next offset after the poll
     last_records: dict[TopicPartition, LastRecord] = field(default_factory=dict)
     tombstones: int = 0
+    traces: list[Context] = field(default_factory=list)  # of the routed records that carried one
 
     @property
     def handled(self) -> int:
@@ -74,6 +78,8 @@ def route(polled: Polled, *, namespace: str, check_embedded: EmbeddedCheck | Non
             else:
                 inner = event
             routed.decoded.append((tp.topic, inner))
+            if record.headers and (context := context_from_headers(record.headers)) is not None:
+                routed.traces.append(context)
             if not isinstance(inner, FeedbackRecordedV1):
                 routed.events.append(inner)
     return routed

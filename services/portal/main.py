@@ -26,6 +26,7 @@ from services.portal.web import PageBodyLimit, PortalMiddleware, check_csrf, cle
 from shared.db import make_engine, make_session_factory
 from shared.errors import DomainError
 from shared.migrations import check_at_head
+from shared.tracing import instrument_app, instrument_engine
 from shared.web import install_body_limit, install_health
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,7 @@ def create_app(settings: PortalSettings | None = None, *, backends: Backends | N
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = make_engine(settings.database_url)
+        instrument_engine(engine)
         check_at_head(engine, "services.portal")  # refuses a database this release has not migrated
         app.state.accounts = AccountService(
             session_factory=make_session_factory(engine), secret=settings.auth_secret.get_secret_value(),
@@ -74,6 +76,7 @@ def create_app(settings: PortalSettings | None = None, *, backends: Backends | N
     app.state.settings = settings
     _install_page_errors(app)
     install_body_limit(app, max_bytes=settings.max_request_bytes)
+    instrument_app(app, service="portal")
     app.add_middleware(PageBodyLimit, max_bytes=settings.max_request_bytes)  # inside PortalMiddleware: its state
     app.add_middleware(PortalMiddleware, secure_cookies=settings.secure_cookies)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

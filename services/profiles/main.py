@@ -22,6 +22,7 @@ from shared.metrics import install_metrics
 from shared.migrations import check_at_head
 from shared.outbox import OutboxRelay
 from shared.publishing import RelayLauncher, outbox_service_readiness
+from shared.tracing import instrument_app, instrument_engine
 from shared.web import install_body_limit, install_error_handlers, install_health
 
 
@@ -32,6 +33,7 @@ def create_app(settings: ProfilesSettings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = make_engine(settings.database_url)
+        instrument_engine(engine)
         check_at_head(engine, "services.profiles")  # refuses a database this release has not migrated
         limiter_redis = connect_redis(settings.redis_url) if settings.rate_limit_per_minute > 0 else None
         install_auth(app, settings, service="profiles", redis_client=limiter_redis)
@@ -60,6 +62,7 @@ def create_app(settings: ProfilesSettings | None = None) -> FastAPI:
     install_error_handlers(app)
     install_body_limit(app, max_bytes=settings.max_request_bytes, max_header_bytes=settings.max_header_bytes)
     install_metrics(app, service="profiles")
+    instrument_app(app, service="profiles")
     app.include_router(api.router)
     app.include_router(admin_router(get_service, records="profile"))
     install_health(app, ready=lambda: app.state.readiness())

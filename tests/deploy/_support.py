@@ -33,7 +33,8 @@ WEB_APP_BACKENDS = {"PROFILES_URL": "profiles", "JOBS_URL": "jobs", "MATCHING_UR
 DB_SERVICES = ("profiles", "jobs", "matching", "portal")  # matching: the feedback it accepted; portal: accounts
 
 # Environment variables read by libraries rather than by the services' settings.
-RUNTIME_ENV = frozenset({"HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"})
+RUNTIME_ENV = frozenset({"HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE",
+                         "OTEL_EXPORTER_OTLP_ENDPOINT"})  # the last read by the OpenTelemetry SDK
 
 # (apiVersion, kind) -> vendored schema file.
 K8S_SCHEMA_FILES = {

@@ -82,7 +82,7 @@ def test_the_command_line(var: Path, tmp_path: Path, capsys: pytest.CaptureFixtu
     assert "no profiles.db, jobs.db" in capsys.readouterr().err
     assert main(["backup", "--var", str(var), "--to", str(tmp_path / "b")]) == 0
     [folder] = (tmp_path / "b").iterdir()
-    assert "jobs      revision jobs_0002" in capsys.readouterr().out
+    assert f"jobs      revision {head_revision('services.jobs')}" in capsys.readouterr().out
     assert main(["restore", str(folder), "--var", str(tmp_path / "fresh")]) == 0
     assert f"talentmatch up --no-demo --var {tmp_path / 'fresh'}" in capsys.readouterr().out
     assert main(["restore", str(tmp_path), "--var", str(tmp_path / "other")]) == 1

@@ -28,12 +28,17 @@ from tests.profiles.helpers import profile_body, wait_for
 Snapshot = dict[str, list[tuple[Any, ...]]]
 
 
+# Columns the head added since the previous revision: the previous schema has none to compare.
+ADDED = {"outbox": {"traceparent"}}
+
+
 def snapshot(database_url: str, metadata: MetaData) -> Snapshot:
     """Every row of every table the service owns, in id order."""
     engine = make_engine(database_url)
     try:
         with engine.connect() as conn:
-            return {table.name: [tuple(row) for row in conn.execute(select(table).order_by(table.c.id))]
+            return {table.name: [tuple(row) for row in conn.execute(
+                        select(*(c for c in table.c if c.name not in ADDED.get(table.name, ()))).order_by(table.c.id))]
                     for table in metadata.sorted_tables}
     finally:
         engine.dispose()
@@ -68,7 +73,7 @@ def test_jobs_at_the_previous_revision_upgrade_with_every_row_and_event(
     assert snapshot(database_url, JobsBase.metadata) == before
     engine = make_engine(database_url)
     try:
-        assert current_revision(engine) == head_revision("services.jobs") == "jobs_0002"
+        assert current_revision(engine) == head_revision("services.jobs") == "jobs_0003"
     finally:
         engine.dispose()
     online = offline.model_copy(update={"kafka_bootstrap_servers": bootstrap})
