@@ -32,12 +32,14 @@ class Applier:
 
     def __init__(self, *, state: MatchingState, encoder: TextEncoder, progress: Progress, feedback_topic: str,
                  figures: FiguresStore | None = None, metrics: PipelineMetrics | None = None,
-                 hybrid: HybridEncoder | None = None) -> None:
-        """``hybrid``: replicas blend the dense vectors they read with it instead of running ``encoder``."""
+                 hybrid: HybridEncoder | None = None, applications_topic: str | None = None) -> None:
+        """``hybrid``: replicas blend the dense vectors they read with it instead of running ``encoder``;
+        ``applications_topic``, like ``feedback_topic``, carries facts for the figures, not for the index."""
         self._state = state
         self._encoder = encoder
         self._progress = progress
         self._feedback_topic = feedback_topic
+        self._fact_topics = {feedback_topic} | ({applications_topic} if applications_topic else set())
         self._figures = figures
         self._metrics = metrics
         self._hybrid = hybrid
@@ -50,7 +52,7 @@ class Applier:
     def apply(self, routed: Routed, *, live: bool) -> None:
         """``live``: the backlog was read once already (freshness counts only live events)."""
         offsets = {partition_key(tp): pos for tp, pos in routed.positions.items()
-                   if tp.topic != self._feedback_topic}
+                   if tp.topic not in self._fact_topics}
         if self._hybrid is not None:
             batch = apply_embedded(self._state, routed.embedded, self._hybrid, offsets=offsets)
         else:
@@ -70,7 +72,7 @@ class Applier:
             self._metrics.dead_lettered.inc(len(routed.poison))
             for topic, event in routed.decoded:
                 self._metrics.event_applied(topic=topic, occurred_at=event.occurred_at, applied_at=applied_at,
-                                            live=live, indexed=topic != self._feedback_topic)
+                                            live=live, indexed=topic not in self._fact_topics)
         if routed.events:
             log.info("applied %d events (%d upserted, %d deleted, %d ignored) → generation %d",
                      batch.events, batch.upserted, batch.deleted, batch.ignored, batch.generation)
