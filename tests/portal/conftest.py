@@ -20,6 +20,7 @@ from services.portal.settings import PortalSettings
 from services.profiles.main import create_app as create_profiles
 from services.profiles.settings import ProfilesSettings
 from tests.auth import SECRET
+from tests.migrations.support import migrated
 from tests.portal.helpers import Browser
 
 # Nothing listens here: pages that need matching answer "unavailable" in these tests (the end-to-end
@@ -31,9 +32,10 @@ NO_MATCHING = "http://127.0.0.1:9"
 def backends(tmp_path: Path, bootstrap: str, redis_url: str, topic_suffix: str) -> Iterator[Backends]:
     common: dict[str, Any] = {"kafka_bootstrap_servers": bootstrap, "redis_url": redis_url,
                               "topic_namespace": topic_suffix, "auth_secret": SECRET}
-    profiles = TestClient(create_profiles(ProfilesSettings(database_url=f"sqlite:///{tmp_path}/profiles.db",
-                                                           **common)))
-    jobs = TestClient(create_jobs(JobsSettings(database_url=f"sqlite:///{tmp_path}/jobs.db", **common)))
+    profiles_db = migrated(f"sqlite:///{tmp_path}/profiles.db", "profiles")
+    jobs_db = migrated(f"sqlite:///{tmp_path}/jobs.db", "jobs")
+    profiles = TestClient(create_profiles(ProfilesSettings(database_url=profiles_db, **common)))
+    jobs = TestClient(create_jobs(JobsSettings(database_url=jobs_db, **common)))
     with profiles, jobs, httpx.Client(base_url=NO_MATCHING, timeout=2) as matching:
         yield Backends(Profiles("profiles", profiles), Jobs("jobs", jobs), Matching("matching", matching))
 
