@@ -8,10 +8,26 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-
-import httpx
+from typing import Any, Protocol
 
 from shared.auth import Role
+
+
+class Answer(Protocol):
+    @property
+    def status_code(self) -> int: ...
+
+    def raise_for_status(self) -> Any: ...
+
+    def json(self) -> Any: ...
+
+
+class Http(Protocol):
+    """What the driver needs of an HTTP client (``httpx.Client``; a TestClient in the tests)."""
+
+    def post(self, url: str, *, json: Any, headers: dict[str, str]) -> Answer: ...
+
+    def patch(self, url: str, *, json: Any, headers: dict[str, str]) -> Answer: ...
 
 # How far the owning enterprise moves each job application, in turn (a little of each, mostly early stages).
 JOB_PATHS: tuple[tuple[str, ...], ...] = ((), ("interviewing",), ("interviewing", "offered", "hired"), ("rejected",),
@@ -33,7 +49,7 @@ class Seeker:
     profile_id: int
 
 
-def drive_applications(client: httpx.Client, jobs_url: str, *, posted: Sequence[Posted],
+def drive_applications(client: Http, jobs_url: str, *, posted: Sequence[Posted],
                        seekers: Sequence[Seeker], headers: Callable[[Role, str, str | None], dict[str, str]],
                        seed: int, seekers_applying: int = 60) -> int:
     """Each of the first ``seekers_applying`` seekers applies to a few open opportunities; enterprises move
