@@ -33,6 +33,6 @@ RUN pip install . \
 # Non-root, by number so that Kubernetes' runAsNonRoot can verify it.
 USER 10001:10001
 
-EXPOSE 8001 8002 8003
+EXPOSE 8000 8001 8002 8003
 
 CMD ["python", "-m", "shared.serve", "profiles", "--host", "0.0.0.0", "--port", "8001"]

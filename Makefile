@@ -31,7 +31,7 @@ test: install  ## run the test suite (starts its own broker and redis; uses Post
 
 lint: install
 	$(BIN)/ruff check .
-	$(BIN)/mypy shared services talentmatch bench
+	$(BIN)/mypy shared services talentmatch bench tests
 
 bench: install  ## quick benchmarks (under a minute each)
 	$(BIN)/python -m bench --quick

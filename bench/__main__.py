@@ -14,7 +14,8 @@ from collections.abc import Sequence
 
 from bench._common import machine, table
 
-BENCHMARKS = ("embedding", "ingest", "search_scale", "api_load", "freshness", "memory", "scale_out", "eval_real")
+BENCHMARKS = ("embedding", "ingest", "search_scale", "api_load", "contention", "freshness", "memory", "scale_out",
+              "eval_real")
 QUICK_ONLY = ("eval_occupations",)  # the occupation evaluation: its quick sample only
 
 

@@ -5,10 +5,12 @@ Loopback only; every loop is bounded in requests and seconds.
 - ``{"mode": "closed", "urls": [...], "authorizations": [...], "authorization_of": [...], "concurrency": 8,
   "seconds": 5, "max_requests": 20000}``: each worker sends the next URL (with the ``Authorization``
   header ``authorizations[authorization_of[i]]`` of URL ``i``, if given) as soon as its previous answer
-  came; latencies of every request.
+  came; latencies of every request. With ``"bodies": [...]`` each request is a POST of ``bodies[i]`` (JSON)
+  to URL ``i`` instead of a GET.
 - ``{"mode": "paced", "base": "http://127.0.0.1:PORT", "rate": 100, "seconds": 30, "ids": [...],
   "texts": [...], "authorizations": {"<id>": "Bearer …"}}``: PATCH a random profile's ``skills_text``
-  ``rate`` times a second (open loop), each as the profile's owner.
+  ``rate`` times a second (open loop), each as the profile's owner; with ``"bodies": [...]`` each PATCH
+  sends a random one of those bodies instead (any profile fields).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ def closed_loop(spec: dict[str, Any]) -> dict[str, Any]:
     urls: list[str] = spec["urls"]
     authorizations: list[str] = spec.get("authorizations") or []
     authorization_of: list[int] = spec.get("authorization_of") or []
+    bodies: list[Any] = spec.get("bodies") or []
     if authorization_of and len(authorization_of) != len(urls):
         raise SystemExit("one authorization index per URL, or none")
     for url in {urlsplit(u).netloc: u for u in urls}.values():
@@ -62,7 +65,10 @@ def closed_loop(spec: dict[str, Any]) -> dict[str, Any]:
                            if authorization_of else None)
                 start = time.perf_counter()
                 try:
-                    ok = client.get(urls[n % len(urls)], headers=headers).status_code == 200
+                    url = urls[n % len(urls)]
+                    answer = (client.post(url, json=bodies[n % len(bodies)], headers=headers) if bodies
+                              else client.get(url, headers=headers))
+                    ok = answer.status_code == 200
                 except httpx.HTTPError:
                     ok = False
                 mine.append(time.perf_counter() - start)
@@ -86,7 +92,8 @@ def paced(spec: dict[str, Any]) -> dict[str, Any]:
     _check_loopback(base)
     rate, seconds = float(spec["rate"]), float(spec["seconds"])
     ids: list[int] = spec["ids"]
-    texts: list[str] = spec["texts"]
+    texts: list[str] = spec.get("texts") or []
+    bodies: list[dict[str, Any]] = spec.get("bodies") or [{"skills_text": text} for text in texts]
     authorizations: dict[str, str] = spec.get("authorizations") or {}
     rng = random.Random(spec.get("seed", 1))
     sent = failed = 0
@@ -94,12 +101,11 @@ def paced(spec: dict[str, Any]) -> dict[str, Any]:
     lock = threading.Lock()
     slots = threading.Semaphore(int(spec.get("concurrency", 16)))
 
-    def patch(client: httpx.Client, record: int, text: str) -> None:
+    def patch(client: httpx.Client, record: int, body: dict[str, Any]) -> None:
         nonlocal failed
         try:
             headers = {"Authorization": authorizations[str(record)]} if authorizations else None
-            ok = client.patch(f"{base}/v1/profiles/{record}", json={"skills_text": text},
-                              headers=headers).status_code == 200
+            ok = client.patch(f"{base}/v1/profiles/{record}", json=body, headers=headers).status_code == 200
         except httpx.HTTPError:
             ok = False
         with lock:
@@ -118,7 +124,7 @@ def paced(spec: dict[str, Any]) -> dict[str, Any]:
             else:
                 late = max(late, now - due)
             slots.acquire()
-            threading.Thread(target=patch, args=(client, rng.choice(ids), rng.choice(texts)), daemon=True).start()
+            threading.Thread(target=patch, args=(client, rng.choice(ids), rng.choice(bodies)), daemon=True).start()
             sent += 1
         for _ in range(int(spec.get("concurrency", 16))):
             slots.acquire()

@@ -15,15 +15,17 @@ from bench.eval_matching import _opportunity_event, _profile_event
 from services.matching.domain.documents import OpportunityDoc, opportunity_document, record_tags, talent_document
 from services.matching.domain.encoders import HybridEncoder, LexicalEncoder, TextEncoder
 from services.matching.domain.occupations import OccupationNormalizer
-from services.matching.domain.ranking import RankingWeights, rank_opportunities
+from services.matching.domain.ranking import RankingWeights, rank_opportunities, score_pair
 from services.matching.domain.state import MatchingState
 from services.matching.service import INTERNAL, MatchingService, ranking_weights
 from services.matching.settings import MatchingSettings
 from shared.events.contracts import OpportunityUpsertedV1, ProfileUpsertedV1
 
 NO_BONUSES = RankingWeights(**{f.name: 0.0 for f in fields(RankingWeights)})
-PREVIOUS = RankingWeights(same_city=0.24, desired_city=0.24, wanted_kind=0.12, level=0.02, hiring_commitment=0.03,
-                          same_occupation=0.03)
+# The ranking shipped before per-query normalization (``fusion``): e5, dense 0.8 + lexical 0.2, bonuses added
+# to the similarity as fixed amounts (``Corpus.fixed_ranked``).
+PREVIOUS = RankingWeights(skill_overlap=0.1, same_city=0.04, desired_city=0.04, wanted_kind=0.12, level=0.02,
+                          hiring_commitment=0.03, same_occupation=0.03)
 DEPTH = MatchingService._candidates(K)  # hits the service ranks
 
 
@@ -75,6 +77,23 @@ class Corpus:
             hits = [(int(i) + 1, float(row[i])) for i in top]
             items = rank_opportunities(self.state.talents.docs[q + 1], hits, docs, weights, K)
             out.append([item["id"] - 1 for item in items])
+        return out
+
+    def fixed_ranked(self, weights: RankingWeights, dense_weight: float, lexical_weight: float) -> list[list[int]]:
+        """Like ``ranked``, with the bonuses added to the similarity as fixed amounts and the city bonus
+        needing evidence only: the ranking as shipped before ``fusion`` (for comparison)."""
+        dense, lexical = self.channels()
+        blended = dense_weight * dense + lexical_weight * lexical
+        docs: dict[int, OpportunityDoc] = self.state.opportunities.docs
+        out = []
+        for q, row in enumerate(blended):
+            talent = self.state.talents.docs[q + 1]
+            scored = []
+            for i in np.argsort(-row, kind="stable")[:DEPTH]:
+                pair = score_pair(talent, docs[int(i) + 1], weights, similarity=float(row[i]))
+                if pair.evidence:
+                    scored.append((-(float(row[i]) + pair.bonus), int(i)))
+            out.append([i for _, i in sorted(scored)[:K]])
         return out
 
     def served(self, settings: MatchingSettings, dense: TextEncoder) -> list[list[int]]:

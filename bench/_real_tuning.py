@@ -1,7 +1,8 @@
 """Choosing the ranking weights on the real postings' tuning part (``bench.eval_real``).
 
-Coordinate ascent over the dense/lexical split and the bonuses the real labels speak to (city, occupation,
-skill overlap), maximizing precision@10 on the tuning seekers while at least ``MIN_IN_CITY`` of their top 10
+Coordinate ascent over the dense/lexical split, the bonuses the real labels speak to (city, occupation,
+skill overlap; in standard deviations of each query's candidates) and the standing a city bonus needs,
+maximizing precision@10 on the tuning seekers while at least ``MIN_IN_CITY`` of their top 10
 stay in their own city. A weight moves only for a gain of ``MIN_GAIN`` (smaller differences are noise);
 among values within ``MIN_GAIN`` of the best, the one nearest the current weight is kept.
 """
@@ -22,11 +23,13 @@ from services.matching.settings import MatchingSettings
 
 MIN_IN_CITY = 0.60
 MIN_GAIN = 0.005
+# Bonuses in standard deviations of each query's candidate similarities (services/matching/domain/fusion.py).
 GRID: dict[str, tuple[float, ...]] = {
-    "dense_weight": (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0),  # the lexical weight is 1 − it
-    "same_city": (0.0, 0.01, 0.02, 0.03, 0.04, 0.06, 0.08, 0.12, 0.16, 0.24),  # desired_city follows it
-    "same_occupation": (0.0, 0.02, 0.03, 0.05, 0.08),
-    "skill_overlap": (0.0, 0.05, 0.1, 0.2, 0.3),
+    "dense_weight": (0.8, 0.9, 0.95, 0.97, 0.98, 0.99, 1.0),  # the lexical weight is 1 − it
+    "same_city": (0.0, 0.5, 1.0, 1.5, 2.0, 3.0),  # desired_city follows it
+    "city_min_standing": (-10.0, 0.0, 0.5, 1.0),  # -10: every evidenced item
+    "same_occupation": (0.0, 0.25, 0.5, 1.0, 2.0),
+    "skill_overlap": (0.0, 0.25, 0.5, 1.0, 2.0),
 }
 
 

@@ -26,8 +26,9 @@ from talentmatch.stack import LocalStack
 
 
 def load(urls: list[str], *, concurrency: int, seconds: float, max_requests: int,
-         authorizations: list[str] | None = None) -> dict[str, Any]:
-    """Run the closed-loop client in its own process; its summary with every latency."""
+         authorizations: list[str] | None = None, bodies: list[Any] | None = None) -> dict[str, Any]:
+    """Run the closed-loop client in its own process; its summary with every latency (``bodies``: POST
+    ``bodies[i]`` to URL ``i``)."""
     with tempfile.TemporaryDirectory() as tmp:
         spec, out = Path(tmp) / "spec.json", Path(tmp) / "out.json"
         unique = list(dict.fromkeys(authorizations or []))  # a token per account, not per URL
@@ -35,7 +36,7 @@ def load(urls: list[str], *, concurrency: int, seconds: float, max_requests: int
         spec.write_text(json.dumps({"mode": "closed", "urls": urls, "authorizations": unique,
                                     "authorization_of": [position[value] for value in authorizations or []],
                                     "concurrency": concurrency, "seconds": seconds,
-                                    "max_requests": max_requests}))
+                                    "max_requests": max_requests, "bodies": bodies or []}))
         subprocess.run([sys.executable, "-m", "bench._load", str(spec), str(out)], check=True,
                        timeout=seconds + 120)
         result: dict[str, Any] = json.loads(out.read_text())

@@ -94,7 +94,7 @@ def restore(folder: Path, var_dir: Path) -> dict[str, Any]:
         manifest: dict[str, Any] = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
         raise BackupError(f"{folder} is not a backup: {error}") from error
-    present = [name for name in (*(f"{s}.db" for s in DATABASE_SERVICES), *CREDENTIAL_FILES)
+    present = [name for name in (*(f"{s}.db" for s in (*DATABASE_SERVICES, WEB_APP)), *CREDENTIAL_FILES)
                if (var_dir / name).exists()]
     if present:
         raise BackupError(f"{var_dir} already holds {', '.join(present)}: restore into a fresh folder "

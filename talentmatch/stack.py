@@ -118,7 +118,7 @@ class LocalStack:
         }
         if service == "matching":
             env["MATCHING_CHECKPOINT_DIR"] = str((cfg.var_dir / "matching-checkpoint").resolve())
-        if service in (*DATABASE_SERVICES, WEB_APP):  # the portal's: created by its models (no history yet)
+        if service in (*DATABASE_SERVICES, WEB_APP):
             env["DATABASE_URL"] = f"sqlite:///{(cfg.var_dir / f'{service}.db').resolve()}"
         if service == "profiles":
             env["CONTACT_ENCRYPTION_KEY"] = cfg.contact_key
@@ -129,8 +129,9 @@ class LocalStack:
     def start(self, *, timeout: float = 120.0) -> None:
         private_dir(self.config.var_dir)
         started = time.monotonic()
-        self.announce("migrating the databases: " + ", ".join(DATABASE_SERVICES))
-        for service in DATABASE_SERVICES:  # a service refuses a database behind its release
+        migrated = (*DATABASE_SERVICES, *((WEB_APP,) if WEB_APP in self.services else ()))
+        self.announce("migrating the databases: " + ", ".join(migrated))
+        for service in migrated:  # a service refuses a database behind its release
             upgrade(self.service_env(service)["DATABASE_URL"], service_package(service))
         self.announce(f"starting the broker (Tansu, :{self.config.broker_port})")
         self.start_component("broker")

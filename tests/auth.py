@@ -7,7 +7,7 @@ import uuid
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
+import httpx2 as httpx
 from fastapi.testclient import TestClient
 
 from shared.auth import Role, issue_token
@@ -56,7 +56,7 @@ class ActingClient(TestClient):
         """The organization the token is bound to (enterprise accounts), given the JSON body sent."""
         return None
 
-    def request(self, method: str, url: httpx.URL | str, **kwargs: Any) -> httpx.Response:  # type: ignore[override]
+    def request(self, method: str, url: httpx.URL | str, **kwargs: Any) -> httpx.Response:
         headers = dict(kwargs.pop("headers", None) or {})
         path = urlsplit(str(url)).path
         role, subject = self.identity(method.upper(), path)

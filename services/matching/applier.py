@@ -22,6 +22,7 @@ from services.matching.metrics.pipeline import PipelineMetrics
 from services.matching.metrics.store import FiguresStore, document_tags
 from services.matching.progress import Progress, partition_key
 from services.matching.routing import Routed
+from services.matching.threads import NativeThreads
 from shared.background import utc_now
 
 log = logging.getLogger(__name__)
@@ -32,8 +33,10 @@ class Applier:
 
     def __init__(self, *, state: MatchingState, encoder: TextEncoder, progress: Progress, feedback_topic: str,
                  figures: FiguresStore | None = None, metrics: PipelineMetrics | None = None,
-                 hybrid: HybridEncoder | None = None, applications_topic: str | None = None) -> None:
+                 hybrid: HybridEncoder | None = None, threads: NativeThreads | None = None,
+                 applications_topic: str | None = None) -> None:
         """``hybrid``: replicas blend the dense vectors they read with it instead of running ``encoder``;
+        ``threads``: the native thread counts the applying thread takes (the ingest role);
         ``applications_topic``, like ``feedback_topic``, carries facts for the figures, not for the index."""
         self._state = state
         self._encoder = encoder
@@ -43,6 +46,7 @@ class Applier:
         self._figures = figures
         self._metrics = metrics
         self._hybrid = hybrid
+        self._threads = threads
         self._lock = threading.Lock()  # guards the counters read by request threads
         self.events_applied = 0
         self.dead_lettered = 0
@@ -51,6 +55,8 @@ class Applier:
 
     def apply(self, routed: Routed, *, live: bool) -> None:
         """``live``: the backlog was read once already (freshness counts only live events)."""
+        if self._threads is not None:
+            self._threads.enter("ingest")
         offsets = {partition_key(tp): pos for tp, pos in routed.positions.items()
                    if tp.topic not in self._fact_topics}
         if self._hybrid is not None:

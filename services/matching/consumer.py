@@ -35,6 +35,7 @@ from services.matching.progress import Progress
 from services.matching.reader import BrokerError, PartitionReader
 from services.matching.routing import route
 from services.matching.settings import MatchingSettings
+from services.matching.threads import NativeThreads
 from shared.background import BackgroundLoop, describe
 from shared.events.contracts import RecordEmbeddedV1
 from shared.events.topics import (
@@ -82,7 +83,9 @@ class EventConsumer:
         self._reader = PartitionReader(settings=settings, topics=self._topics)
         self._applier = Applier(state=state, encoder=encoder, progress=self.progress,
                                 feedback_topic=self.feedback_topic, figures=figures, metrics=metrics,
-                                hybrid=hybrid if self.replica else None, applications_topic=self.applications_topic)
+                                hybrid=hybrid if self.replica else None,
+                                threads=NativeThreads(settings.thread_budget()),
+                                applications_topic=self.applications_topic)
         self._loop = BackgroundLoop(self._step, name="matching-consumer", retry_on=(BrokerError, DeadLetterError),
                                     on_error=self._retrying, max_backoff=settings.retry_max_seconds,
                                     before=self._prepare, after=self._finish)

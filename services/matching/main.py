@@ -32,6 +32,7 @@ from services.matching.metrics.served import ServedListsMiddleware
 from services.matching.metrics.store import FiguresStore
 from services.matching.service import MatchingService, ranking_weights
 from services.matching.settings import MatchingSettings
+from services.matching.threads import NativeThreads
 from shared.auth import install_auth
 from shared.cache import JsonCache, connect_redis
 from shared.metrics import install_metrics, metrics_registry
@@ -50,6 +51,7 @@ def create_app(settings: MatchingSettings | None = None, *, encoder: HybridEncod
     """The app of ``settings.role``; ``encoder`` and ``normalizer`` let tests share one loaded model and one
     occupation normalizer across apps."""
     settings = settings or MatchingSettings()
+    NativeThreads(settings.thread_budget()).configure()  # BLAS: one count per process (threads.py)
     if settings.role == "embedder":
         return create_embedder_app(settings)
     # The served-lists middleware is added now, so the figures and their metrics exist before the lifespan
@@ -102,7 +104,7 @@ def build_runtime(settings: MatchingSettings, enc: HybridEncoder, redis_client: 
                       local_entries=settings.cache_local_entries)
     state = MatchingState(enc.dim, max_text_chars=settings.max_text_chars,
                           index=IndexConfig(approx_threshold=settings.index_approx_threshold,
-                                            nprobe=settings.index_nprobe),
+                                            nprobe=settings.index_nprobe, storage=settings.index_storage),
                           normalizer=normalizer)  # built by the consumer's thread
     checkpointer = (Checkpointer(directory=Path(settings.checkpoint_dir), state=state, encoder=enc,
                                  max_text_chars=settings.max_text_chars, figures=figures,

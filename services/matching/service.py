@@ -156,6 +156,7 @@ def ranking_weights(settings: MatchingSettings) -> RankingWeights:
         same_occupation=settings.bonus_same_occupation,
         same_field=settings.bonus_same_field,
         evidence_similarity=settings.evidence_similarity,
+        city_min_standing=settings.city_min_standing,
     )
 
 

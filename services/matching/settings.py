@@ -8,6 +8,8 @@ from pydantic import AliasChoices, Field, model_validator
 
 from services.matching.domain.embedding_backends import Backend
 from services.matching.domain.encoders import TextView
+from services.matching.domain.index import Storage
+from services.matching.threads import ThreadBudget
 from shared.settings import ServiceSettings
 
 
@@ -32,13 +34,18 @@ class MatchingSettings(ServiceSettings):
     database_url: str = "sqlite:///var/matching.db"
     embedding_model: str = Field("", validation_alias=AliasChoices("embedding_model", "matching_model"))
     # Weights and bonuses chosen on real 拉勾 postings (``python -m bench.eval_real``, tuning part; README,
-    # "Matching quality"): the multilingual dense channel carries most of the similarity, the character
-    # n-grams the rest.
-    dense_weight: float = _matching(0.8, "dense_weight", ge=0.0)
-    lexical_weight: float = _matching(0.2, "lexical_weight", ge=0.0)
+    # "Matching quality"). Among a query's candidates the character n-gram cosines spread about 18 times
+    # wider than the dense model's, so 0.97 / 0.03 gives both channels a comparable say in the order
+    # (0.8 / 0.2 let the n-grams decide it, and cost English seekers, whose Latin n-grams miss Chinese text).
+    dense_weight: float = _matching(0.97, "dense_weight", ge=0.0)
+    lexical_weight: float = _matching(0.03, "lexical_weight", ge=0.0)
     lexical_dim: int = _matching(1024, "lexical_dim", ge=16, le=1 << 20)
     embed_batch_size: int = _matching(32, "embed_batch_size", ge=1, le=1024)
-    torch_threads: int = _matching(0, "torch_threads", ge=0)  # 0: torch's default (one per core)
+    # Native threads per role (services/matching/threads.py, README "Configuration"); 0: the library's own
+    # default (one per core). torch_threads sizes the encoder (torch's pool, or OpenVINO's/ONNX's streams).
+    torch_threads: int = _matching(0, "torch_threads", ge=0)
+    blas_threads: int = _matching(1, "blas_threads", ge=0)  # OpenBLAS, process-wide: queries and ingest
+    ingest_openmp_threads: int = _matching(1, "ingest_openmp_threads", ge=0)  # FAISS in the consumer thread
     max_text_chars: int = _matching(2000, "max_text_chars", ge=50)
     # Dense runtime (see domain/embedding_backends.py): torch | onnx | openvino | openvino-int8;
     # exported models are built at first use into model_cache_dir, never downloaded. openvino runs
@@ -51,22 +58,28 @@ class MatchingSettings(ServiceSettings):
     # Vector index: exact (flat) below the threshold, approximate (IVF) from it on.
     index_approx_threshold: int = _matching(100_000, "index_approx_threshold", ge=1)
     index_nprobe: int = _matching(32, "index_nprobe", ge=1)
+    # How the IVF kind stores vectors: sq8 (8-bit codes, ~1.4 KB a record) or float32 (~5.6 KB);
+    # ``bench.memory`` compares bytes and recall.
+    index_storage: Storage = _matching("sq8", "index_storage")
 
-    # Structured bonuses added to the similarity (about 0.8-0.9 for the top candidates; the spread among
-    # them is a few hundredths). Chosen on real postings (``bench.eval_real``, the tuning part, precision@10
-    # with at least 60% of the top 10 in the seeker's city): a city bonus of 0.04 keeps about 80% in town
-    # without lifting far-off matches (0.24, chosen on the generator's labels, put 94% in town and lost
-    # precision); the skill overlap and the shared occupation break near-ties. The wanted-kind bonus orders
-    # kinds when a seeker widens past the wanted ones (they filter by default); level and hiring commitment
-    # are product choices no label speaks to.
-    bonus_skill_overlap: float = _matching(0.1, "bonus_skill_overlap", ge=0.0)  # times the Jaccard
-    bonus_same_city: float = _matching(0.04, "bonus_same_city", ge=0.0)
-    bonus_desired_city: float = _matching(0.04, "bonus_desired_city", ge=0.0)
-    bonus_wanted_kind: float = _matching(0.12, "bonus_wanted_kind", ge=0.0)
-    bonus_level: float = _matching(0.02, "bonus_level", ge=0.0)
-    bonus_hiring_commitment: float = _matching(0.03, "bonus_hiring_commitment", ge=0.0)
+    # Structured bonuses, each counted in standard deviations of the query's candidate similarities
+    # (domain/fusion.py: the dense model's top 100 lie within a few hundredths, so a fixed bonus either
+    # swamps the similarity or vanishes). Chosen on real postings (``bench.eval_real``, the tuning part,
+    # precision@10 with at least 60% of the top 10 in the seeker's city): the city bonus counts only for items
+    # standing ``city_min_standing`` above their candidates' mean, a tie-breaker among comparable items; the
+    # skill overlap and the shared occupation break near-ties. The wanted-kind bonus orders kinds when a
+    # seeker widens past the wanted ones (they filter by default); level and hiring commitment are product
+    # choices no label speaks to (their previous fixed values, 0.12 / 0.02 / 0.03, over the real candidates'
+    # spread of about 0.01).
+    bonus_skill_overlap: float = _matching(0.5, "bonus_skill_overlap", ge=0.0)  # times the Jaccard
+    bonus_same_city: float = _matching(1.5, "bonus_same_city", ge=0.0)
+    bonus_desired_city: float = _matching(1.5, "bonus_desired_city", ge=0.0)
+    city_min_standing: float = _matching(0.5, "city_min_standing")
+    bonus_wanted_kind: float = _matching(10.0, "bonus_wanted_kind", ge=0.0)
+    bonus_level: float = _matching(2.0, "bonus_level", ge=0.0)
+    bonus_hiring_commitment: float = _matching(3.0, "bonus_hiring_commitment", ge=0.0)
     # Occupation signal: both sides have the same primary CSCO occupation, or else the same digital field.
-    bonus_same_occupation: float = _matching(0.03, "bonus_same_occupation", ge=0.0)
+    bonus_same_occupation: float = _matching(0.5, "bonus_same_occupation", ge=0.0)
     bonus_same_field: float = _matching(0.0, "bonus_same_field", ge=0.0)
     # A similarity this high is evidence of fit by itself (else a matched skill or the same occupation is
     # needed): an item without evidence is not listed and gets no city bonus (domain/ranking_rules.py).
@@ -97,6 +110,9 @@ class MatchingSettings(ServiceSettings):
     # Operators' figures (services/matching/metrics/); the operator API and dashboard take an operator JWT
     # (AUTH_SECRET, docs/security.md).
     coverage_threshold: float = _matching(0.5, "coverage_threshold")  # score a match needs to cover a talent
+
+    def thread_budget(self) -> ThreadBudget:
+        return ThreadBudget(blas=self.blas_threads, ingest_openmp=self.ingest_openmp_threads)
 
     @model_validator(mode="after")
     def _some_weight(self) -> MatchingSettings:

@@ -19,13 +19,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from services.portal.clients import Backends
 from services.portal.deps import LoginRequired
 from services.portal.forms import validation_errors
-from services.portal.models import create_portal_tables
 from services.portal.pages import account, applications, auth, enterprise, operator, seeker
 from services.portal.service import AccountService, Throttle
 from services.portal.settings import PortalSettings
 from services.portal.web import PageBodyLimit, PortalMiddleware, check_csrf, clear_session, login_url, render
 from shared.db import make_engine, make_session_factory
 from shared.errors import DomainError
+from shared.migrations import check_at_head
 from shared.web import install_body_limit, install_health
 
 log = logging.getLogger(__name__)
@@ -41,7 +41,7 @@ def create_app(settings: PortalSettings | None = None, *, backends: Backends | N
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = make_engine(settings.database_url)
-        create_portal_tables(engine)
+        check_at_head(engine, "services.portal")  # refuses a database this release has not migrated
         app.state.accounts = AccountService(
             session_factory=make_session_factory(engine), secret=settings.auth_secret.get_secret_value(),
             session_ttl_seconds=settings.session_ttl_seconds,

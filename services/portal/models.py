@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import BigInteger, DateTime, Dialect, Engine, ForeignKey, Integer, String, Text
+from sqlalchemy import BigInteger, DateTime, Dialect, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
-
-from shared.db import create_schema
 
 RecordId = BigInteger().with_variant(Integer, "sqlite")  # SQLite autoincrement needs INTEGER
 
@@ -99,9 +97,3 @@ class FeedbackSent(Base):
     action: Mapped[str] = mapped_column(String(20))
     detail: Mapped[str] = mapped_column(Text, default="")
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime())
-
-
-def create_portal_tables(engine: Engine) -> None:
-    """Create the portal's tables. Stand-in until the portal has its own Alembic history
-    (``shared/migrations.py``, being introduced on another branch)."""
-    create_schema(engine, Base.metadata)

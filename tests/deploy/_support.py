@@ -25,9 +25,12 @@ K8S_DIR = ROOT / "deploy" / "k8s"
 POSTGRES_INIT_DIR = ROOT / "deploy" / "postgres" / "init"
 
 # The application services: compose service / k8s Deployment name -> port.
-APP_SERVICES = {"profiles": 8001, "jobs": 8002, "matching": 8003}
+APP_SERVICES = {"portal": 8000, "profiles": 8001, "jobs": 8002, "matching": 8003}
+# The web app: no Kafka, no Redis; it calls these public APIs (settings field -> service).
+WEB_APP = "portal"
+WEB_APP_BACKENDS = {"PROFILES_URL": "profiles", "JOBS_URL": "jobs", "MATCHING_URL": "matching"}
 # Services that own a PostgreSQL database.
-DB_SERVICES = ("profiles", "jobs", "matching")  # matching: the feedback it accepted
+DB_SERVICES = ("profiles", "jobs", "matching", "portal")  # matching: the feedback it accepted; portal: accounts
 
 # Environment variables read by libraries rather than by the services' settings.
 RUNTIME_ENV = frozenset({"HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"})
@@ -68,9 +71,10 @@ def compose_validator() -> Draft7Validator:
 
 
 @cache
-def _k8s_registry() -> Registry:
+def _k8s_registry() -> Registry[Any]:
     definitions = load_json(K8S_SCHEMAS / "_definitions.json")
-    return Registry().with_resource(definitions["$id"], Resource.from_contents(definitions))
+    registry: Registry[Any] = Registry().with_resource(definitions["$id"], Resource.from_contents(definitions))
+    return registry
 
 
 @cache

@@ -17,6 +17,8 @@ from ._support import (
     POSTGRES_INIT_DIR,
     ROOT,
     RUNTIME_ENV,
+    WEB_APP,
+    WEB_APP_BACKENDS,
     compose,
     compose_validator,
     error_messages,
@@ -114,7 +116,7 @@ def test_depends_on_targets_exist_and_conditions_are_satisfiable() -> None:
                 assert all_services[target].get("restart", "no") == "no", f"{target} is one-shot"
 
 
-@pytest.mark.parametrize("name", sorted(APP_SERVICES))
+@pytest.mark.parametrize("name", sorted(set(APP_SERVICES) - {WEB_APP}))
 def test_app_services_wait_for_their_infrastructure(name: str) -> None:
     depends_on = services()[name]["depends_on"]
     assert depends_on["kafka"]["condition"] == "service_healthy"
@@ -122,6 +124,20 @@ def test_app_services_wait_for_their_infrastructure(name: str) -> None:
     assert depends_on["redis"]["condition"] == "service_healthy"
     if name in DB_SERVICES:
         assert depends_on["postgres"]["condition"] == "service_healthy"
+
+
+def test_the_web_app_calls_the_apis_by_their_compose_names_and_waits_for_them() -> None:
+    portal = services()[WEB_APP]
+    env = environment(portal)
+    for field, backend in WEB_APP_BACKENDS.items():
+        assert field in service_env_names(WEB_APP), field
+        assert env[field] == f"http://{backend}:{APP_SERVICES[backend]}"
+        assert portal["depends_on"][backend]["condition"] in {"service_healthy", "service_started"}
+    assert portal["depends_on"]["profiles"]["condition"] == "service_healthy"
+    assert portal["depends_on"]["postgres"]["condition"] == "service_healthy"
+    # the session tokens it signs must verify in the APIs: one secret, from the shared environment
+    assert env["AUTH_SECRET"] == environment(services()["profiles"])["AUTH_SECRET"]
+    assert "AUTH_SECRET" in compose()["x-service-env"]
 
 
 @pytest.mark.parametrize("name", sorted(APP_SERVICES))

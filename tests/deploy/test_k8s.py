@@ -16,6 +16,8 @@ from ._support import (
     K8S_DIR,
     K8S_SCHEMA_FILES,
     RUNTIME_ENV,
+    WEB_APP,
+    WEB_APP_BACKENDS,
     error_messages,
     is_example,
     k8s_documents,
@@ -38,7 +40,8 @@ def deployments() -> dict[str, dict[str, Any]]:
 def container(deployment: dict[str, Any]) -> dict[str, Any]:
     containers = deployment["spec"]["template"]["spec"]["containers"]
     assert len(containers) == 1
-    return containers[0]
+    first: dict[str, Any] = containers[0]
+    return first
 
 
 def selects(selector: dict[str, str], labels: dict[str, str]) -> bool:
@@ -146,7 +149,7 @@ def test_matching_gets_more_memory_than_the_apis() -> None:
         return quantity(container(deployments()[name])["resources"][kind]["memory"])
 
     for kind in ("requests", "limits"):
-        assert memory("matching", kind) > max(memory(name, kind) for name in ("profiles", "jobs"))
+        assert memory("matching", kind) > max(memory(name, kind) for name in ("profiles", "jobs", WEB_APP))
     assert memory("matching", "limits") >= 2 * 2**30  # model + FAISS index
 
 
@@ -188,6 +191,22 @@ def test_deployment_env_names_are_settings_the_service_reads(name: str) -> None:
     allowed = service_env_names(name) | RUNTIME_ENV
     assert used <= allowed, f"{name}: not read by its settings: {sorted(used - allowed)}"
     assert {"KAFKA_BOOTSTRAP_SERVERS", "REDIS_URL", "LOG_LEVEL", "HF_HUB_OFFLINE"} <= used
+
+
+def test_the_web_app_calls_the_apis_through_their_services_and_shares_the_auth_secret() -> None:
+    env = _env(WEB_APP)
+    ports = {s["metadata"]["name"]: s["spec"]["ports"][0]["port"] for s in k8s_objects("Service")}
+    for field, backend in WEB_APP_BACKENDS.items():
+        assert field in service_env_names(WEB_APP), field
+        assert env[field] == f"http://{backend}:{ports[backend]}"
+    assert env["SECURE_COOKIES"] == "true"  # behind TLS: the session cookie must never travel in clear
+
+    def auth_secret(name: str) -> dict[str, str]:
+        refs: dict[str, dict[str, str]] = {e["name"]: e["valueFrom"]["secretKeyRef"]
+                                           for e in container(deployments()[name])["env"] if "valueFrom" in e}
+        return refs["AUTH_SECRET"]
+
+    assert all(auth_secret(name) == auth_secret(WEB_APP) for name in ("profiles", "jobs", "matching"))
 
 
 def test_example_secret_is_clearly_an_example() -> None:

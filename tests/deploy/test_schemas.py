@@ -9,7 +9,8 @@ import pytest
 
 from ._support import K8S_SCHEMA_FILES, K8S_SCHEMAS, SCHEMAS
 
-SUMS = dict(reversed(line.split("  ", 1)) for line in (SCHEMAS / "SHA256SUMS").read_text().splitlines())
+SUMS: dict[str, str] = {name: digest for digest, name in (line.split("  ", 1)
+                                                        for line in (SCHEMAS / "SHA256SUMS").read_text().splitlines())}
 
 
 @pytest.mark.parametrize("relative", sorted(SUMS))

@@ -19,6 +19,8 @@ from talentmatch.demo.load import enterprise_subject
 from talentmatch.stack import LocalStack
 from tests.e2e.conftest import eventually
 
+Seeded = dict[str, list[dict[str, Any]]]
+
 pytestmark = pytest.mark.e2e
 
 
@@ -65,7 +67,7 @@ def _all_owners(http: httpx.Client, url: str, headers: dict[str, str]) -> dict[i
 
 
 @pytest.fixture(scope="module")
-def seeded(local_stack: LocalStack) -> dict[str, list[dict[str, Any]]]:
+def seeded(local_stack: LocalStack) -> Seeded:
     """Twenty profiles (with contact data) and fifteen opportunities, indexed."""
     generator = DemoGenerator(seed=7)
     cfg = local_stack.config
@@ -84,7 +86,7 @@ def seeded(local_stack: LocalStack) -> dict[str, list[dict[str, Any]]]:
     return {"profiles": profiles, "opportunities": opportunities, "bodies": bodies}
 
 
-def test_writes_during_a_broker_outage_arrive_after_it_restarts(local_stack: LocalStack, seeded) -> None:
+def test_writes_during_a_broker_outage_arrive_after_it_restarts(local_stack: LocalStack, seeded: Seeded) -> None:
     cfg = local_stack.config
     with httpx.Client(timeout=20) as http:
         local_stack.processes["broker"].stop()
@@ -103,7 +105,7 @@ def test_writes_during_a_broker_outage_arrive_after_it_restarts(local_stack: Loc
                    what="the profile written during the outage to be matched")
 
 
-def test_recommendations_answer_while_redis_is_down(local_stack: LocalStack, seeded) -> None:
+def test_recommendations_answer_while_redis_is_down(local_stack: LocalStack, seeded: Seeded) -> None:
     """Each request asks a list never asked before, so matching's near cache cannot answer it."""
     cfg = local_stack.config
     talent = seeded["profiles"][0]
@@ -133,7 +135,7 @@ def test_recommendations_answer_while_redis_is_down(local_stack: LocalStack, see
         assert http.get(url, params=params).json()["cached"] is True
 
 
-def test_matching_killed_mid_stream_converges_to_the_stores(local_stack: LocalStack, seeded) -> None:
+def test_matching_killed_mid_stream_converges_to_the_stores(local_stack: LocalStack, seeded: Seeded) -> None:
     """Creates, updates and deletes stream in while matching is SIGKILLed three times."""
     cfg = local_stack.config
     rng = random.Random(3)
@@ -207,7 +209,7 @@ def _topic_payloads(bootstrap: str) -> list[bytes]:
     return payloads
 
 
-def test_personal_data_never_leaves_the_profiles_service(local_stack: LocalStack, seeded) -> None:
+def test_personal_data_never_leaves_the_profiles_service(local_stack: LocalStack, seeded: Seeded) -> None:
     cfg = local_stack.config
     secrets = [value for body in seeded["bodies"]
                for value in (body["phone"], body["email"], body["id_number"])]

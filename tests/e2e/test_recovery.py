@@ -216,9 +216,13 @@ def test_sigkills_during_ten_thousand_changes_lose_nothing(local_stack: LocalSta
             for _ in range(KILLS):
                 time.sleep(rng.uniform(5, 15))
                 floor = resumed[-1]["loaded"]["generation"] if resumed and resumed[-1]["loaded"] else 0
-                eventually(lambda floor=floor: (s := _status(local_stack, http))
-                           and s["consumer"]["checkpoint"]["saved"]
-                           and s["consumer"]["checkpoint"]["saved"]["generation"] > floor, timeout=180,
+
+                def newer(floor: int = floor) -> bool:
+                    status = _status(local_stack, http)
+                    saved = status["consumer"]["checkpoint"]["saved"] if status else None
+                    return saved is not None and bool(saved["generation"] > floor)
+
+                eventually(newer, timeout=180,
                            what="a checkpoint newer than the one matching started from")
                 time.sleep(rng.uniform(0, 3))
                 before = _status(local_stack, http)

@@ -8,14 +8,15 @@ from dataclasses import dataclass
 
 from kafka import KafkaConsumer, TopicPartition
 
-from shared.events.contracts import Event, decode_event
+from shared.events.contracts import RecordEvent
+from tests.events import record_event
 
 
 @dataclass(frozen=True)
 class Received:
     key: str
     partition: int
-    event: Event
+    event: RecordEvent
 
 
 def read_events(bootstrap: str, topic: str, *, until: Callable[[list[Received]], bool],
@@ -40,7 +41,7 @@ def read_events(bootstrap: str, topic: str, *, until: Callable[[list[Received]],
             assert remaining > 0, f"condition not met before the deadline; got {received}"
             batches = consumer.poll(timeout_ms=int(min(remaining, 1.0) * 1000))
             for tp, records in sorted(batches.items(), key=lambda item: item[0].partition):
-                received += [Received(r.key.decode(), tp.partition, decode_event(r.value)) for r in records]
+                received += [Received(r.key.decode(), tp.partition, record_event(r.value)) for r in records]
         return received
     finally:
         consumer.close()

@@ -29,7 +29,7 @@ from tests.matching.kafka_helpers import produce, wait_for
 Target = str  # "own", "other", "unknown", or "-" where the route names no record
 RECORDS = {"talent": {"own": 1, "other": 2, "unknown": 404}, "opportunity": {"own": 10, "other": 11, "unknown": 404}}
 ALL_TARGETS = ("own", "other", "unknown")
-STAFF = ("operator", "service")
+STAFF: tuple[Role, Role] = ("operator", "service")
 
 
 @dataclass(frozen=True)

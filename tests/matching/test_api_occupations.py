@@ -91,6 +91,7 @@ def test_normalize_endpoint_and_its_limits(client: TestClient) -> None:
     assert results[3]["matches"][0]["digital"] is False
     assert len(client.post("/v1/occupations/normalize", json={"titles": ["java开发"] * 1000}).json()["results"]) \
         == 1000
+    bad: dict[str, Any]
     for bad in ({"titles": ["x"] * 1001}, {"titles": []}, {"titles": ["x"], "top": 0},
                 {"titles": ["x"], "top": 21}, {"titles": ["x" * 201]}, {"titles": ["x"], "extra": 1}, {}):
         assert client.post("/v1/occupations/normalize", json=bad).status_code == 422, bad

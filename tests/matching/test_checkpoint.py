@@ -21,13 +21,13 @@ from services.matching.domain.occupations import OccupationNormalizer
 from services.matching.domain.state import MatchingState, SideCopy, StateCopy
 from services.matching.metrics.store import FiguresStore
 from services.matching.settings import MatchingSettings
-from shared.events.contracts import EventBase
+from shared.events.contracts import RecordEvent
 from shared.events.topics import OPPORTUNITIES, PROFILES, topic_name
 from shared.kafka import ensure_topics
 from tests.matching.factories import ai_posting, nursing_posting, opportunity_deleted, profile, profile_deleted
 from tests.matching.kafka_helpers import produce, wait_for
 
-EVENTS: list[EventBase] = [profile(1), profile(2, skills_text="护理经验五年"), profile(1, 2, city="上海市"),
+EVENTS: list[RecordEvent] = [profile(1), profile(2, skills_text="护理经验五年"), profile(1, 2, city="上海市"),
                            profile(3), profile_deleted(2, 2), ai_posting(10), nursing_posting(11),
                            ai_posting(10, 2, title="深度学习工程师"), opportunity_deleted(11, 2)]
 
@@ -196,7 +196,7 @@ def _start(replicas: list[Replica], settings: MatchingSettings, encoder: HybridE
     return replica
 
 
-def _produce(settings: MatchingSettings, events: Sequence[EventBase]) -> None:
+def _produce(settings: MatchingSettings, events: Sequence[RecordEvent]) -> None:
     namespace = settings.topic_namespace
     ensure_topics(settings.kafka_bootstrap_servers, partitions=1, namespace=namespace)
     talents = [e for e in events if "profile" in e.type]
@@ -257,7 +257,7 @@ def test_a_replaced_log_falls_back_to_a_rebuild(occupation_normalizer: Occupatio
         admin.close()
     # The stores re-publish their current state (record 1 was deleted meanwhile: no event for it),
     # padded for "as_long" to the old log's length with records of the same keys.
-    republished: list[EventBase] = [profile(3, 2), ai_posting(10, 2, title="深度学习工程师")]
+    republished: list[RecordEvent] = [profile(3, 2), ai_posting(10, 2, title="深度学习工程师")]
     if newer_log == "as_long":
         republished += [profile(3, v) for v in range(3, 8)] + [ai_posting(10, v) for v in range(3, 7)]
     _produce(settings, republished)

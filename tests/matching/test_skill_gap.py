@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 
@@ -20,7 +21,7 @@ BIG_DATA = "2-02-38-03"
 
 
 def _class(record_id: int, skills: list[str], *, mode: TrainingMode, city: str = "成都市",
-           **fields: object) -> OpportunityUpsertedV1:
+           **fields: Any) -> OpportunityUpsertedV1:
     return order_class(record_id, title=f"大数据开发{record_id}班", skills=skills, city=city, training_mode=mode,
                        hiring_commitment=mode == TrainingMode.ORDER_BASED, **fields)
 

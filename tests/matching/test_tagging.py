@@ -85,7 +85,7 @@ def test_field_votes_and_empty_text(occupation_normalizer: OccupationNormalizer)
 
 def test_a_batch_is_tagged_as_each_record_alone(occupation_normalizer: OccupationNormalizer) -> None:
     """``record_tags`` normalizes a whole batch's phrases in one call; the result must not depend on it."""
-    snapshots = [
+    snapshots: list[ProfileSnapshot | OpportunitySnapshot] = [
         profile(1, skills_text="5年Java后端开发经验，熟悉Spring Boot与MySQL，参与过支付系统重构。").profile,
         ai_posting(2, title="大数据开发工程师", details={"occupation_code": "2-02-38-01"}).opportunity,
         nursing_posting(3).opportunity,

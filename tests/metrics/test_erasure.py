@@ -8,7 +8,7 @@ from typing import Any
 
 from services.matching.metrics.facts import ServedList, ServedMatch
 from services.matching.metrics.store import FiguresStore
-from shared.events.contracts import FeedbackRecordedV1
+from shared.events.contracts import FeedbackRecordedV1, RecordEvent
 from shared.events.vocabulary import ActorRole, FeedbackAction
 from tests.matching.factories import ai_posting, profile, profile_deleted
 
@@ -61,8 +61,8 @@ def test_a_profile_delete_erases_its_facts_feedback_and_served_lists() -> None:
 
 def test_erasure_does_not_depend_on_the_order_a_replay_reads_the_topics_in() -> None:
     """Profiles and feedback are different topics: a rebuild may read the feedback before or after the delete."""
-    profile_topic = [profile(1), profile(2), profile_deleted(1, 2)]
-    feedback_topic = [_feedback("a", 1), _feedback("b", 2), _feedback("c", 1)]
+    profile_topic: list[RecordEvent | FeedbackRecordedV1] = [profile(1), profile(2), profile_deleted(1, 2)]
+    feedback_topic: list[RecordEvent | FeedbackRecordedV1] = [_feedback("a", 1), _feedback("b", 2), _feedback("c", 1)]
     outcomes = set()
     for first, second in permutations([profile_topic, feedback_topic]):
         store = FiguresStore()

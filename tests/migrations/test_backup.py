@@ -4,6 +4,7 @@ restored only into a fresh folder, and refused when damaged."""
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 import stat
 from datetime import UTC, datetime
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from services.portal.admin import create_operator
 from shared.migrations import head_revision, upgrade
 from talentmatch.backup import BackupError, backup, restore
 from talentmatch.cli import main
@@ -85,3 +87,20 @@ def test_the_command_line(var: Path, tmp_path: Path, capsys: pytest.CaptureFixtu
     assert f"talentmatch up --no-demo --var {tmp_path / 'fresh'}" in capsys.readouterr().out
     assert main(["restore", str(tmp_path), "--var", str(tmp_path / "other")]) == 1
     assert "is not a backup" in capsys.readouterr().err
+
+
+def test_the_portal_database_is_backed_up_at_its_revision_and_restored(var: Path, tmp_path: Path) -> None:
+    create_operator(database_url=f"sqlite:///{var / 'portal.db'}", login="ops@example.com",
+                    password="a long operator password")  # migrates the portal's database first
+    folder = backup(var, tmp_path / "backups")
+    entry = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["databases"]["portal"]
+    assert entry["revision"] == head_revision("services.portal")
+    assert entry["rows"]["accounts"] == 1
+    fresh = tmp_path / "fresh"
+    restore(folder, fresh)
+    assert [row[1:3] for row in rows(fresh / "portal.db", "accounts")] == [("operator", "ops@example.com")]
+    (tmp_path / "again").mkdir()
+    shutil.copyfile(fresh / "portal.db", tmp_path / "again" / "portal.db")
+    with pytest.raises(BackupError, match=r"already holds portal\.db"):
+        restore(folder, tmp_path / "again")  # an existing portal database is never overwritten
+

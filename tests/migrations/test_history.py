@@ -17,6 +17,9 @@ from services.jobs.main import create_app as create_jobs
 from services.jobs.models import Base as JobsBase
 from services.jobs.settings import JobsSettings
 from services.matching.feedback_ledger.models import Base as MatchingBase
+from services.portal.main import create_app as create_portal
+from services.portal.models import Base as PortalBase
+from services.portal.settings import PortalSettings
 from services.profiles.models import Base as ProfilesBase
 from shared.db import make_engine
 from shared.migrations import (
@@ -32,11 +35,11 @@ from shared.migrations import (
 from tests.auth import SECRET
 
 HISTORIES = [("services.profiles", ProfilesBase.metadata), ("services.jobs", JobsBase.metadata),
-             ("services.matching", MatchingBase.metadata)]
+             ("services.matching", MatchingBase.metadata), ("services.portal", PortalBase.metadata)]
 PACKAGES = [package for package, _ in HISTORIES]
 
 
-@pytest.mark.parametrize(("package", "metadata"), HISTORIES, ids=["profiles", "jobs", "matching"])
+@pytest.mark.parametrize(("package", "metadata"), HISTORIES, ids=["profiles", "jobs", "matching", "portal"])
 def test_head_builds_what_the_models_declare(database_url: str, package: str, metadata: MetaData) -> None:
     upgrade(database_url, package)
     engine = make_engine(database_url)
@@ -98,6 +101,18 @@ def test_the_service_does_not_start_on_a_database_behind_it(tmp_path: Path) -> N
     expected = re.escape("run `python -m shared.migrations upgrade --service jobs` first")
     with pytest.raises(SchemaNotAtHead, match=expected), TestClient(app):
         pass
+
+
+def test_the_portal_does_not_start_on_a_database_without_its_schema(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/portal.db"
+    app = create_portal(PortalSettings(database_url=url, auth_secret=SECRET))
+    expected = re.escape(f"has no schema revision (this release needs {head_revision('services.portal')}): run "
+                         "`python -m shared.migrations upgrade --service portal` first")
+    with pytest.raises(SchemaNotAtHead, match=expected), TestClient(app):
+        pass
+    upgrade(url, "services.portal")
+    with TestClient(app) as client:
+        assert client.get("/readyz").status_code == 200
 
 
 def test_the_command_line_upgrades_and_checks(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

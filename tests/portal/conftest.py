@@ -33,8 +33,8 @@ def backends(tmp_path: Path, bootstrap: str, redis_url: str, topic_suffix: str) 
     common: dict[str, Any] = {"kafka_bootstrap_servers": bootstrap, "redis_url": redis_url,
                               "topic_namespace": topic_suffix, "auth_secret": SECRET}
     profiles_db = migrated(f"sqlite:///{tmp_path}/profiles.db", "profiles")
-    jobs_db = migrated(f"sqlite:///{tmp_path}/jobs.db", "jobs")
     profiles = TestClient(create_profiles(ProfilesSettings(database_url=profiles_db, **common)))
+    jobs_db = migrated(f"sqlite:///{tmp_path}/jobs.db", "jobs")
     jobs = TestClient(create_jobs(JobsSettings(database_url=jobs_db, **common)))
     with profiles, jobs, httpx.Client(base_url=NO_MATCHING, timeout=2) as matching:
         yield Backends(Profiles("profiles", profiles), Jobs("jobs", jobs), Matching("matching", matching))
@@ -42,7 +42,7 @@ def backends(tmp_path: Path, bootstrap: str, redis_url: str, topic_suffix: str) 
 
 @pytest.fixture
 def portal_settings(database_url: str) -> PortalSettings:
-    return PortalSettings(database_url=database_url, auth_secret=SECRET, login_max_failures=3)
+    return PortalSettings(database_url=migrated(database_url, "portal"), auth_secret=SECRET, login_max_failures=3)
 
 
 @pytest.fixture

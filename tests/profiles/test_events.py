@@ -13,6 +13,7 @@ from services.profiles.settings import ProfilesSettings
 from shared.events.contracts import ProfileDeletedV1, ProfileUpsertedV1, decode_event
 from talentmatch.embedded import free_port, start_broker
 from tests.auth import SECRET, ProfilesClient
+from tests.events import record_event
 from tests.migrations.support import migrated
 from tests.profiles.helpers import CONTACT, profile_body, profiles_topic, read_topic, wait_for
 
@@ -36,7 +37,7 @@ def test_each_write_publishes_one_event_in_order(client: ProfilesClient, setting
         until=lambda rs: len(_keyed(rs, created["id"])) >= 4 and bool(_keyed(rs, other["id"])),
     )
     mine = _keyed(records, created["id"])
-    events = [decode_event(r.value) for r in mine]
+    events = [record_event(r.value) for r in mine]
     assert [type(e) for e in events] == [ProfileUpsertedV1] * 3 + [ProfileDeletedV1]
     assert [e.record_version for e in events] == [1, 2, 3, 4]
     assert {e.record_id for e in events} == {created["id"]}
@@ -92,6 +93,6 @@ def test_republish_enqueues_the_current_version_of_every_stored_profile(
 
     records = read_topic(bootstrap, profiles_topic(settings.topic_namespace),
                          until=lambda rs: len(_keyed(rs, kept["id"])) >= 3)
-    versions = [decode_event(r.value).record_version for r in _keyed(records, kept["id"])]
+    versions = [record_event(r.value).record_version for r in _keyed(records, kept["id"])]
     assert versions == [1, 2, 2], "the republished event repeats the current version"
     assert len(_keyed(records, gone["id"])) == 2, "a deleted profile is not republished"

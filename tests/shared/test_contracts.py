@@ -1,4 +1,6 @@
 import json
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -14,12 +16,13 @@ from shared.events.topics import ALL_TOPICS, topic_name
 
 @pytest.mark.parametrize("example", [e for spec in ALL_TOPICS for e in spec.examples],
                          ids=lambda e: e.type)
-def test_every_registered_example_round_trips(example):
+def test_every_registered_example_round_trips(example: Any) -> None:
     assert decode_event(encode_event(example)) == example
 
 
-def _valid_profile_event() -> dict:
-    return json.loads(encode_event(ALL_TOPICS[0].examples[0]))
+def _valid_profile_event() -> dict[str, Any]:
+    event: dict[str, Any] = json.loads(encode_event(ALL_TOPICS[0].examples[0]))
+    return event
 
 
 @pytest.mark.parametrize(
@@ -32,14 +35,14 @@ def _valid_profile_event() -> dict:
         (lambda e: e.update(record_version=0), "record_version"),
     ],
 )
-def test_invalid_events_are_refused_with_the_reason(mutate, reason):
+def test_invalid_events_are_refused_with_the_reason(mutate: Callable[[dict[str, Any]], object], reason: str) -> None:
     event = _valid_profile_event()
     mutate(event)
     with pytest.raises(EventDecodeError, match=reason):
         decode_event(json.dumps(event).encode())
 
 
-def test_bad_json_empty_and_oversized_events_are_refused():
+def test_bad_json_empty_and_oversized_events_are_refused() -> None:
     with pytest.raises(EventDecodeError):
         decode_event(b"{not json")
     with pytest.raises(EventDecodeError, match="tombstone"):
@@ -48,10 +51,10 @@ def test_bad_json_empty_and_oversized_events_are_refused():
         decode_event(b" " * (MAX_EVENT_BYTES + 1))
 
 
-def test_profile_contract_has_no_contact_fields():
+def test_profile_contract_has_no_contact_fields() -> None:
     assert not {"phone", "email", "id_number"} & set(ProfileSnapshot.model_fields)
 
 
-def test_topic_namespace_prefixes_names():
+def test_topic_namespace_prefixes_names() -> None:
     assert topic_name(ALL_TOPICS[0], "t1") == "t1.talentmatch.profiles"
     assert topic_name(ALL_TOPICS[0]) == "talentmatch.profiles"

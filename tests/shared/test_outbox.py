@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from kafka import KafkaConsumer, TopicPartition
+from kafka.consumer.fetcher import ConsumerRecord
 from kafka.errors import KafkaError
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from shared.db import create_schema, make_engine, make_session_factory, transaction
-from shared.events.contracts import ProfileDeletedV1, decode_event
+from shared.events.contracts import ProfileDeletedV1
 from shared.events.topics import PROFILES, topic_name
 from shared.kafka import ensure_topics
 from shared.outbox import OutboxMixin, OutboxRelay, enqueue
 from talentmatch.embedded import free_port, start_broker
+from tests.events import record_event
 
 
 class Base(DeclarativeBase):
@@ -25,7 +29,7 @@ class OutboxMessage(OutboxMixin, Base):
     __tablename__ = "outbox"
 
 
-def _read_all(bootstrap: str, topic: str, expected: int, timeout: float = 20.0) -> list:
+def _read_all(bootstrap: str, topic: str, expected: int, timeout: float = 20.0) -> list[ConsumerRecord]:
     consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     try:
         deadline = time.monotonic() + timeout
@@ -34,7 +38,7 @@ def _read_all(bootstrap: str, topic: str, expected: int, timeout: float = 20.0) 
             partitions = consumer.partitions_for_topic(topic)
         consumer.assign([TopicPartition(topic, p) for p in partitions or ()])
         consumer.seek_to_beginning()
-        messages: list = []
+        messages: list[ConsumerRecord] = []
         while len(messages) < expected and time.monotonic() < deadline:
             for batch in consumer.poll(timeout_ms=200).values():
                 messages.extend(batch)
@@ -44,14 +48,15 @@ def _read_all(bootstrap: str, topic: str, expected: int, timeout: float = 20.0) 
 
 
 @pytest.fixture
-def sessions(database_url):
+def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
     engine = make_engine(database_url)
     create_schema(engine, Base.metadata)
     yield make_session_factory(engine)
     engine.dispose()
 
 
-def test_events_are_published_in_order_and_marked(sessions, bootstrap, topic_suffix):
+def test_events_are_published_in_order_and_marked(sessions: sessionmaker[Session], bootstrap: str,
+                                                  topic_suffix: str) -> None:
     ensure_topics(bootstrap, partitions=3, namespace=topic_suffix)
     topic = topic_name(PROFILES, topic_suffix)
     with transaction(sessions) as session:
@@ -65,11 +70,11 @@ def test_events_are_published_in_order_and_marked(sessions, bootstrap, topic_suf
     finally:
         relay.stop()
     messages = _read_all(bootstrap, topic, 3)
-    assert [decode_event(m.value).record_version for m in messages] == [1, 2, 3]
+    assert [record_event(m.value).record_version for m in messages] == [1, 2, 3]
     assert {m.key for m in messages} == {b"9"}
 
 
-def test_a_rolled_back_write_leaves_no_event(sessions):
+def test_a_rolled_back_write_leaves_no_event(sessions: sessionmaker[Session]) -> None:
     with pytest.raises(RuntimeError), transaction(sessions) as session:
         enqueue(session, OutboxMessage, topic="x", event=ProfileDeletedV1(record_id=1, record_version=1))
         raise RuntimeError("the record write failed")
@@ -77,7 +82,8 @@ def test_a_rolled_back_write_leaves_no_event(sessions):
     assert relay.pending() == 0
 
 
-def test_events_wait_in_the_outbox_while_the_broker_is_down(sessions, tmp_path, topic_suffix):
+def test_events_wait_in_the_outbox_while_the_broker_is_down(sessions: sessionmaker[Session], tmp_path: Path,
+                                                            topic_suffix: str) -> None:
     port = free_port()
     bootstrap = f"127.0.0.1:{port}"
     topic = topic_name(PROFILES, topic_suffix)
@@ -96,7 +102,7 @@ def test_events_wait_in_the_outbox_while_the_broker_is_down(sessions, tmp_path, 
         while relay.pending() and time.monotonic() < deadline:
             time.sleep(0.1)
         assert relay.pending() == 0
-        assert [decode_event(m.value).record_id for m in _read_all(bootstrap, topic, 1)] == [5]
+        assert [record_event(m.value).record_id for m in _read_all(bootstrap, topic, 1)] == [5]
     finally:
         relay.stop()
         broker.stop()

@@ -31,6 +31,7 @@ import numpy as np
 
 from services.matching.domain.documents import OpportunityDoc, TalentDoc
 from services.matching.domain.encoders import TextEncoder, Vectors
+from services.matching.domain.index import VectorIndex
 from services.matching.domain.state import SideCopy, StateCopy
 
 log = logging.getLogger(__name__)
@@ -115,6 +116,8 @@ def _write_zip(out: IO[bytes], checkpoint: Checkpoint, fingerprint: Fingerprint)
         "positions": checkpoint.positions,
         "last_records": {k: [r.offset, r.crc] for k, r in checkpoint.last_records.items()},
         "counts": {side: len(getattr(state, side).ids) for side in SIDES},
+        "trained_for": {side: getattr(state, side).index.trained_for for side in SIDES
+                        if getattr(state, side).index is not None},
     }
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as zf:
         _blob(zf, "meta.json", json.dumps(meta).encode())
@@ -122,9 +125,14 @@ def _write_zip(out: IO[bytes], checkpoint: Checkpoint, fingerprint: Fingerprint)
         for side in SIDES:
             copy: SideCopy = getattr(state, side)
             _npy(zf, f"{side}.ids.npy", np.asarray(copy.ids, dtype=np.int64))
+            if copy.index is not None:  # streamed in FAISS's format: no serialized copy in memory
+                with zf.open(f"{side}.index.faiss", "w", force_zip64=True) as out:
+                    copy.index.write(out)
             _npy(zf, f"{side}.vectors.npy", np.asarray(copy.vectors, dtype=np.float32))
             _npy(zf, f"{side}.versions.npy",
                  np.asarray(sorted(copy.versions.items()), dtype=np.int64).reshape(-1, 2))
+            _npy(zf, f"{side}.digests.npy",
+                 np.asarray(sorted(copy.digests.items()), dtype=np.int64).reshape(-1, 2))
             _blob(zf, f"{side}.docs.pickle", pickle.dumps(copy.docs, protocol=pickle.HIGHEST_PROTOCOL))
         if checkpoint.figures is not None:
             _blob(zf, "figures.pickle", pickle.dumps(checkpoint.figures, protocol=pickle.HIGHEST_PROTOCOL))
@@ -157,12 +165,19 @@ def _array(zf: zipfile.ZipFile, name: str) -> np.ndarray[Any, Any]:
         return np.lib.format.read_array(data, allow_pickle=False)
 
 
-def _side(zf: zipfile.ZipFile, side: str) -> SideCopy:
+def _side(zf: zipfile.ZipFile, side: str, meta: dict[str, Any], dim: int) -> SideCopy:
     ids = _array(zf, f"{side}.ids.npy")
+    index = None
+    if f"{side}.index.faiss" in zf.namelist():
+        with zf.open(f"{side}.index.faiss") as data:
+            index = VectorIndex.read(data, dim, [int(i) for i in ids], trained_for=int(meta["trained_for"][side]))
     versions = _array(zf, f"{side}.versions.npy")
     docs = pickle.loads(zf.read(f"{side}.docs.pickle"))  # our own file: see the module doc
+    # Text digests: absent from earlier checkpoints, whose records are re-embedded at their next change.
+    digests = _array(zf, f"{side}.digests.npy") if f"{side}.digests.npy" in zf.namelist() else ()
     return SideCopy(ids=[int(i) for i in ids], vectors=_array(zf, f"{side}.vectors.npy"), docs=docs,
-                    versions={int(i): int(v) for i, v in versions})
+                    versions={int(i): int(v) for i, v in versions}, digests={int(i): int(d) for i, d in digests},
+                    index=index)
 
 
 def read(directory: Path, fingerprint: Fingerprint) -> Checkpoint | None:
@@ -182,7 +197,8 @@ def read(directory: Path, fingerprint: Fingerprint) -> Checkpoint | None:
             if reason is not None:
                 log.warning("ignoring checkpoint %s: %s", path, reason)
                 return None
-            talents, opportunities = _side(zf, "talents"), _side(zf, "opportunities")
+            dim = int(fingerprint.probe.shape[-1])
+            talents, opportunities = _side(zf, "talents", meta, dim), _side(zf, "opportunities", meta, dim)
             names = zf.namelist()
             figures = pickle.loads(zf.read("figures.pickle")) if "figures.pickle" in names else None
     except Exception as exc:  # a damaged or foreign file: rebuild rather than refuse to start

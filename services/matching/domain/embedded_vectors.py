@@ -39,7 +39,7 @@ def apply_embedded(state: MatchingState, messages: Sequence[RecordEmbeddedV1], e
     dense_of = {(_side(m), m.event.record_id, m.event.record_version): m.dense for m in messages}
     tags = {(_side(m), m.event.record_id, m.event.record_version): _tags(m) for m in messages}
     plan = state.plan([m.event for m in messages], tags=tags)
-    upserts = plan.upserts
+    upserts = plan.to_embed  # the upserts whose text changed: the others keep their vector
     dense_rows: Vectors | None = None
     if encoder.dense is not None:
         dim = encoder.dense.dim

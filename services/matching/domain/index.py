@@ -4,10 +4,15 @@
   twice keeps both copies), so an upsert removes the old vector first; ``IndexIDMap2`` keeps the
   id → row map, which allows ``reconstruct(id)``. Removal is O(n) per call, hence one batched
   ``remove_ids`` per micro-batch.
-- ``ivf``: ``IndexIVFFlat`` with spherical k-means centroids and a hash-table direct map, so
+- ``ivf``: ``IndexIVFFlat`` (``storage="float32"``) or ``IndexIVFScalarQuantizer`` with 8-bit codes of the
+  residuals (``storage="sq8"``: a quarter of the bytes, each dimension's range trained on the sample) with
+  spherical k-means centroids and a hash-table direct map, so
   ``reconstruct(id)`` and ``remove_ids`` work on record ids directly. A query scans ``nprobe`` of the
   ``nlist`` lists; a filtered query that finds too few widens both ``k`` and ``nprobe`` until it is
   exhaustive, so a rare filter still gets exact results.
+
+A checkpoint takes ``snapshot()`` (a clone in the index's own storage: 8-bit codes stay codes, no decoded
+float32 copy) and streams it to its file with ``write``; ``read`` streams it back.
 
 The kind follows the size (``IndexConfig.approx_threshold``): the owner asks ``needs_rebuild()`` after
 writing and swaps in ``rebuilt()``, which reads this index (safe next to searches) and returns a new one;
@@ -20,7 +25,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import IO, Any, Literal
 
 import faiss
 import numpy as np
@@ -28,7 +33,8 @@ import numpy as np
 from services.matching.domain.encoders import Vectors
 
 IndexKind = Literal["flat", "ivf"]
-_faiss: Any = faiss  # its bundled stubs lack DirectMap and the keyword search parameters
+Storage = Literal["float32", "sq8"]
+_faiss: Any = faiss  # its bundled stubs lack DirectMap, the keyword search parameters and the callback I/O
 
 
 @dataclass(frozen=True)
@@ -38,6 +44,7 @@ class IndexConfig:
     train_per_list: int = 32  # k-means sample size per list
     kmeans_iterations: int = 10
     seed: int = 1234
+    storage: Storage = "float32"  # of the IVF kind's vectors; the flat kind (small, untrained) keeps float32
 
     def nlist(self, n: int) -> int:
         """Lists for ``n`` vectors: the power of two nearest to 2·sqrt(n), within [16, 16384]."""
@@ -79,7 +86,12 @@ class VectorIndex:
         n = len(sample)
         self.nlist = min(self.config.nlist(n), max(1, n // 4))
         self._quantizer = faiss.IndexFlatIP(self.dim)  # referenced here: the IVF index does not own it
-        ivf = faiss.IndexIVFFlat(self._quantizer, self.dim, self.nlist, faiss.METRIC_INNER_PRODUCT)
+        ivf: Any
+        if self.config.storage == "sq8":
+            ivf = faiss.IndexIVFScalarQuantizer(self._quantizer, self.dim, self.nlist, faiss.ScalarQuantizer.QT_8bit,
+                                                faiss.METRIC_INNER_PRODUCT)
+        else:
+            ivf = faiss.IndexIVFFlat(self._quantizer, self.dim, self.nlist, faiss.METRIC_INNER_PRODUCT)
         ivf.cp.spherical = True
         ivf.cp.niter = self.config.kmeans_iterations
         ivf.cp.seed = self.config.seed
@@ -111,6 +123,49 @@ class VectorIndex:
     def stored(self) -> int:
         """Vectors FAISS holds: ``len(self)`` unless an id was added twice."""
         return int(self._index.ntotal)
+
+    @classmethod
+    def _wrapping(cls, dim: int, inner: Any, ids: Iterable[int], *, config: IndexConfig,
+                  trained_for: int) -> VectorIndex:
+        index = cls(dim, config=config)
+        index._index = inner
+        index._ids = set(ids)
+        if isinstance(inner, faiss.IndexIVF):
+            index.kind, index.nlist, index.trained_for = "ivf", int(inner.nlist), trained_for
+            inner.nprobe = min(config.nprobe, index.nlist)
+        return index
+
+    def snapshot(self) -> VectorIndex:
+        """A detached copy in this index's own storage (what a checkpoint holds while it is written)."""
+        return VectorIndex._wrapping(self.dim, faiss.clone_index(self._index), self._ids, config=self.config,
+                                     trained_for=self.trained_for)
+
+    def write(self, out: IO[bytes]) -> None:
+        """Stream FAISS's own format to ``out`` (no second buffer of the whole index)."""
+        faiss.write_index(self._index, _faiss.PyCallbackIOWriter(out.write))
+
+    @classmethod
+    def read(cls, data: IO[bytes], dim: int, ids: Iterable[int], *, trained_for: int) -> VectorIndex:
+        """An index ``write`` wrote; ``adopt`` gives it the running configuration."""
+        inner = faiss.read_index(_faiss.PyCallbackIOReader(data.read))
+        if inner.d != dim or (inner.ntotal == 0) != (not ids):
+            raise ValueError(f"a stored index of width {inner.d} and {inner.ntotal} vectors does not fit")
+        return cls._wrapping(dim, inner, ids, config=IndexConfig(), trained_for=trained_for)
+
+    @property
+    def storage(self) -> Storage:
+        return "sq8" if isinstance(self._index, faiss.IndexIVFScalarQuantizer) else "float32"
+
+    def adopt(self, config: IndexConfig) -> VectorIndex:
+        """This index under ``config``, or a rebuilt one where ``config`` stores vectors another way."""
+        if self.kind == "ivf" and self.storage != config.storage:
+            ids, vectors = self.export()
+            return VectorIndex.build(self.dim, ids, vectors, config=config, kind="ivf")
+        return VectorIndex._wrapping(self.dim, self._index, self._ids, config=config, trained_for=self.trained_for)
+
+    def memory_bytes(self) -> int:
+        """What FAISS holds for this index (codes, ids, lists, centroids): its serialized size."""
+        return len(faiss.serialize_index(self._index))
 
     def __contains__(self, record_id: object) -> bool:
         return record_id in self._ids

@@ -2,10 +2,11 @@
 
 Matching is reciprocal: the talent's wishes (city and desired cities, wanted kinds) count as well as what
 the opportunity asks (skills, level, occupation). Every bonus is a setting (``MATCHING_BONUS_*``), chosen on
-real postings (``python -m bench.eval_real``): the city is a preference worth a few hundredths, the skill
-overlap and the same primary occupation break near-ties. Only hits the index returned are ranked, only those
-with evidence of fit are listed, and a city bonus needs that evidence (``ranking_rules``): no bonus lifts an
-unrelated opportunity. Reasons come in the seeker's language.
+real postings (``python -m bench.eval_real``) and counted in standard deviations of the query's own candidate
+similarities (``fusion``), since the dense model's similarities are compressed. Only hits the index returned
+are ranked, only those with evidence of fit are listed, and a city bonus needs that evidence and a standing
+in the upper part of the candidates (``ranking_rules``): the city breaks ties among comparable items.
+Reasons come in the seeker's language.
 """
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from services.matching.domain.documents import Occupation, OpportunityDoc, TalentDoc
+from services.matching.domain.fusion import Spread, spread_of
 from services.matching.domain.language import Language
 from services.matching.domain.ranking_rules import (
     KIND_NAMES,
     LEVEL_NAMES_EN,
+    city_counts,
     city_label,
     describe,
     duplicate_key,
@@ -40,15 +43,19 @@ Item = dict[str, Any]
 
 @dataclass(frozen=True)
 class RankingWeights:
-    # The defaults equal those of ``MatchingSettings`` (``MATCHING_BONUS_*``).
-    skill_overlap: float = 0.1  # multiplied by the Jaccard index of canonical skills
-    same_city: float = 0.04
-    desired_city: float = 0.04  # the opportunity lies in one of the talent's desired cities
-    wanted_kind: float = 0.12
-    level: float = 0.02  # the talent's level reaches the required one
-    hiring_commitment: float = 0.03  # order-based class whose sponsor commits to hire
-    same_occupation: float = 0.03  # both sides have the same primary occupation
+    # The defaults equal those of ``MatchingSettings`` (``MATCHING_BONUS_*``). Each bonus is counted in
+    # standard deviations of the query's candidate similarities (``fusion.Spread``).
+    skill_overlap: float = 0.5  # multiplied by the Jaccard index of canonical skills
+    same_city: float = 1.5
+    desired_city: float = 1.5  # the opportunity lies in one of the talent's desired cities
+    wanted_kind: float = 10.0
+    level: float = 2.0  # the talent's level reaches the required one
+    hiring_commitment: float = 3.0  # order-based class whose sponsor commits to hire
+    same_occupation: float = 0.5  # both sides have the same primary occupation
     same_field: float = 0.0  # otherwise: both lie in the same digital field
+    # The city bonuses count only for items standing this many standard deviations above the mean of their
+    # query's candidates (``ranking_rules.city_counts``): the city breaks ties among comparable items.
+    city_min_standing: float = 0.5
     # A similarity this high is evidence of fit on its own (besides a matched skill or occupation). With the
     # default model and weights a nurse's profile and a nursing post score about 0.81, a machine-learning
     # profile and that post 0.69; real postings' top candidates all score above 0.85.
@@ -96,12 +103,14 @@ def _occupation_reason(talent: TalentDoc, opportunity: OpportunityDoc, weights: 
 
 
 def score_pair(talent: TalentDoc, opportunity: OpportunityDoc, weights: RankingWeights, *,
-               similarity: float | None = None, language: Language = "zh") -> PairScore:
+               similarity: float | None = None, standing: float | None = None,
+               language: Language = "zh") -> PairScore:
     """The structured bonuses of one talent–opportunity pair, each with its reason in ``language``.
 
     Without evidence of fit (a matched skill, the same occupation, or ``similarity`` of at least
     ``weights.evidence_similarity``; a pair scored without a similarity counts as evidenced) the city
-    bonuses do not apply: a seeker's city never lifts an unrelated opportunity.
+    bonuses do not apply, nor for a pair whose ``standing`` among its query's candidates (``fusion``) is
+    below ``weights.city_min_standing``: a seeker's city only breaks ties among comparable items.
     """
     have = set(talent.skills)
     matched = [s for s in opportunity.skills if s in have]
@@ -120,9 +129,10 @@ def score_pair(talent: TalentDoc, opportunity: OpportunityDoc, weights: RankingW
     if occupation is not None:
         reasons.append(occupation)
     city = city_label(opportunity.city, language)
-    if evidence and talent.city and opportunity.city == talent.city:
+    local = city_counts(evidence=evidence, standing=standing, min_standing=weights.city_min_standing)
+    if local and talent.city and opportunity.city == talent.city:
         reasons.append(_reason("same_city", describe("same_city", language, city=city), weights.same_city))
-    elif evidence and opportunity.city in talent.desired_cities:
+    elif local and opportunity.city in talent.desired_cities:
         reasons.append(_reason("desired_city", describe("desired_city", language, city=city), weights.desired_city))
     if opportunity.kind in talent.wanted_kinds:
         reasons.append(_reason("wanted_kind", describe("wanted_kind", language,
@@ -145,10 +155,10 @@ def score_pair(talent: TalentDoc, opportunity: OpportunityDoc, weights: RankingW
     return PairScore(sum(r["bonus"] for r in reasons), reasons, matched, missing, evidence)
 
 
-def _item(base: Item, similarity: float, pair: PairScore, language: Language = "zh") -> Item:
+def _item(base: Item, similarity: float, pair: PairScore, spread: Spread, language: Language = "zh") -> Item:
     return {
         **base,
-        "score": round(similarity + pair.bonus, 4),
+        "score": round(spread.score(similarity, pair.bonus), 4),
         "similarity": round(similarity, 4),
         "reasons": pair.reasons,
         "matched_skills": _labels(pair.matched, language),
@@ -200,10 +210,12 @@ def rank_opportunities_explained(talent: TalentDoc, hits: Sequence[tuple[int, fl
                                  language: Language = "zh") -> Ranked:
     """Opportunities for a talent (or a query posing as one), best first: only those with evidence of fit,
     each re-posted job once, reasons in ``language``."""
-    pairs = [(i, sim, score_pair(talent, docs[i], weights, similarity=sim, language=language))
+    spread = spread_of([sim for i, sim in hits if i in docs])
+    pairs = [(i, sim, score_pair(talent, docs[i], weights, similarity=sim, standing=spread.standing(sim),
+                                 language=language))
              for i, sim in hits if i in docs]
     evidenced = [(i, sim, pair) for i, sim, pair in pairs if pair.evidence]
-    items = [_item(opportunity_item(docs[i]), sim, pair, language) for i, sim, pair in evidenced]
+    items = [_item(opportunity_item(docs[i]), sim, pair, spread, language) for i, sim, pair in evidenced]
     items.sort(key=lambda item: (-item["score"], item["id"]))  # ties by id: same order on every replica
     keys = {i: duplicate_key(docs[i].organization, docs[i].title, docs[i].city) for i, _, _ in evidenced}
     return Ranked(first_of_each(items, keys)[:k], len(pairs) - len(evidenced))
@@ -220,5 +232,7 @@ def rank_talents(opportunity: OpportunityDoc, hits: Sequence[tuple[int, float]],
                  docs: Mapping[int, TalentDoc], weights: RankingWeights, k: int) -> list[Item]:
     """Talents for an opportunity (or a query posing as one), best first; those without evidence of fit
     are left out."""
-    pairs = [(i, sim, score_pair(docs[i], opportunity, weights, similarity=sim)) for i, sim in hits if i in docs]
-    return _top([_item(talent_item(docs[i]), sim, pair) for i, sim, pair in pairs if pair.evidence], k)
+    spread = spread_of([sim for i, sim in hits if i in docs])
+    pairs = [(i, sim, score_pair(docs[i], opportunity, weights, similarity=sim, standing=spread.standing(sim)))
+             for i, sim in hits if i in docs]
+    return _top([_item(talent_item(docs[i]), sim, pair, spread) for i, sim, pair in pairs if pair.evidence], k)

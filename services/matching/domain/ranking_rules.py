@@ -2,8 +2,11 @@
 reasons in the seeker's language.
 
 - Evidence: an item is listed only with a matched skill, a shared occupation or a strong similarity
-  (``RankingWeights.evidence_similarity``); without any, a list says so instead of padding. The city
-  bonuses count only for items with evidence, so a seeker's city never lifts an unrelated opportunity.
+  (``RankingWeights.evidence_similarity``); without any, a list says so instead of padding.
+- City: a tie-breaker among items of comparable relevance. The city bonuses count only for items with
+  evidence that also stand at least ``RankingWeights.city_min_standing`` standard deviations above their
+  query's candidates (``domain/fusion.py``): an in-town item from the weak half of the candidates is not
+  lifted over a relevant one elsewhere.
 - Near-duplicates: the same organization re-posting the same title (ignoring case, spaces, punctuation and
   bracketed notes such as "（急招）") in the same city is one job; the best-scored entry stays.
 - Language: Chinese by default; English for a request that asks for it or a profile written in English.
@@ -34,6 +37,12 @@ def wanted_kinds_filter(talent: TalentDoc, *, kind: OpportunityKind | None,
     if widen or not talent.wanted_kinds:
         return None
     return frozenset(talent.wanted_kinds)
+
+
+def city_counts(*, evidence: bool, standing: float | None, min_standing: float) -> bool:
+    """Whether an item's city bonus applies: it has evidence of fit and (when its ``standing`` among the
+    query's candidates is known) stands at least ``min_standing`` above their mean."""
+    return evidence and (standing is None or standing >= min_standing)
 
 
 def duplicate_key(organization: str, title: str, city: str) -> tuple[str, str, str]:

@@ -4,15 +4,23 @@ Applying is split in three steps so embedding and indexing can later live in dif
 ``plan`` (pick the events that matter, build documents and texts) → ``encoder.encode(plan.texts)``
 → ``commit`` (re-check versions, write index and documents under the lock).
 Versions survive deletes (tombstones), so a replayed or late event never resurrects a record.
+
+Only what changed is embedded: ``plan`` keeps a record's newest event of the batch (the superseded ones
+are never embedded), and an upsert whose content digest equals the one its indexed vector was made from
+keeps that vector — its document and version still update (city, wanted kinds, open to work, ...), its
+vector is neither re-embedded nor rewritten in the index. A talent's digest covers what its tags and its
+text are derived from (skills, certificates, free text), so an unchanged talent also keeps its tags and
+skips tagging; an opportunity's covers its text (its tags read fields beyond it).
 """
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Generic, Literal, TypeVar
 
 import numpy as np
@@ -33,6 +41,7 @@ from shared.events.contracts import (
     OpportunityUpsertedV1,
     ProfileDeletedV1,
     ProfileEvent,
+    ProfileSnapshot,
     ProfileUpsertedV1,
 )
 
@@ -49,6 +58,7 @@ class SideState(Generic[DocT]):
     index: VectorIndex
     docs: dict[int, DocT] = field(default_factory=dict)
     versions: dict[int, int] = field(default_factory=dict)
+    digests: dict[int, int] = field(default_factory=dict)  # of the text each indexed vector was made from
 
     def deleted(self, record_id: int) -> bool:
         return record_id in self.versions and record_id not in self.docs
@@ -63,6 +73,8 @@ class Change:
     version: int
     doc: TalentDoc | OpportunityDoc | None = None
     text: str = ""
+    digest: int = 0  # of ``text``
+    keeps_vector: bool = False  # the record's indexed vector was made from this same text: not embedded
 
 
 @dataclass(frozen=True)
@@ -76,8 +88,13 @@ class Plan:
         return [c for c in self.changes if c.doc is not None]
 
     @property
+    def to_embed(self) -> list[Change]:
+        """The upserts whose text the model must read (in ``texts`` order)."""
+        return [c for c in self.changes if c.doc is not None and not c.keeps_vector]
+
+    @property
     def texts(self) -> list[str]:
-        return [c.text for c in self.upserts]
+        return [c.text for c in self.to_embed]
 
 
 @dataclass(frozen=True)
@@ -86,6 +103,7 @@ class AppliedBatch:
     upserted: int
     deleted: int
     ignored: int
+    embedded: int  # upserts whose text was embedded; the others kept their vector
     changed: frozenset[Side]
     generation: int
 
@@ -145,6 +163,13 @@ class MatchingState:
             fresh = [(key, e) for key, e in newest.items()
                      if e.record_version > self._side(key[0]).versions.get(key[1], 0)]
         given = dict(tags or {})
+        with self._lock:
+            for (side, _), event in fresh:
+                record = (side, event.record_id, event.record_version)
+                if record not in given and isinstance(event, ProfileUpsertedV1):
+                    kept = self._kept_tags(event)
+                    if kept is not None:
+                        given[record] = kept
         untagged = [(side, e) for (side, _), e in fresh if isinstance(e, ProfileUpsertedV1 | OpportunityUpsertedV1)
                     and (side, e.record_id, e.record_version) not in given]
         snapshots = [e.profile if isinstance(e, ProfileUpsertedV1) else e.opportunity for _, e in untagged]
@@ -155,7 +180,21 @@ class MatchingState:
             given[(side, event.record_id, event.record_version)] = found
         changes = [self._change(side, event, given.get((side, event.record_id, event.record_version)))
                    for (side, _), event in fresh]
+        with self._lock:
+            changes = [replace(c, keeps_vector=True) if self._same_text(c) else c for c in changes]
         return Plan(changes=tuple(changes), events=len(events), ignored=len(events) - len(changes))
+
+    def _kept_tags(self, event: ProfileUpsertedV1) -> Tags | None:
+        """The talent's stored tags, if what they were derived from is unchanged (holds the lock)."""
+        doc = self.talents.docs.get(event.record_id)
+        if doc is None or self.talents.digests.get(event.record_id) != talent_digest(event.profile):
+            return None
+        return Tags(doc.skills, doc.occupations)
+
+    def _same_text(self, change: Change) -> bool:
+        state = self._side(change.side)
+        return (change.doc is not None and state.digests.get(change.record_id) == change.digest
+                and change.record_id in state.index)
 
     def _change(self, side: Side, event: AnyEvent, tags: Tags | None) -> Change:
         doc: TalentDoc | OpportunityDoc | None = None
@@ -166,14 +205,16 @@ class MatchingState:
         elif isinstance(event, OpportunityUpsertedV1) and tags is not None:
             doc, text = opportunity_document(event.record_id, event.opportunity,
                                              max_chars=self.max_text_chars, owner=event.owner_id, tags=tags)
-        return Change(side=side, record_id=event.record_id, version=event.record_version, doc=doc, text=text)
+        return Change(side=side, record_id=event.record_id, version=event.record_version, doc=doc, text=text,
+                      digest=0 if doc is None else talent_digest(event.profile)
+                      if isinstance(event, ProfileUpsertedV1) else text_digest(text))
 
     def commit(self, plan: Plan, vectors: Vectors, *,
                offsets: Mapping[str, int] | None = None) -> AppliedBatch:
         """Write the plan (``vectors`` are the rows of ``plan.texts``); one add and one remove per side."""
-        upserts = plan.upserts
+        upserts = plan.to_embed
         if len(vectors) != len(upserts):
-            raise ValueError(f"{len(vectors)} vectors for {len(upserts)} upserts")
+            raise ValueError(f"{len(vectors)} vectors for {len(upserts)} texts to embed")
         with self._write_lock:
             batch = self._commit(plan, vectors, upserts, offsets)
             self._rebuild_grown()
@@ -190,14 +231,18 @@ class MatchingState:
                 todo = [c for c in plan.changes
                         if c.side == side and c.version > state.versions.get(c.record_id, 0)]
                 ignored += sum(1 for c in plan.changes if c.side == side) - len(todo)
-                adds = [c for c in todo if c.doc is not None]
+                # A kept vector is still the one indexed unless a restore came between plan and commit.
+                stale = [c for c in todo if c.keeps_vector and not self._same_text(c)]
+                if stale:
+                    raise RuntimeError(f"{len(stale)} kept vectors vanished between plan and commit")
+                adds = [c for c in todo if c.doc is not None and not c.keeps_vector]
                 removes = [c.record_id for c in todo if c.doc is None]
                 if adds:
                     state.index.upsert_many([c.record_id for c in adds],
                                             vectors[[row_of[id(c)] for c in adds]])
                 state.index.remove_many(removes)
                 _record(state, todo)
-                upserted += len(adds)
+                upserted += sum(1 for c in todo if c.doc is not None)
                 deleted += len(removes)
                 if todo:
                     changed.add(side)
@@ -206,7 +251,7 @@ class MatchingState:
                 self.offsets.update(offsets)
             generation = self.generation
         return AppliedBatch(events=plan.events, upserted=upserted, deleted=deleted,
-                            ignored=plan.ignored + ignored, changed=frozenset(changed),
+                            ignored=plan.ignored + ignored, embedded=len(upserts), changed=frozenset(changed),
                             generation=generation)
 
     def _rebuild_grown(self) -> None:
@@ -252,12 +297,16 @@ class MatchingState:
 
 @dataclass(frozen=True)
 class SideCopy:
-    """One side, detached from the live state: rows of ``vectors`` belong to ``ids``."""
+    """One side, detached from the live state: rows of ``vectors`` belong to ``ids`` — or, for an
+    approximate index, ``index`` holds them in its own storage (8-bit codes are not decoded into a float32
+    copy four times their size) and ``vectors`` is empty; a restore takes that index over."""
 
     ids: list[int]
     vectors: Vectors
     docs: dict[int, TalentDoc] | dict[int, OpportunityDoc]
     versions: dict[int, int]  # deleted records keep theirs (tombstones)
+    digests: dict[int, int] = field(default_factory=dict)  # of the texts the vectors were made from
+    index: VectorIndex | None = None
 
     @classmethod
     def empty(cls, dim: int) -> SideCopy:
@@ -273,15 +322,23 @@ class StateCopy:
 
 
 def _copy_side(state: SideState[TalentDoc] | SideState[OpportunityDoc]) -> SideCopy:
+    if state.index.kind == "ivf":
+        snapshot = state.index.snapshot()
+        return SideCopy(ids=sorted(state.docs), vectors=_empty(state.index.dim), docs=state.docs.copy(),
+                        versions=dict(state.versions), digests=dict(state.digests), index=snapshot)
     ids, vectors = state.index.export()
-    return SideCopy(ids=ids, vectors=vectors, docs=state.docs.copy(), versions=dict(state.versions))
+    return SideCopy(ids=ids, vectors=vectors, docs=state.docs.copy(), versions=dict(state.versions),
+                    digests=dict(state.digests))
 
 
 def _side_from(copy: SideCopy, dim: int, config: IndexConfig) -> SideState[Any]:
-    if len(copy.ids) != len(copy.vectors) or set(copy.ids) != set(copy.docs):
+    held = len(copy.index) if copy.index is not None else len(copy.vectors)
+    if len(copy.ids) != held or set(copy.ids) != set(copy.docs):
         raise ValueError("a side's ids, vectors and documents disagree")
-    index = VectorIndex.build(dim, copy.ids, copy.vectors, config=config)
-    return SideState(index, docs=dict(copy.docs), versions=dict(copy.versions))
+    index = copy.index.adopt(config) if copy.index is not None \
+        else VectorIndex.build(dim, copy.ids, copy.vectors, config=config)
+    digests = {i: d for i, d in copy.digests.items() if i in copy.docs}
+    return SideState(index, docs=dict(copy.docs), versions=dict(copy.versions), digests=digests)
 
 
 def _record(state: SideState[TalentDoc] | SideState[OpportunityDoc], changes: list[Change]) -> None:
@@ -291,8 +348,21 @@ def _record(state: SideState[TalentDoc] | SideState[OpportunityDoc], changes: li
         state.versions[change.record_id] = change.version
         if change.doc is None:
             docs.pop(change.record_id, None)
+            state.digests.pop(change.record_id, None)
         else:
             docs[change.record_id] = change.doc
+            state.digests[change.record_id] = change.digest
+
+
+def text_digest(text: str) -> int:
+    """64 bits of BLAKE2b: two different texts share one with odds of about 1 in 2^64."""
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little", signed=True)
+
+
+def talent_digest(profile: ProfileSnapshot) -> int:
+    """Of what a talent's tags and text are derived from (``record_tags``, ``talent_document``)."""
+    parts = ["\x1f".join(profile.skills), "\x1f".join(c.name for c in profile.certificates), profile.skills_text]
+    return text_digest("\x1e".join(parts))
 
 
 def _empty(dim: int) -> Vectors:

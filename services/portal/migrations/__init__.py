@@ -1,0 +1,1 @@
+"""Alembic history of the portal database (see shared.migrations)."""
