@@ -12,12 +12,12 @@ from fastapi.testclient import TestClient
 from services.jobs.main import create_app
 from services.jobs.settings import JobsSettings
 from shared.auth import ROLES, Role
-from shared.events.contracts import ApplicationChangedV1
+from shared.events.contracts import ApplicationChangedV1, decode_event
 from shared.events.topics import APPLICATIONS, topic_name
 from tests.auth import bearer
 from tests.jobs import factories
 from tests.jobs.helpers import created
-from tests.jobs.topic_reader import Received, read_events
+from tests.matching.kafka_helpers import read_all
 
 POSTING_ORG = factories.job_posting()["organization"]
 CLASS_ORG = factories.training_class()["organization"]
@@ -170,13 +170,9 @@ def test_every_change_is_audited_and_published(app_client: TestClient, bootstrap
     application = created(_apply(app_client, posting["id"], 71))
     for status in ("interviewing", "offered", "hired"):
         assert _move(app_client, application, status, ENT).status_code == 200
-    key = str(application["id"])
-
-    def complete(received: list[Received]) -> bool:
-        return len([r for r in received if r.key == key]) >= 4
-
-    events = [r.event for r in read_events(bootstrap, topic_name(APPLICATIONS, topic_suffix), until=complete)
-              if r.key == key]
+    records = read_all(bootstrap, topic_name(APPLICATIONS, topic_suffix), expected=4)
+    assert {r.key for r in records} == {str(application["id"]).encode()}
+    events = sorted((decode_event(r.value) for r in records), key=lambda e: getattr(e, "record_version", 0))
     assert all(isinstance(e, ApplicationChangedV1) for e in events)
     changes = [(e.record_version, e.application.status.value, e.application.talent_id, e.owner_id)
                for e in events if isinstance(e, ApplicationChangedV1)]
