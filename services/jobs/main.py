@@ -9,6 +9,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from services.jobs.api import router
+from services.jobs.application_api import router as applications_router
+from services.jobs.applications import ApplicationService
 from services.jobs.deps import get_service
 from services.jobs.models import OutboxMessage
 from services.jobs.service import OpportunityService
@@ -17,7 +19,7 @@ from shared.admin import admin_router
 from shared.auth import install_auth
 from shared.cache import connect_redis
 from shared.db import make_engine, make_session_factory
-from shared.events.topics import OPPORTUNITIES, topic_name
+from shared.events.topics import APPLICATIONS, OPPORTUNITIES, topic_name
 from shared.metrics import install_metrics
 from shared.migrations import check_at_head
 from shared.outbox import OutboxRelay
@@ -45,13 +47,16 @@ def create_app(settings: JobsSettings | None = None) -> FastAPI:
         sessions = make_session_factory(engine)
         relay = OutboxRelay(session_factory=sessions, model=OutboxMessage,
                             bootstrap=settings.kafka_bootstrap_servers, client_id="jobs")
-        launcher = RelayLauncher(relay=relay, bootstrap=settings.kafka_bootstrap_servers, topics=(OPPORTUNITIES,),
+        launcher = RelayLauncher(relay=relay, bootstrap=settings.kafka_bootstrap_servers,
+                                 topics=(OPPORTUNITIES, APPLICATIONS),
                                  partitions=settings.topic_partitions, namespace=settings.topic_namespace,
                                  max_backoff=settings.topic_retry_seconds)
         launcher.start()
         app.state.readiness = lambda: outbox_service_readiness(engine, relay, launcher)
         app.state.service = OpportunityService(
             sessions=sessions, relay=relay, topic=topic_name(OPPORTUNITIES, settings.topic_namespace))
+        app.state.applications = ApplicationService(
+            sessions=sessions, relay=relay, topic=topic_name(APPLICATIONS, settings.topic_namespace))
         try:
             yield
         finally:
@@ -69,5 +74,6 @@ def create_app(settings: JobsSettings | None = None) -> FastAPI:
     instrument_app(app, service="jobs")
     install_health(app, ready=lambda: app.state.readiness())
     app.include_router(router)
+    app.include_router(applications_router)
     app.include_router(admin_router(get_service, records="opportunity or training need"))
     return app

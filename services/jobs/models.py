@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.audit import AuditMixin
@@ -72,6 +72,34 @@ class TrainingNeed(Base):
         ForeignKey("opportunities.id", ondelete="SET NULL"), index=True, default=None
     )
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+
+
+class Application(Base):
+    """A seeker's application to a posting, enrolment in a class or interest in an incubator or park.
+
+    The opportunity's kind and owner are copied in: they never change, and the enterprise must still
+    see (and the figures still attribute) its applicants after the opportunity is deleted.
+    """
+
+    __tablename__ = "applications"
+    # One per seeker and opportunity (migration jobs_0003); ``position`` orders a class's waiting list.
+    __table_args__ = (UniqueConstraint("opportunity_id", "seeker", name="uq_applications_opportunity_seeker"),
+                      Index("ix_applications_opportunity_status", "opportunity_id", "status"),
+                      {"sqlite_autoincrement": True})
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    opportunity_id: Mapped[int] = mapped_column(Integer)
+    opportunity_kind: Mapped[str] = mapped_column(String(32))
+    opportunity_owner: Mapped[str | None] = mapped_column(String(OWNER_CHARS), index=True, default=None)
+    seeker: Mapped[str] = mapped_column(String(OWNER_CHARS), index=True)
+    talent_id: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - read once by the mapper
 
 
 class OutboxMessage(OutboxMixin, Base):

@@ -54,13 +54,16 @@ class Applier:
 
     def __init__(self, *, state: MatchingState, encoder: TextEncoder, progress: Progress, feedback_topic: str,
                  figures: FiguresStore | None = None, metrics: PipelineMetrics | None = None,
-                 hybrid: HybridEncoder | None = None, threads: NativeThreads | None = None) -> None:
+                 hybrid: HybridEncoder | None = None, threads: NativeThreads | None = None,
+                 applications_topic: str | None = None) -> None:
         """``hybrid``: replicas blend the dense vectors they read with it instead of running ``encoder``;
-        ``threads``: the native thread counts the applying thread takes (the ingest role)."""
+        ``threads``: the native thread counts the applying thread takes (the ingest role);
+        ``applications_topic``, like ``feedback_topic``, carries facts for the figures, not for the index."""
         self._state = state
         self._encoder = encoder
         self._progress = progress
         self._feedback_topic = feedback_topic
+        self._fact_topics = {feedback_topic} | ({applications_topic} if applications_topic else set())
         self._figures = figures
         self._metrics = metrics
         self._hybrid = hybrid
@@ -81,7 +84,7 @@ class Applier:
         if self._threads is not None:
             self._threads.enter("ingest")
         offsets = {partition_key(tp): pos for tp, pos in routed.positions.items()
-                   if tp.topic != self._feedback_topic}
+                   if tp.topic not in self._fact_topics}
         with tracer.start_as_current_span("matching index update"):
             if self._hybrid is not None:
                 batch = apply_embedded(self._state, routed.embedded, self._hybrid, offsets=offsets)
@@ -107,7 +110,7 @@ class Applier:
             self._metrics.dead_lettered.inc(len(routed.poison))
             for topic, event in routed.decoded:
                 self._metrics.event_applied(topic=topic, occurred_at=event.occurred_at, applied_at=applied_at,
-                                            live=live, indexed=topic != self._feedback_topic)
+                                            live=live, indexed=topic not in self._fact_topics)
         if routed.events:
             log.info("applied %d events (%d upserted, %d deleted, %d ignored) → generation %d",
                      batch.events, batch.upserted, batch.deleted, batch.ignored, batch.generation)

@@ -38,7 +38,15 @@ from services.matching.settings import MatchingSettings
 from services.matching.threads import NativeThreads
 from shared.background import BackgroundLoop, describe
 from shared.events.contracts import RecordEmbeddedV1
-from shared.events.topics import DEAD_LETTER, FEEDBACK, OPPORTUNITIES, PROFILES, VECTORS, topic_name
+from shared.events.topics import (
+    APPLICATIONS,
+    DEAD_LETTER,
+    FEEDBACK,
+    OPPORTUNITIES,
+    PROFILES,
+    VECTORS,
+    topic_name,
+)
 
 log = logging.getLogger(__name__)
 
@@ -59,13 +67,14 @@ class EventConsumer:
         namespace = settings.topic_namespace
         self.feedback_topic = topic_name(FEEDBACK, namespace)
         self.vectors_topic = topic_name(VECTORS, namespace)
+        self.applications_topic = topic_name(APPLICATIONS, namespace)
         self._hybrid = hybrid
         self.replica = settings.role == "replica"  # reads vectors, never runs the model on the stream
         if self.replica and hybrid is None:
             raise ValueError("a replica needs the hybrid encoder to blend the vectors it reads")
         records = [self.vectors_topic] if self.replica else [topic_name(PROFILES, namespace),
                                                              topic_name(OPPORTUNITIES, namespace)]
-        self._topics = (*records, self.feedback_topic)
+        self._topics = (*records, self.feedback_topic, self.applications_topic)
         self.dead_letter_topic = topic_name(DEAD_LETTER, namespace)
         self._dead_letters = DeadLetters(bootstrap=settings.kafka_bootstrap_servers, topic=self.dead_letter_topic,
                                          client_id=f"{settings.client_id}-dead-letter", consumer=settings.client_id,
@@ -75,7 +84,8 @@ class EventConsumer:
         self._applier = Applier(state=state, encoder=encoder, progress=self.progress,
                                 feedback_topic=self.feedback_topic, figures=figures, metrics=metrics,
                                 hybrid=hybrid if self.replica else None,
-                                threads=NativeThreads(settings.thread_budget()))
+                                threads=NativeThreads(settings.thread_budget()),
+                                applications_topic=self.applications_topic)
         self._loop = BackgroundLoop(self._step, name="matching-consumer", retry_on=(BrokerError, DeadLetterError),
                                     on_error=self._retrying, max_backoff=settings.retry_max_seconds,
                                     before=self._prepare, after=self._finish)

@@ -4,9 +4,9 @@ No I/O and no state: a poll's records in, a ``Routed`` batch out. A tombstone (c
 value) is skipped; an undecodable record, or an event of a type its topic does not carry (the topic
 registry, ``shared/events/topics.py``, says which), or an embedded vector this replica cannot use, is
 poison for the dead-letter topic; every other event is routed by kind: record events for the index,
-embedded records (replicas) with their vectors, feedback for the figures only. Positions and the last
-record of each partition come along, for the commit policy and the log check after a reconnect. The
-trace contexts of the routed records (their ``traceparent`` headers) come along for the applier's span.
+embedded records (replicas) with their vectors, feedback and applications for the figures only. Positions
+and the last record of each partition come along, for the commit policy and the log check after a reconnect.
+The trace contexts of the routed records (their ``traceparent`` headers) come along for the applier's span.
 """
 
 from __future__ import annotations
@@ -21,7 +21,13 @@ from opentelemetry.context import Context
 from services.matching.domain.checkpoint import LastRecord
 from services.matching.domain.state import AnyEvent
 from services.matching.metrics.store import FigureEvent
-from shared.events.contracts import EventDecodeError, FeedbackRecordedV1, RecordEmbeddedV1, decode_event
+from shared.events.contracts import (
+    ApplicationChangedV1,
+    EventDecodeError,
+    FeedbackRecordedV1,
+    RecordEmbeddedV1,
+    decode_event,
+)
 from shared.events.topics import misplaced
 from shared.tracing import context_from_headers
 
@@ -80,6 +86,6 @@ def route(polled: Polled, *, namespace: str, check_embedded: EmbeddedCheck | Non
             routed.decoded.append((tp.topic, inner))
             if record.headers and (context := context_from_headers(record.headers)) is not None:
                 routed.traces.append(context)
-            if not isinstance(inner, FeedbackRecordedV1):
+            if not isinstance(inner, FeedbackRecordedV1 | ApplicationChangedV1):  # facts: figures only
                 routed.events.append(inner)
     return routed

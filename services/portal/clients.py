@@ -136,6 +136,25 @@ class Jobs(Backend):
         result: JSON = self.call("POST", "/v1/training-needs", token, json=body).json()
         return result
 
+    def apply(self, token: str, opportunity_id: int, body: JSON) -> JSON:
+        result: JSON = self.call("POST", f"/v1/opportunities/{opportunity_id}/applications", token,
+                                 json=body).json()
+        return result
+
+    def applications(self, token: str, **filters: Any) -> JSON:
+        result: JSON = self.call("GET", "/v1/applications", token, params=filters).json()
+        return result
+
+    def move_application(self, token: str, application_id: int, status: str, *, version: int | None) -> JSON:
+        headers = {"If-Match": f'"{version}"'} if version is not None else None
+        result: JSON = self.call("PATCH", f"/v1/applications/{application_id}", token, json={"status": status},
+                                 headers=headers).json()
+        return result
+
+    def seats(self, token: str, opportunity_id: int) -> JSON:
+        result: JSON = self.call("GET", f"/v1/opportunities/{opportunity_id}/seats", token).json()
+        return result
+
 
 class Matching(Backend):
     def recommendations(self, token: str, talent_id: int, **filters: Any) -> JSON:

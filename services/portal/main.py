@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from services.portal.clients import Backends
 from services.portal.deps import LoginRequired
 from services.portal.forms import validation_errors
-from services.portal.pages import account, auth, enterprise, operator, seeker
+from services.portal.pages import account, applications, auth, enterprise, operator, seeker
 from services.portal.service import AccountService, Throttle
 from services.portal.settings import PortalSettings
 from services.portal.web import PageBodyLimit, PortalMiddleware, check_csrf, clear_session, login_url, render
@@ -31,7 +31,8 @@ from shared.web import install_body_limit, install_health
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
-PAGE_ROUTERS = (auth.router, account.router, operator.router, seeker.router, enterprise.router)
+PAGE_ROUTERS = (auth.router, account.router, operator.router, seeker.router, enterprise.router,
+                applications.router)
 
 
 def create_app(settings: PortalSettings | None = None, *, backends: Backends | None = None) -> FastAPI:

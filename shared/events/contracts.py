@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
@@ -121,6 +122,37 @@ class FeedbackRecordedV1(Contract):
     score: float | None = Field(None, ge=-10.0, le=10.0)  # the match score shown with it
 
 
+class ApplicationStatus(StrEnum):
+    """Where an application or enrolment stands; the jobs service owns the allowed moves."""
+
+    RECEIVED = "received"  # applied to a job posting, or interest in an incubator or park
+    ENROLLED = "enrolled"  # took a seat in a training class
+    WAITLISTED = "waitlisted"  # the class was full: on its waiting list, promoted when a seat frees
+    INTERVIEWING = "interviewing"
+    OFFERED = "offered"
+    HIRED = "hired"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"  # by the seeker
+
+
+class ApplicationSnapshot(Contract):
+    """An application as the figures need it: who (the profile), what, and where it stands."""
+
+    opportunity_id: int = Field(ge=1)
+    opportunity_kind: OpportunityKind
+    talent_id: int = Field(ge=1)
+    status: ApplicationStatus
+
+
+class ApplicationChangedV1(EventBase):
+    """An application was made or moved (``record_version`` 1: made). Not compacted: every move is a fact
+    the figures count (applied, enrolled, interviewed, hired); they are the one source of those facts."""
+
+    type: Literal["application.changed"] = "application.changed"
+    schema_version: Literal[1] = 1
+    application: ApplicationSnapshot
+
+
 ProfileEvent = ProfileUpsertedV1 | ProfileDeletedV1
 OpportunityEvent = OpportunityUpsertedV1 | OpportunityDeletedV1
 RecordEvent = ProfileEvent | OpportunityEvent
@@ -158,7 +190,7 @@ class RecordEmbeddedV1(Contract):
 
 Event = Annotated[
     ProfileUpsertedV1 | ProfileDeletedV1 | OpportunityUpsertedV1 | OpportunityDeletedV1 | FeedbackRecordedV1
-    | RecordEmbeddedV1,
+    | RecordEmbeddedV1 | ApplicationChangedV1,
     Field(discriminator="type"),
 ]
 

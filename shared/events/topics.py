@@ -9,6 +9,9 @@ from datetime import UTC, datetime
 from pydantic import BaseModel
 
 from shared.events.contracts import (
+    ApplicationChangedV1,
+    ApplicationSnapshot,
+    ApplicationStatus,
     FeedbackRecordedV1,
     OpportunityDeletedV1,
     OpportunitySnapshot,
@@ -108,6 +111,33 @@ FEEDBACK = TopicSpec(
     ),
 )
 
+# Applications and enrolments as the jobs service stores them: one event per change, never compacted
+# (each move is a fact the operator figures count), keyed by application id so one's moves stay in order.
+APPLICATIONS = TopicSpec(
+    name="talentmatch.applications",
+    key="application id",
+    producers=("jobs",),
+    consumers=("matching",),
+    compacted=False,
+    events=(ApplicationChangedV1,),
+    examples=(
+        ApplicationChangedV1(
+            record_id=5,
+            record_version=1,
+            owner_id="seeker-p42",
+            application=ApplicationSnapshot(opportunity_id=7, opportunity_kind=OpportunityKind.TRAINING_CLASS,
+                                            talent_id=42, status=ApplicationStatus.ENROLLED),
+        ),
+        ApplicationChangedV1(
+            record_id=6,
+            record_version=4,
+            owner_id="seeker-p42",
+            application=ApplicationSnapshot(opportunity_id=8, opportunity_kind=OpportunityKind.JOB_POSTING,
+                                            talent_id=42, status=ApplicationStatus.HIRED),
+        ),
+    ),
+)
+
 DEAD_LETTER = TopicSpec(
     name="talentmatch.dead-letter",
     key="source topic:partition:offset",
@@ -134,7 +164,7 @@ VECTORS = TopicSpec(
     ),
 )
 
-ALL_TOPICS = (PROFILES, OPPORTUNITIES, FEEDBACK, DEAD_LETTER, VECTORS)
+ALL_TOPICS = (PROFILES, OPPORTUNITIES, FEEDBACK, APPLICATIONS, DEAD_LETTER, VECTORS)
 
 
 def topic_name(spec: TopicSpec, namespace: str = "") -> str:

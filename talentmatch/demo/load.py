@@ -12,6 +12,7 @@ import httpx
 from tqdm import tqdm
 
 from shared.auth import Role, issue_token
+from talentmatch.demo.applications import Posted, Seeker, drive_applications
 from talentmatch.demo.generate import DemoGenerator
 
 LOADER_SUBJECT = "svc-demo-loader"
@@ -23,6 +24,7 @@ class LoadResult:
     profiles: int
     opportunities: int
     skipped: bool
+    applications: int = 0
 
 
 def seeker_subject(n: int) -> str:
@@ -67,9 +69,15 @@ def load_demo(*, profiles_url: str, jobs_url: str, auth_secret: str, profiles: i
         if not force and (_total(client, f"{profiles_url}/v1/profiles", loader)
                           or _total(client, f"{jobs_url}/v1/opportunities", loader)):
             return LoadResult(0, 0, skipped=True)
+        posted: list[Posted] = []
         for body in tqdm(generator.opportunities(opportunities), desc="opportunities", disable=not progress):
-            owner = signer.headers("enterprise", enterprise_subject(body["organization"]), org=body["organization"])
-            client.post(f"{jobs_url}/v1/opportunities", json=body, headers=owner).raise_for_status()
+            subject = enterprise_subject(body["organization"])
+            owner = signer.headers("enterprise", subject, org=body["organization"])
+            answer = client.post(f"{jobs_url}/v1/opportunities", json=body, headers=owner)
+            answer.raise_for_status()
+            if body.get("open", True):
+                posted.append(Posted(id=int(answer.json()["id"]), kind=str(body["kind"]), owner=subject,
+                                     organization=str(body["organization"])))
         need: dict[str, object] = {
             "enterprise": "杭州智算人工智能科技有限公司",
             "title": "大模型应用开发订制班",
@@ -82,6 +90,7 @@ def load_demo(*, profiles_url: str, jobs_url: str, auth_secret: str, profiles: i
         owner = signer.headers("enterprise", enterprise_subject(str(need["enterprise"])), org=str(need["enterprise"]))
         client.post(f"{jobs_url}/v1/training-needs", json=need, headers=owner).raise_for_status()
         bodies = generator.profiles(profiles)
+        seekers: list[Seeker] = []
         for n, body in enumerate(tqdm(bodies, desc="profiles", disable=not progress), start=1):
             response = client.post(f"{profiles_url}/v1/profiles", json=body,
                                    headers=signer.headers("seeker", seeker_subject(n)))
@@ -89,4 +98,7 @@ def load_demo(*, profiles_url: str, jobs_url: str, auth_secret: str, profiles: i
                 continue  # this seeker account already has its profile from an earlier load
             response.raise_for_status()
             loaded_profiles += 1
-    return LoadResult(loaded_profiles, opportunities + 1, skipped=False)
+            seekers.append(Seeker(subject=seeker_subject(n), profile_id=int(response.json()["id"])))
+        made = drive_applications(client, jobs_url, posted=posted, seekers=seekers, seed=seed,
+                                  headers=lambda role, subject, org: signer.headers(role, subject, org=org))
+    return LoadResult(loaded_profiles, opportunities + 1, skipped=False, applications=made)

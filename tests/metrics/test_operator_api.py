@@ -57,7 +57,7 @@ def test_operator_metrics_equal_what_the_events_imply(client: TestClient, bootst
     pipeline = body["pipeline"]
     assert pipeline["consumer"]["running"] and pipeline["consumer"]["caught_up"]
     assert pipeline["lag"] == {topics[name]: 0 for name in ("talentmatch.profiles", "talentmatch.opportunities",
-                                                            "talentmatch.feedback")}
+                                                            "talentmatch.feedback", "talentmatch.applications")}
     assert pipeline["freshness_seconds"]["count"] >= 1 and 0 <= pipeline["freshness_seconds"]["p50"] < 30
     assert pipeline["embedding_seconds"]["count"] >= 1 and pipeline["search_seconds"]["count"] == 3
     assert pipeline["cache"]["misses"] >= 3 and pipeline["cache"]["hit_ratio"] is not None

@@ -271,6 +271,7 @@ def test_seeker_enterprise_and_operator_in_a_real_browser(stack: LocalStack, bro
     snap(enterprise, shots, "post-job")
     enterprise.get_by_role("button", name="保存").click()
     expect(enterprise.get_by_role("heading", name="数据治理工程师")).to_be_visible()
+    job_url = enterprise.url
     enterprise.get_by_role("link", name="人才推荐名单").click()
 
     def shortlisted() -> bool:
@@ -281,6 +282,35 @@ def test_seeker_enterprise_and_operator_in_a_real_browser(stack: LocalStack, bro
     snap(enterprise, shots, "shortlist")
     enterprise.goto(f"{base}/enterprise")
     snap(enterprise, shots, "enterprise-desk")
+
+    # --- the seeker applies to that job and enrols in a class; the enterprise hires them; the seeker sees it,
+    # and the operator figures (counted from the jobs service's application events) show one more hire
+    operator_api = stack.headers("operator", "op-browser")
+
+    def hires() -> int:
+        answer = httpx.get(f"{stack.config.url('matching')}/v1/operator/metrics", headers=operator_api, timeout=15)
+        answer.raise_for_status()
+        return int(answer.json()["volumes"]["feedback_by_action"]["hired"])
+
+    hires_before = hires()
+    seeker.goto(job_url)
+    seeker.get_by_role("button", name="投递简历").click()
+    expect(seeker).to_have_url(re.compile(r"/seeker/applications"))
+    expect(seeker.locator("td.status-received")).to_contain_text("已投递")
+    seeker.goto(f"{base}/seeker/recommendations?kind=training_class")
+    seeker.locator("ol.results > li").first.get_by_role("button", name=re.compile("^报名")).click()
+    expect(seeker.locator("td.status-enrolled, td.status-waitlisted").first).to_be_visible()
+    check_labels(seeker)
+    snap(seeker, shots, "my-applications")
+    enterprise.goto(job_url)
+    enterprise.get_by_role("link", name="申请人").click()
+    for move in ("安排面试", "发录用意向", "录用"):
+        enterprise.get_by_role("button", name=move, exact=True).click()
+    expect(enterprise.locator("td.status-hired")).to_contain_text("已录用")
+    snap(enterprise, shots, "applicants")
+    seeker.goto(f"{base}/seeker/applications")
+    expect(seeker.locator("td.status-hired")).to_contain_text("已录用")
+    eventually(lambda: hires() == hires_before + 1, timeout=60, what="one more hire in the operator figures")
 
     # --- the seeker forgot the password: the local stack writes the one-time code to the portal's log
     visitor = watch(browser.new_context(viewport=PHONE).new_page())

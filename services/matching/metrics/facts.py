@@ -14,12 +14,26 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Literal
 
-from shared.events.contracts import FeedbackRecordedV1, OpportunitySnapshot, ProfileSnapshot
+from shared.events.contracts import (
+    ApplicationChangedV1,
+    ApplicationStatus,
+    FeedbackRecordedV1,
+    OpportunitySnapshot,
+    ProfileSnapshot,
+)
 from shared.events.vocabulary import ActorRole, FeedbackAction, OpportunityKind, TrainingMode
 from shared.reference.occupations import digital_field
 from shared.reference.skills import extract_skills, skill_index
 
 Operation = Literal["recommendations", "shortlist"]
+# The application statuses that are funnel facts, and who acted. Applications (jobs' events) are the one
+# source of these: offered, rejected, waitlisted and withdrawn are not funnel steps.
+APPLICATION_ACTIONS: dict[ApplicationStatus, tuple[FeedbackAction, ActorRole]] = {
+    ApplicationStatus.RECEIVED: (FeedbackAction.APPLIED, ActorRole.SEEKER),
+    ApplicationStatus.ENROLLED: (FeedbackAction.ENROLLED, ActorRole.SEEKER),
+    ApplicationStatus.INTERVIEWING: (FeedbackAction.INTERVIEWED, ActorRole.ENTERPRISE),
+    ApplicationStatus.HIRED: (FeedbackAction.HIRED, ActorRole.ENTERPRISE),
+}
 
 
 def as_utc(moment: datetime) -> datetime:
@@ -126,6 +140,19 @@ class FeedbackFacts:
         return cls(event_id=event.event_id, occurred_at=as_utc(event.occurred_at), talent_id=event.talent_id,
                    opportunity_id=event.opportunity_id, action=event.action, actor_role=event.actor_role,
                    position=event.position, score=event.score)
+
+
+def application_fact(event: ApplicationChangedV1) -> FeedbackFacts | None:
+    """The funnel fact of one application change, or None when its status is not a funnel step. Named by
+    the application and its version, so a replayed change is counted once."""
+    found = APPLICATION_ACTIONS.get(event.application.status)
+    if found is None:
+        return None
+    action, role = found
+    return FeedbackFacts(event_id=f"application:{event.record_id}:{event.record_version}",
+                         occurred_at=as_utc(event.occurred_at), talent_id=event.application.talent_id,
+                         opportunity_id=event.application.opportunity_id, action=action, actor_role=role,
+                         position=None, score=None)
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,8 @@
 """The figures' inputs: current records and every feedback fact from the events, served lists from the API.
 
+Applications (the jobs service's ``application.changed`` events) become the same facts as feedback:
+applied, enrolled, interviewed and hired are counted from them, named by application id and version.
+
 Applying follows the index's rules: a record version not newer than the one held is ignored (so a
 replay or a duplicate changes nothing) and a delete keeps the last facts for attribution (a click on
 an opportunity deleted since still counts under its kind and city). Feedback is keyed by ``event_id``:
@@ -24,11 +27,13 @@ from services.matching.metrics.facts import (
     OpportunityFacts,
     ServedList,
     TalentFacts,
+    application_fact,
     as_utc,
     opportunity_facts,
     talent_facts,
 )
 from shared.events.contracts import (
+    ApplicationChangedV1,
     FeedbackRecordedV1,
     OpportunityDeletedV1,
     OpportunityUpsertedV1,
@@ -37,7 +42,7 @@ from shared.events.contracts import (
 )
 
 FigureEvent = (ProfileUpsertedV1 | ProfileDeletedV1 | OpportunityUpsertedV1 | OpportunityDeletedV1
-               | FeedbackRecordedV1)
+               | FeedbackRecordedV1 | ApplicationChangedV1)
 MAX_SERVED_LISTS = 100_000  # served lists are a recent sample per replica, not history
 Tags = Mapping[tuple[Literal["talents", "opportunities"], int], frozenset[str]]
 
@@ -111,18 +116,25 @@ class FiguresStore:
 
     def _apply_one(self, event: FigureEvent, tags: Tags) -> bool:
         if isinstance(event, FeedbackRecordedV1):
-            if event.event_id in self._feedback_ids:
-                return False
-            self._feedback_ids.add(event.event_id)
-            if self._erased(event.talent_id):
-                self.erased["feedback"] += 1
-                return True
-            self._feedback.append(FeedbackFacts.of(event))
-            self._feedback_per_talent[event.talent_id] += 1
-            return True
+            return self._apply_fact(FeedbackFacts.of(event))
+        if isinstance(event, ApplicationChangedV1):
+            fact = application_fact(event)
+            return fact is not None and self._apply_fact(fact)
         if isinstance(event, ProfileUpsertedV1 | ProfileDeletedV1):
             return self._apply_talent(event, tags)
         return self._apply_opportunity(event, tags)
+
+    def _apply_fact(self, fact: FeedbackFacts) -> bool:
+        """A feedback or application fact, once per ``event_id``; dropped for an erased talent."""
+        if fact.event_id in self._feedback_ids:
+            return False
+        self._feedback_ids.add(fact.event_id)
+        if self._erased(fact.talent_id):
+            self.erased["feedback"] += 1
+            return True
+        self._feedback.append(fact)
+        self._feedback_per_talent[fact.talent_id] += 1
+        return True
 
     def _apply_talent(self, event: ProfileUpsertedV1 | ProfileDeletedV1, tags: Tags) -> bool:
         if event.record_version <= self._talent_versions.get(event.record_id, 0):

@@ -158,7 +158,8 @@ def opportunity(request: Request, opportunity_id: int, user: CurrentUser, backen
     detail = backends.jobs.get(user.token, opportunity_id)
     if user.kind == "seeker" and pos is not None and user.account.profile_id is not None:
         _feedback(user, backends, accounts, opportunity_id=opportunity_id, action="clicked", position=pos)
-    return render(request, "opportunity.html", {"o": detail})
+    seats = backends.jobs.seats(user.token, opportunity_id) if detail.get("kind") == "training_class" else None
+    return render(request, "opportunity.html", {"o": detail, "seats": seats})
 
 
 def _feedback(user: User, backends: BackendsDep, accounts: AccountsDep, *, opportunity_id: int, action: str,
