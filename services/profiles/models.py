@@ -2,34 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Dialect, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Integer, String, Text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-from sqlalchemy.types import TypeDecorator
 
 from shared.audit import AuditMixin
+from shared.db import RecordId, UTCDateTime
 from shared.outbox import OutboxMixin
 
-RecordId = BigInteger().with_variant(Integer, "sqlite")  # SQLite autoincrement needs INTEGER
 JsonList = JSON().with_variant(JSONB(), "postgresql")  # JSONB: the list filters use jsonb functions
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """Timestamps stored in UTC and read back timezone-aware on every backend (SQLite drops the zone)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        return value.astimezone(UTC) if value is not None else None
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value
 
 
 class Base(DeclarativeBase):
