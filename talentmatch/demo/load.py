@@ -56,7 +56,7 @@ def _total(client: httpx.Client, url: str, headers: dict[str, str]) -> int:
 
 def load_demo(*, profiles_url: str, jobs_url: str, auth_secret: str, profiles: int = 200,
               opportunities: int = 150, seed: int = 2024, force: bool = False,
-              progress: bool = True) -> LoadResult:
+              progress: bool = True, applications: bool = True) -> LoadResult:
     """POST generated records; skipped when the services already hold data (unless ``force``).
 
     A forced second load skips the profiles whose seeker accounts already have one (409).
@@ -100,5 +100,6 @@ def load_demo(*, profiles_url: str, jobs_url: str, auth_secret: str, profiles: i
             loaded_profiles += 1
             seekers.append(Seeker(subject=seeker_subject(n), profile_id=int(response.json()["id"])))
         made = drive_applications(client, jobs_url, posted=posted, seekers=seekers, seed=seed,
-                                  headers=lambda role, subject, org: signer.headers(role, subject, org=org))
+                                  headers=lambda role, subject, org: signer.headers(role, subject, org=org)
+                                  ) if applications else 0
     return LoadResult(loaded_profiles, opportunities + 1, skipped=False, applications=made)
