@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import os
 import secrets
 import socket
 import sys
@@ -22,6 +23,7 @@ from shared.auth import Role, issue_token
 from shared.kafka import ensure_topics
 from shared.migrations import service_package, upgrade
 from talentmatch.embedded import (
+    CHILD_UMASK,
     STOP_GRACE_SECONDS,
     ManagedProcess,
     private_dir,
@@ -131,8 +133,12 @@ class LocalStack:
         started = time.monotonic()
         migrated = (*DATABASE_SERVICES, *((WEB_APP,) if WEB_APP in self.services else ()))
         self.announce("migrating the databases: " + ", ".join(migrated))
-        for service in migrated:  # a service refuses a database behind its release
-            upgrade(self.service_env(service)["DATABASE_URL"], service_package(service))
+        previous = os.umask(CHILD_UMASK)  # the databases (and their -wal/-shm files) are private from the start
+        try:
+            for service in migrated:  # a service refuses a database behind its release
+                upgrade(self.service_env(service)["DATABASE_URL"], service_package(service))
+        finally:
+            os.umask(previous)
         self.announce(f"starting the broker (Tansu, :{self.config.broker_port})")
         self.start_component("broker")
         ensure_topics(self.config.bootstrap, partitions=self.config.topic_partitions,

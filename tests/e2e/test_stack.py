@@ -62,7 +62,7 @@ def test_profile_to_recommendation_update_and_delete(local_stack: LocalStack, st
 
 
 def test_each_account_reaches_only_its_own_records(local_stack: LocalStack, stack: StackConfig) -> None:
-    """Tokens across the services: another seeker is refused a profile and its recommendations,
+    """Tokens across the services: another seeker finds neither a profile nor its recommendations,
     another enterprise a shortlist, and nothing answers without a token."""
     profiles, jobs, matching = (stack.url(s) for s in SERVICES)
     owner, other = local_stack.headers("seeker", "seeker-e2e-own"), local_stack.headers("seeker", "seeker-e2e-other")
@@ -77,8 +77,9 @@ def test_each_account_reaches_only_its_own_records(local_stack: LocalStack, stac
         recommendations = f"{matching}/v1/talents/{talent['id']}/recommendations"
         eventually(lambda: http.get(recommendations, headers=owner).status_code == 200,
                    what="the profile to be indexed")
-        assert http.get(recommendations, headers=other).status_code == 403
-        assert http.get(f"{profiles}/v1/profiles/{talent['id']}", headers=other).status_code == 403
+        # another seeker's profile is answered like an unknown one: its existence is not disclosed
+        assert http.get(recommendations, headers=other).status_code == 404
+        assert http.get(f"{profiles}/v1/profiles/{talent['id']}", headers=other).status_code == 404
         shortlist = f"{matching}/v1/opportunities/{posting['id']}/shortlist"
         eventually(lambda: http.get(shortlist, headers=poster).status_code == 200, what="the posting to be indexed")
         assert http.get(shortlist, headers=local_stack.headers("enterprise", "ent-e2e-rival")).status_code == 403
