@@ -3,16 +3,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any, Protocol
 
-from services.matching.domain.access import (
-    NotIndexedError,
-    check_opportunity_access,
-    check_talent_access,
-    not_indexed,
-)
+from services.matching.domain.access import check_opportunity_access, check_talent_access
 from services.matching.domain.documents import OpportunityDoc, TalentDoc
 from services.matching.domain.state import MatchingState, SideState
 from shared.auth import Principal
@@ -36,7 +29,8 @@ def city_filter(city: str | None) -> str | None:
 def not_found(what: str, record_id: int, side: SideState[Any]) -> NotFoundError:
     if side.deleted(record_id):
         return NotFoundError(f"{what} {record_id} was deleted")
-    return not_indexed(what, record_id)
+    return NotFoundError(f"{what} {record_id} is not indexed: unknown id, or its event has not been "
+                         f"consumed yet (try again shortly)")
 
 
 def readable_talent(state: MatchingState, talent_id: int, principal: Principal) -> TalentDoc:
@@ -64,22 +58,6 @@ class Availability(Protocol):
     @property
     def loaded(self) -> bool: ...  # the checkpoint, if any, is restored
 
-    @property
-    def caught_up(self) -> bool: ...  # the backlog of the topics was read once
-
 
 class Complete:
     loaded = True  # a state built in-process (tests, evaluations): nothing to load
-    caught_up = True
-
-
-@contextmanager
-def found_once_caught_up(availability: Availability) -> Iterator[None]:
-    """A record not found while the backlog is still being read may exist further down the topic (a first
-    start, a rebuild after a lost log): 503 with ``Retry-After`` then, never a 404 for a record that exists."""
-    try:
-        yield
-    except NotIndexedError as exc:
-        if availability.caught_up:
-            raise
-        raise unavailable("matching is still reading its topics; this record may not be indexed yet") from exc

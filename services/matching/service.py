@@ -55,7 +55,6 @@ from services.matching.records import (
     Availability,
     Complete,
     city_filter,
-    found_once_caught_up,
     not_found,
     readable_opportunity,
     readable_talent,
@@ -166,16 +165,15 @@ class MatchingService:
         the same lock as the state's token is read (``compute`` checks again for the state it reads)."""
         if not self._availability.loaded:
             raise unavailable("matching is loading its checkpoint")
-        with found_once_caught_up(self._availability):
-            with self._state.reading() as state:
-                if authorize is not None:
-                    authorize(state)
-                token = state.cache_token()
-            if self._cache is not None:
-                hit = self._cache.get_bytes(f"{key}@{token}")
-                if hit is not None:
-                    return Answer.from_cache(model_type, hit)
-            result, token = compute()
+        with self._state.reading() as state:
+            if authorize is not None:
+                authorize(state)
+            token = state.cache_token()
+        if self._cache is not None:
+            hit = self._cache.get_bytes(f"{key}@{token}")
+            if hit is not None:
+                return Answer.from_cache(model_type, hit)
+        result, token = compute()
         if self._cache is not None:
             self._cache.set_bytes(f"{key}@{token}", cached_json(result))
         return Answer.computed(result)
@@ -382,7 +380,7 @@ class MatchingService:
             return
         if not self._availability.loaded:
             raise unavailable("matching is loading its checkpoint")
-        with found_once_caught_up(self._availability), self._state.reading() as state:
+        with self._state.reading() as state:
             if principal.role == "seeker":
                 readable_talent(state, talent_id, principal)
             else:
