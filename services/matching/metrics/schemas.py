@@ -14,8 +14,8 @@ class FeedbackCreate(BaseModel):
 
     event_id: str | None = Field(None, min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$",
                                  description="client-chosen id: a retry with the same id is counted once")
-    talent_id: int = Field(ge=1)
-    opportunity_id: int = Field(ge=1)
+    talent_id: int = Field(ge=1, le=2**63 - 1)  # a record id: fits a BIGINT column
+    opportunity_id: int = Field(ge=1, le=2**63 - 1)
     action: FeedbackAction
     actor_role: ActorRole
     position: int | None = Field(None, ge=1, le=1000, description="1-based rank in the list shown")
