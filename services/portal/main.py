@@ -25,6 +25,7 @@ from services.portal.settings import PortalSettings
 from services.portal.web import PageBodyLimit, PortalMiddleware, check_csrf, clear_session, login_url, render
 from shared.db import make_engine, make_session_factory
 from shared.errors import DomainError
+from shared.metrics import install_metrics
 from shared.migrations import check_at_head
 from shared.tracing import instrument_app, instrument_engine
 from shared.web import install_body_limit, install_health
@@ -77,6 +78,7 @@ def create_app(settings: PortalSettings | None = None, *, backends: Backends | N
     app.state.settings = settings
     _install_page_errors(app)
     install_body_limit(app, max_bytes=settings.max_request_bytes)
+    install_metrics(app, service="portal")
     instrument_app(app, service="portal")
     app.add_middleware(PageBodyLimit, max_bytes=settings.max_request_bytes)  # inside PortalMiddleware: its state
     app.add_middleware(PortalMiddleware, secure_cookies=settings.secure_cookies)
