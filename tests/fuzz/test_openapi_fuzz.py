@@ -15,7 +15,8 @@ from tests.fuzz.runner import EXAMPLES_PER_OPERATION, fuzz, fuzz_not_json, fuzz_
 TAKES_NO_INPUT = {"POST /v1/admin/republish"}  # one request is all there is to generate
 BODY_OPERATIONS = {"profiles": {"POST /v1/profiles", "PATCH /v1/profiles/{profile_id}"},
                    "jobs": {"POST /v1/opportunities", "PATCH /v1/opportunities/{opportunity_id}",
-                            "POST /v1/training-needs"}}
+                            "POST /v1/training-needs", "POST /v1/opportunities/{opportunity_id}/applications",
+                            "PATCH /v1/applications/{application_id}"}}
 
 
 def _assert_clean(failures: dict[str, str], calls: dict[str, int]) -> None:
