@@ -25,6 +25,7 @@ from shared.errors import NotAuthenticatedError
 from shared.settings import ServiceSettings
 from shared.web import install_body_limit, install_error_handlers
 from talentmatch.embedded import ManagedProcess, free_port, start_redis
+from tests.migrations.support import migrated
 
 SECRET = "a-test-signing-secret-that-is-long-enough"
 DAY = 24 * 3600
@@ -96,7 +97,8 @@ def test_a_token_over_the_length_cap_is_refused_before_it_is_decoded() -> None:
 
 
 def test_request_line_and_headers_over_the_cap_are_431_before_any_work(tmp_path: Path) -> None:
-    settings = ProfilesSettings(database_url=f"sqlite:///{tmp_path / 'p.db'}", auth_secret=SECRET,
+    settings = ProfilesSettings(database_url=migrated(f"sqlite:///{tmp_path / 'p.db'}", "profiles"),
+                                auth_secret=SECRET,
                                 kafka_bootstrap_servers=f"127.0.0.1:{free_port()}", rate_limit_per_minute=0)
     with TestClient(create_profiles(settings)) as client:
         big = client.get("/healthz", headers={"X-Filler": "a" * settings.max_header_bytes})

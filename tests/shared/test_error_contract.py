@@ -22,6 +22,7 @@ from fastapi.testclient import TestClient
 from services.jobs.main import create_app as create_jobs
 from services.jobs.settings import JobsSettings
 from services.matching.domain.encoders import HybridEncoder, LexicalEncoder
+from services.matching.domain.occupations import OccupationNormalizer
 from services.matching.main import create_app as create_matching
 from services.matching.settings import MatchingSettings
 from services.profiles.main import create_app as create_profiles
@@ -31,6 +32,7 @@ from shared.web import install_error_handlers
 from talentmatch.embedded import free_port
 from tests.auth import SECRET, bearer, org_of
 from tests.jobs import factories
+from tests.migrations.support import migrated
 from tests.profiles.helpers import profile_body
 
 NO_BROKER = f"127.0.0.1:{free_port()}"  # writes wait in the outbox; no broker needed
@@ -41,7 +43,8 @@ ERROR_KEYS = {"loc", "msg", "type"}
 @pytest.fixture(scope="module")
 def profiles(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     db = Path(tmp_path_factory.mktemp("errors")) / "profiles.db"
-    with TestClient(create_profiles(ProfilesSettings(database_url=f"sqlite:///{db}", auth_secret=SECRET,
+    with TestClient(create_profiles(ProfilesSettings(database_url=migrated(f"sqlite:///{db}", "profiles"),
+                                                     auth_secret=SECRET,
                                                      kafka_bootstrap_servers=NO_BROKER,
                                                      rate_limit_per_minute=0))) as client:
         yield client
@@ -50,17 +53,20 @@ def profiles(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
 @pytest.fixture(scope="module")
 def jobs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     db = Path(tmp_path_factory.mktemp("errors")) / "jobs.db"
-    with TestClient(create_jobs(JobsSettings(database_url=f"sqlite:///{db}", auth_secret=SECRET,
+    with TestClient(create_jobs(JobsSettings(database_url=migrated(f"sqlite:///{db}", "jobs"), auth_secret=SECRET,
                                              kafka_bootstrap_servers=NO_BROKER, rate_limit_per_minute=0))) as client:
         yield client
 
 
 @pytest.fixture(scope="module")
-def matching(bootstrap: str, redis_url: str) -> Iterator[TestClient]:
+def matching(bootstrap: str, redis_url: str, occupation_normalizer: OccupationNormalizer,
+             tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    db = Path(tmp_path_factory.mktemp("errors")) / "matching.db"
     settings = MatchingSettings(kafka_bootstrap_servers=bootstrap, redis_url=redis_url, auth_secret=SECRET,
-                                topic_namespace=f"errors-{uuid.uuid4().hex[:8]}", rate_limit_per_minute=0)
+                                topic_namespace=f"errors-{uuid.uuid4().hex[:8]}", rate_limit_per_minute=0,
+                                database_url=migrated(f"sqlite:///{db}", "matching"))
     encoder = HybridEncoder(dense=None, lexical=LexicalEncoder(1024), dense_weight=0.0, lexical_weight=1.0)
-    with TestClient(create_matching(settings, encoder=encoder)) as client:
+    with TestClient(create_matching(settings, encoder=encoder, normalizer=occupation_normalizer)) as client:
         yield client
 
 
