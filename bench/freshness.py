@@ -149,7 +149,9 @@ class Probes:
         talents: list[int] = []
         auth: dict[int, dict[str, str]] = {}
         for n in range(3):
-            body = {**DemoGenerator(seed=8).profile(), "skills_text": BEACONS[0][1], "skills": BEACONS[0][2]}
+            # a job seeker: with classes wanted too, an order-based class in the same city can outrank the beacon
+            body = {**DemoGenerator(seed=8).profile(), "skills_text": BEACONS[0][1], "skills": BEACONS[0][2],
+                    "wanted_kinds": ["job_posting"]}
             seeker = stack.headers("seeker", PROBE_SUBJECT.format(n=n))
             response = client.post(f"{urls['profiles']}/v1/profiles", json=body, headers=seeker)
             response.raise_for_status()
