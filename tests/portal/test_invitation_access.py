@@ -19,7 +19,8 @@ from tests.portal.helpers import PASSWORD, Browser, field_error
 from tests.portal.test_pages import PROFILE, approved_enterprise
 
 ORG = "杭州海康智造科技有限公司"
-DRAFT = Draft(message="您好，我们对您的 Spark 经验很感兴趣，诚邀面试。", mode="video", place="腾讯会议，会前一天发送会议号",
+DRAFT = Draft(message="您好，我们对您的 Spark 经验很感兴趣，诚邀面试。", mode="video",
+              place="腾讯会议，会前一天发送会议号",
               times=(datetime.now(UTC) + timedelta(days=2), datetime.now(UTC) + timedelta(days=3)))
 
 
