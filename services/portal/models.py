@@ -107,7 +107,7 @@ class Invitation(Base):
     time_2: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     time_3: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     status: Mapped[str] = mapped_column(String(12))  # sent | accepted | declined | withdrawn
-    live: Mapped[bool | None] = mapped_column(Boolean, default=True)
+    live: Mapped[bool | None] = mapped_column(Boolean)
     chosen_time: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     decline_reason: Mapped[str] = mapped_column(String(300), default="")
     # Released by the seeker on accepting, for this enterprise only; stored as given (see README, web app).

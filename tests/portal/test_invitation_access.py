@@ -10,10 +10,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from services.portal.invitations import Draft, InvitationService
 from services.portal.models import Account, Invitation
 from services.portal.service import AccountService
+from services.portal.settings import PortalSettings
+from shared.db import make_engine
 from shared.errors import ConflictError
 from tests.portal.helpers import PASSWORD, Browser, field_error
 from tests.portal.test_pages import PROFILE, approved_enterprise
@@ -83,6 +87,9 @@ def test_a_seeker_reads_and_answers_only_their_own_invitations(
 
     page = browser.get(f"/seeker/invitations/{first.id}").text
     assert "腾讯会议" in page and f"手机号: {mine.login}" in page  # what would be released, stated
+    english = browser.get(f"/seeker/invitations/{first.id}?lang=en").text
+    assert "Contact details this organization will receive" in english and f"Phone: {mine.login}" in english
+    browser.get("/seeker/invitations?lang=zh")
     assert browser.client.post(f"/seeker/invitations/{first.id}/decline", data={"reason": "已入职"},
                                follow_redirects=False).status_code == 403  # no CSRF token
     too_long = browser.post(f"/seeker/invitations/{first.id}/decline", {"reason": "不" * 301})
@@ -151,3 +158,24 @@ def test_operators_and_pending_enterprises_invite_nobody(browser: Browser, accou
     for path in ("/enterprise/opportunities/1/talents/1/invite", "/enterprise/invitations", "/seeker/invitations"):
         assert browser.get(path).status_code == 403
     assert browser.post("/enterprise/opportunities/1/talents/1/invite", form).status_code == 403
+
+
+def test_the_database_keeps_one_live_invitation_per_opportunity_and_talent(
+        portal_settings: PortalSettings, accounts: AccountService) -> None:
+    """The unique key that decides two invitations sent at once: closed ones (live NULL) never collide."""
+    owner = accounts.create_operator(login="ops@example.com", password=PASSWORD)  # any account row
+    engine = make_engine(portal_settings.database_url)
+
+    def row(live: bool | None) -> Invitation:
+        return Invitation(enterprise_account_id=owner.id, organization=ORG, opportunity_id=5,
+                          opportunity_title="大数据开发工程师", talent_id=9, talent_name="王敏", message="诚邀面试",
+                          mode="video", place="", time_1=DRAFT.times[0], status="sent" if live else "declined",
+                          live=live, decline_reason="", created_at=datetime.now(UTC))
+
+    try:
+        with Session(engine) as session, session.begin():
+            session.add_all([row(None), row(None), row(True)])  # two closed and one live: allowed
+        with pytest.raises(IntegrityError), Session(engine) as session, session.begin():
+            session.add(row(True))
+    finally:
+        engine.dispose()

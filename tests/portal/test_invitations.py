@@ -70,8 +70,11 @@ def on_shortlist(backends: Backends, job_id: int, talent_id: int) -> bool:
 
 
 def test_invite_from_the_shortlist_accept_and_see_the_contact(
-        browser: Browser, accounts: AccountService, backends: Backends, app_client: TestClient) -> None:
+        browser: Browser, accounts: AccountService, backends: Backends, app_client: TestClient,
+        monkeypatch: pytest.MonkeyPatch) -> None:
     invitations: InvitationService = app_client.app.state.invitations  # type: ignore[attr-defined]
+    events: list[str] = []  # what the notification hook was called with
+    monkeypatch.setattr(invitations, "_notify", lambda invitation, event: events.append(event))
     seeker = seeker_with_profile(browser, accounts, name="王敏")
     assert seeker.profile_id is not None
     talent = seeker.profile_id
@@ -131,6 +134,7 @@ def test_invite_from_the_shortlist_accept_and_see_the_contact(
                             {"time": "2", "release_name": "on", "release_phone": "on"})
     assert accepted.status_code == 303, accepted.text
     assert 'class="nav-count"' not in browser.get("/seeker/invitations").text
+    assert events == ["sent", "accepted"]
     exported = browser.get("/account/export").json()["invitations"]
     assert exported[0]["released_contact"] == {"name": "王敏", "phone": seeker.login, "email": None}
     browser.logout()
