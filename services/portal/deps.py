@@ -10,6 +10,7 @@ import jwt
 from fastapi import Depends, Request
 
 from services.portal.clients import Backends
+from services.portal.invitations import InvitationService
 from services.portal.models import Account
 from services.portal.service import AccountService, account_id_of
 from services.portal.settings import PortalSettings
@@ -52,9 +53,15 @@ def get_backends(request: Request) -> Backends:
     return backends
 
 
+def get_invitations(request: Request) -> InvitationService:
+    invitations: InvitationService = request.app.state.invitations
+    return invitations
+
+
 SettingsDep = Annotated[PortalSettings, Depends(get_settings)]
 AccountsDep = Annotated[AccountService, Depends(get_accounts)]
 BackendsDep = Annotated[Backends, Depends(get_backends)]
+InvitationsDep = Annotated[InvitationService, Depends(get_invitations)]
 
 
 def optional_user(request: Request, accounts: AccountsDep, settings: SettingsDep) -> User | None:

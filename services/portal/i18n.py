@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from services.portal.i18n_invitations import INVITATION_MESSAGES
+
 LANGUAGES = ("zh", "en")
 
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -168,6 +170,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "yes": ("是", "Yes"),
     "no": ("否", "No"),
     "organization_fixed": ("以本企业名义发布", "Posted under your organization"),
+    **INVITATION_MESSAGES,
 }
 
 
@@ -176,7 +179,10 @@ FIELD_LABELS = {"login": "login_name", "years_experience": "years", "consent_acc
                 "consent_matching": "consent_title", "consent": "consent_title", "consent_resume": "consent_title",
                 "file": "resume_file", "skills": "skills", "other_skills": "other_skills", "salary_min": "salary_min",
                 "salary_max": "salary_range", "education_required": "education", "target_occupations":
-                "target_occupation", "code": "code", "csrf_token": "error"}
+                "target_occupation", "code": "code", "csrf_token": "error", "message": "invite_message",
+                "time_1": "interview_times", "time_2": "interview_times", "time_3": "interview_times",
+                "mode": "interview_mode", "place": "interview_place", "time": "choose_time",
+                "release": "release_title", "reason": "decline_reason", "talent_id": "talent"}
 
 
 def translator(lang: str) -> Callable[[str], str]:

@@ -19,7 +19,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from services.portal.clients import Backends
 from services.portal.deps import LoginRequired
 from services.portal.forms import validation_errors
-from services.portal.pages import account, applications, auth, enterprise, operator, seeker
+from services.portal.invitations import InvitationService
+from services.portal.pages import account, applications, auth, enterprise, invitations, operator, seeker
 from services.portal.service import AccountService, Throttle
 from services.portal.settings import PortalSettings
 from services.portal.web import PageBodyLimit, PortalMiddleware, check_csrf, clear_session, login_url, render
@@ -33,7 +34,7 @@ from shared.web import install_body_limit, install_health
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
 PAGE_ROUTERS = (auth.router, account.router, operator.router, seeker.router, enterprise.router,
-                applications.router)
+                applications.router, invitations.router)
 
 
 def create_app(settings: PortalSettings | None = None, *, backends: Backends | None = None) -> FastAPI:
@@ -51,6 +52,8 @@ def create_app(settings: PortalSettings | None = None, *, backends: Backends | N
             throttle=Throttle(max_failures=settings.login_max_failures,
                               window=timedelta(seconds=settings.login_window_seconds)),
             reset_ttl=timedelta(seconds=settings.reset_code_ttl_seconds))
+        app.state.invitations = InvitationService(session_factory=make_session_factory(engine))
+        app.state.nav_badges = lambda user: _nav_badges(app, user)
         owned = backends is None
         app.state.backends = backends or Backends.connect(
             profiles_url=settings.profiles_url, jobs_url=settings.jobs_url, matching_url=settings.matching_url,
@@ -87,6 +90,13 @@ def create_app(settings: PortalSettings | None = None, *, backends: Backends | N
         app.include_router(router)
     install_health(app, ready=lambda: app.state.readiness())
     return app
+
+
+def _nav_badges(app: FastAPI, user: Any) -> dict[str, int]:
+    """Counts shown in the navigation: a seeker's unanswered invitations."""
+    if user.kind != "seeker":
+        return {}
+    return {"invitations": app.state.invitations.unanswered(user.account.profile_id)}
 
 
 def _install_page_errors(app: FastAPI) -> None:

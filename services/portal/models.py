@@ -1,10 +1,11 @@
-"""Tables of the portal: accounts, consents, login throttling, reset codes and the feedback it sent."""
+"""Tables of the portal: accounts, consents, login throttling, reset codes, the feedback it sent and the
+interview invitations enterprises send to shortlisted talents."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.db import RecordId, UTCDateTime
@@ -81,3 +82,41 @@ class FeedbackSent(Base):
     action: Mapped[str] = mapped_column(String(20))
     detail: Mapped[str] = mapped_column(Text, default="")
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Invitation(Base):
+    """An enterprise's invitation of a shortlisted talent to an interview: sent, then accepted (one proposed
+    time chosen, contact released), declined or withdrawn. The contact exists only once accepted."""
+
+    __tablename__ = "invitations"
+    # ``live`` is true while sent or accepted and NULL once closed: NULLs never collide in a unique key, so this
+    # allows one live invitation per opportunity and talent, and any number of closed ones (on every backend).
+    __table_args__ = (UniqueConstraint("opportunity_id", "talent_id", "live", name="uq_invitations_live"),)
+
+    id: Mapped[int] = mapped_column(RecordId, primary_key=True, autoincrement=True)
+    enterprise_account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    organization: Mapped[str] = mapped_column(String(200))
+    opportunity_id: Mapped[int] = mapped_column(BigInteger)
+    opportunity_title: Mapped[str] = mapped_column(String(200))  # copied: the inbox reads without a call
+    talent_id: Mapped[int] = mapped_column(BigInteger, index=True)  # the seeker's profile id
+    talent_name: Mapped[str] = mapped_column(String(60))  # as the shortlist showed it
+    message: Mapped[str] = mapped_column(Text)
+    mode: Mapped[str] = mapped_column(String(10))  # onsite | video
+    place: Mapped[str] = mapped_column(String(200), default="")  # the address (onsite) or how to join (video)
+    time_1: Mapped[datetime] = mapped_column(UTCDateTime())
+    time_2: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    time_3: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    status: Mapped[str] = mapped_column(String(12))  # sent | accepted | declined | withdrawn
+    live: Mapped[bool | None] = mapped_column(Boolean)
+    chosen_time: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    decline_reason: Mapped[str] = mapped_column(String(300), default="")
+    # Released by the seeker on accepting, for this enterprise only; stored as given (see README, web app).
+    contact_name: Mapped[str | None] = mapped_column(String(60), default=None)
+    contact_phone: Mapped[str | None] = mapped_column(String(20), default=None)
+    contact_email: Mapped[str | None] = mapped_column(String(254), default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+    @property
+    def times(self) -> list[datetime]:
+        return [t for t in (self.time_1, self.time_2, self.time_3) if t is not None]

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from services.portal.models import Account, Consent, FeedbackSent, LoginThrottle, ResetCode
+from services.portal.models import Account, Consent, FeedbackSent, Invitation, LoginThrottle, ResetCode
 
 
-def add(session: Session, row: Account | Consent | ResetCode | FeedbackSent) -> None:
+def add(session: Session, row: Account | Consent | ResetCode | FeedbackSent | Invitation) -> None:
     session.add(row)
     session.flush()
 
@@ -65,4 +65,36 @@ def remove_account(session: Session, account: Account) -> None:
     """Delete the account and everything kept about it (explicitly: SQLite may run without cascades)."""
     for model in (Consent, ResetCode, FeedbackSent):
         session.execute(delete(model).where(model.account_id == account.id))
+    session.execute(delete(Invitation).where(Invitation.enterprise_account_id == account.id))
+    if account.kind == "seeker" and account.profile_id is not None:  # invitations addressed to them
+        session.execute(delete(Invitation).where(Invitation.talent_id == account.profile_id))
     session.delete(account)
+
+
+# invitations -------------------------------------------------------------------------------------------
+def invitation(session: Session, invitation_id: int, *, lock: bool = False) -> Invitation | None:
+    return session.get(Invitation, invitation_id, with_for_update=lock)
+
+
+def live_invitation(session: Session, *, opportunity_id: int, talent_id: int) -> Invitation | None:
+    return session.scalars(select(Invitation).where(Invitation.opportunity_id == opportunity_id,
+                                                    Invitation.talent_id == talent_id,
+                                                    Invitation.live.is_(True))).one_or_none()
+
+
+def invitations_sent(session: Session, account_id: int, *, opportunity_id: int | None = None,
+                     limit: int = 500) -> Sequence[Invitation]:
+    statement = select(Invitation).where(Invitation.enterprise_account_id == account_id)
+    if opportunity_id is not None:
+        statement = statement.where(Invitation.opportunity_id == opportunity_id)
+    return session.scalars(statement.order_by(Invitation.id.desc()).limit(limit)).all()
+
+
+def invitations_received(session: Session, talent_id: int, *, limit: int = 500) -> Sequence[Invitation]:
+    return session.scalars(select(Invitation).where(Invitation.talent_id == talent_id)
+                           .order_by(Invitation.id.desc()).limit(limit)).all()
+
+
+def unanswered_count(session: Session, talent_id: int) -> int:
+    return int(session.scalar(select(func.count()).select_from(Invitation)
+                              .where(Invitation.talent_id == talent_id, Invitation.status == "sent")) or 0)

@@ -126,7 +126,7 @@ def clear_session(response: Response) -> None:
 
 
 # The notices a redirect may ask a page to show (``?msg=saved``); anything else is ignored.
-NOTICES = frozenset({"saved", "registered_pending", "reset_done", "pending"})
+NOTICES = frozenset({"saved", "registered_pending", "reset_done", "pending", "invitation_sent", "invitation_accepted"})
 
 
 def _notice(key: str | None) -> str | None:
@@ -138,12 +138,15 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, *
     """A page rendered with the language, the CSRF token and the signed-in user in its context."""
     lang: str = request.state.lang
     t = translator(lang)
+    user = getattr(request.state, "user", None)
+    badges = getattr(request.app.state, "nav_badges", None)  # set by the app: counts for the navigation
 
     def label(name: str) -> str:
         return t(FIELD_LABELS.get(name) or name)
 
     base = {"lang": lang, "t": t, "label": label, "csrf_token": request.state.csrf,
-            "user": getattr(request.state, "user", None), "path": request.url.path, "errors": {}, "form": {},
+            "user": user, "nav_badges": badges(user) if user is not None and badges is not None else {},
+            "path": request.url.path, "errors": {}, "form": {},
             "message_key": _notice(request.query_params.get("msg"))}
     return templates.TemplateResponse(request, name, {**base, **(context or {})}, status_code=status_code)
 

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
-from services.portal.deps import AccountsDep, BackendsDep, CurrentUser
+from services.portal.deps import AccountsDep, BackendsDep, CurrentUser, InvitationsDep
 from services.portal.forms import form_values
 from services.portal.web import clear_session, render
 from shared.errors import DomainError, NotFoundError
@@ -26,9 +26,12 @@ def account_page(request: Request, user: CurrentUser, accounts: AccountsDep) -> 
 
 
 @router.get("/account/export")
-def export(user: CurrentUser, accounts: AccountsDep, backends: BackendsDep) -> Response:
-    """Everything held about the signed-in person, as a JSON download: account, consents, profile, feedback."""
+def export(user: CurrentUser, accounts: AccountsDep, backends: BackendsDep, invitations: InvitationsDep) -> Response:
+    """Everything held about the signed-in person, as a JSON download: account, consents, profile, feedback,
+    the interview invitations addressed to a seeker (with the contact they released)."""
     data: dict[str, Any] = accounts.held_data(user.account.id)
+    if user.kind == "seeker":
+        data["invitations"] = invitations.export(user.account.profile_id)
     data["profile"] = None
     if user.account.profile_id is not None:
         try:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
 from services.portal import opportunity_form
-from services.portal.deps import ApprovedEnterprise, BackendsDep, EnterpriseUser, User
+from services.portal.deps import ApprovedEnterprise, BackendsDep, EnterpriseUser, InvitationsDep, User
 from services.portal.forms import domain_errors, form_values
 from services.portal.profile_form import city_names
 from services.portal.web import render
@@ -107,11 +107,12 @@ async def update_opportunity(request: Request, opportunity_id: OpportunityId, us
 
 @router.get("/opportunities/{opportunity_id}/shortlist")
 def shortlist(request: Request, opportunity_id: OpportunityId, user: ApprovedEnterprise,
-              backends: BackendsDep) -> Response:
-    """Talents shortlisted for one of my postings, with the reasons (no contact data)."""
+              backends: BackendsDep, invitations: InvitationsDep) -> Response:
+    """Talents shortlisted for one of my postings, with the reasons (no contact data) and an invite action."""
     opportunity = _owned(user, backends, opportunity_id)
     answer = backends.matching.shortlist(user.token, opportunity_id, k=20)
-    return render(request, "shortlist.html", {"o": opportunity, "items": answer["items"]})
+    live = {i.talent_id: i for i in invitations.sent_by(user.account.id, opportunity_id=opportunity_id) if i.live}
+    return render(request, "shortlist.html", {"o": opportunity, "items": answer["items"], "live_invitations": live})
 
 
 @router.get("/training-needs/new")
