@@ -38,7 +38,8 @@ def _etag(response: Response, version: int) -> None:
              tags=["opportunities"])
 def create_opportunity(body: OpportunityCreate, principal: Enterprise, service: ServiceDep,
                        response: Response) -> OpportunityPublic:
-    """Publish a job posting, training class, incubator programme or industrial park (enterprises; yours)."""
+    """Publish a job posting, training class, incubator programme or industrial park (enterprises; yours).
+    One that states a requirement the Employment Promotion Law bars is held for an operator (``review``)."""
     created = service.create(body, owner=principal)
     _etag(response, created.version)
     return created
@@ -48,14 +49,15 @@ def create_opportunity(body: OpportunityCreate, principal: Enterprise, service: 
 def list_opportunities(query: Annotated[OpportunityFilter, Query()], principal: AnyRole,
                        service: ServiceDep) -> OpportunitiesPublic:
     """List opportunities in id order, filtered by kind, city, training mode, organization and openness."""
-    return service.search(query)
+    return service.search(query, viewer=principal)
 
 
 @router.get("/opportunities/{opportunity_id}", response_model=OpportunityPublic, tags=["opportunities"])
 def read_opportunity(opportunity_id: RecordId, principal: AnyRole, service: ServiceDep,
                      response: Response) -> OpportunityPublic:
-    """Read one opportunity; its ETag is its version."""
-    found = service.get(opportunity_id)
+    """Read one opportunity; its ETag is its version. A posting held for review is 404 except for its
+    enterprise and operators, who see ``review``."""
+    found = service.get(opportunity_id, viewer=principal)
     _etag(response, found.version)
     return found
 

@@ -52,7 +52,7 @@ def apply(opportunity_id: RecordId, body: ApplicationCreate, principal: Seeker, 
 @router.get("/opportunities/{opportunity_id}/seats", response_model=SeatsPublic)
 def read_seats(opportunity_id: RecordId, principal: AnyRole, service: Applications) -> SeatsPublic:
     """A training class's seats: enrolled, left and waiting."""
-    return service.seats(opportunity_id)
+    return service.seats(opportunity_id, viewer=principal)
 
 
 @router.get("/applications", response_model=ApplicationsPublic)

@@ -24,6 +24,7 @@ from services.jobs.application_schemas import (
     SeatsPublic,
 )
 from services.jobs.models import Application, AuditEntry, Opportunity, OutboxMessage
+from services.jobs.reviews import PUBLISHED, check_visible
 from shared import audit
 from shared.auth import Principal
 from shared.background import utc_now
@@ -120,7 +121,7 @@ class ApplicationService:
         def unit(session: Session) -> ApplicationPublic:
             # Locked: enrolments in one class are counted one at a time (PostgreSQL; SQLite has one writer).
             opportunity = repo.get_opportunity(session, opportunity_id, for_update=True)
-            if opportunity is None:
+            if opportunity is None or opportunity.review_status != PUBLISHED:  # held: alike to unknown
                 raise NotFoundError(f"opportunity {opportunity_id} not found")
             if not _accepting(opportunity, utc_now().date()):
                 raise ConflictError(f"opportunity {opportunity_id} is closed")
@@ -200,11 +201,12 @@ class ApplicationService:
             return ApplicationsPublic(items=[public_of(r) for r in rows], total=total, offset=query.offset,
                                       limit=query.limit)
 
-    def seats(self, opportunity_id: int) -> SeatsPublic:
+    def seats(self, opportunity_id: int, *, viewer: Principal) -> SeatsPublic:
         with self._sessions() as session:
             opportunity = repo.get_opportunity(session, opportunity_id)
             if opportunity is None:
                 raise NotFoundError(f"opportunity {opportunity_id} not found")
+            check_visible(viewer, opportunity)
             if opportunity.kind != OpportunityKind.TRAINING_CLASS.value:
                 raise NotFoundError(f"opportunity {opportunity_id} is a {opportunity.kind}: it has no seats")
             seats = _seats(opportunity)

@@ -13,6 +13,8 @@ from services.jobs.application_api import router as applications_router
 from services.jobs.applications import ApplicationService
 from services.jobs.deps import get_service
 from services.jobs.models import OutboxMessage
+from services.jobs.review_api import router as reviews_router
+from services.jobs.reviews import ReviewService
 from services.jobs.service import OpportunityService
 from services.jobs.settings import JobsSettings
 from shared.admin import admin_router
@@ -55,6 +57,8 @@ def create_app(settings: JobsSettings | None = None) -> FastAPI:
         app.state.readiness = lambda: outbox_service_readiness(engine, relay, launcher)
         app.state.service = OpportunityService(
             sessions=sessions, relay=relay, topic=topic_name(OPPORTUNITIES, settings.topic_namespace))
+        app.state.reviews = ReviewService(
+            sessions=sessions, relay=relay, topic=topic_name(OPPORTUNITIES, settings.topic_namespace))
         app.state.applications = ApplicationService(
             sessions=sessions, relay=relay, topic=topic_name(APPLICATIONS, settings.topic_namespace))
         try:
@@ -75,5 +79,6 @@ def create_app(settings: JobsSettings | None = None) -> FastAPI:
     install_health(app, ready=lambda: app.state.readiness())
     app.include_router(router)
     app.include_router(applications_router)
+    app.include_router(reviews_router)
     app.include_router(admin_router(get_service, records="opportunity or training need"))
     return app

@@ -7,12 +7,13 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from services.jobs.models import Opportunity, TrainingNeed
+from services.jobs.models import Opportunity, ReviewMixin, TrainingNeed
 from services.jobs.schemas import (
     CREATE_MODELS,
     OpportunityBase,
     OpportunityCreate,
     OpportunityPublic,
+    ReviewPublic,
     TrainingNeedPublic,
 )
 from shared.errors import UnprocessableError
@@ -76,7 +77,15 @@ def as_utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
-def public_of(row: Opportunity) -> OpportunityPublic:
+def review_of(row: ReviewMixin) -> ReviewPublic:
+    return ReviewPublic.model_validate({
+        "status": row.review_status, "flags": row.review_flags or [], "note": row.review_note,
+        "reviewed_by": row.reviewed_by, "reviewed_at": as_utc(row.reviewed_at) if row.reviewed_at else None,
+    })
+
+
+def public_of(row: Opportunity, *, with_review: bool = False) -> OpportunityPublic:
+    """The API view; ``with_review`` for the posting enterprise and operators only."""
     return PUBLIC_ADAPTER.validate_python({
         **stored_fields(row),
         "id": row.id,
@@ -84,6 +93,7 @@ def public_of(row: Opportunity) -> OpportunityPublic:
         "owner": row.owner,
         "created_at": as_utc(row.created_at),
         "updated_at": as_utc(row.updated_at),
+        "review": review_of(row) if with_review else None,
     })
 
 
@@ -107,7 +117,7 @@ def snapshot_of(row: Opportunity) -> OpportunitySnapshot:
     )
 
 
-def need_public_of(row: TrainingNeed) -> TrainingNeedPublic:
+def need_public_of(row: TrainingNeed, *, with_review: bool = False) -> TrainingNeedPublic:
     return TrainingNeedPublic(
         id=row.id,
         owner=row.owner,
@@ -123,4 +133,5 @@ def need_public_of(row: TrainingNeed) -> TrainingNeedPublic:
         status=row.status,
         training_class_id=row.training_class_id,
         created_at=as_utc(row.created_at),
+        review=review_of(row) if with_review else None,
     )

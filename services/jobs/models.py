@@ -17,12 +17,23 @@ from shared.outbox import OutboxMixin
 OWNER_CHARS = 128
 
 
-
 class Base(DeclarativeBase):
     pass
 
 
-class Opportunity(Base):
+class ReviewMixin:
+    """The screen's verdict (migration jobs_0005): a posting stating a requirement the Employment Promotion
+    Law bars is ``held`` until an operator approves (``published``) or rejects it; only published rows
+    reach seekers, other enterprises and matching."""
+
+    review_status: Mapped[str] = mapped_column(String(16), default="published", index=True)
+    review_flags: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    reviewed_by: Mapped[str | None] = mapped_column(String(OWNER_CHARS), default=None)
+    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    review_note: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+class Opportunity(ReviewMixin, Base):
     """Any of the four kinds; the fields only one kind has live in ``attributes`` (JSON-safe values)."""
 
     __tablename__ = "opportunities"
@@ -50,7 +61,7 @@ class Opportunity(Base):
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - read once by the mapper
 
 
-class TrainingNeed(Base):
+class TrainingNeed(ReviewMixin, Base):
     """A custom training need an enterprise posted; it opens a training class for enrolment."""
 
     __tablename__ = "training_needs"

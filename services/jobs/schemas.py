@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
@@ -19,6 +20,7 @@ from services.jobs.fields import (
     Salary,
     distinct,
 )
+from services.jobs.screening import Category
 from shared.events.vocabulary import Education, OpportunityKind, SkillLevel, TrainingMode
 
 
@@ -126,12 +128,37 @@ CREATE_MODELS: dict[OpportunityKind, type[OpportunityBase]] = {
 }
 
 
+class ReviewStatus(StrEnum):
+    PUBLISHED = "published"
+    HELD = "held"
+    REJECTED = "rejected"
+
+
+class ReviewFlag(BaseModel):
+    """A requirement the Employment Promotion Law bars, as the screen found it."""
+
+    category: Category
+    phrase: str = Field(description="The exact words of the posting")
+    field: str = Field(description="The field they are in (title, description, skills …)")
+
+
+class ReviewPublic(BaseModel):
+    """The screen's verdict: ``held`` postings wait for an operator and reach no seeker or other enterprise."""
+
+    status: ReviewStatus
+    flags: list[ReviewFlag]
+    note: str | None = None
+    reviewed_by: str | None = None
+    reviewed_at: datetime | None = None
+
+
 class RecordFields(Strict):
     id: int
     version: int
     owner: str | None = Field(description="The enterprise account that posted it (its token subject)")
     created_at: datetime
     updated_at: datetime
+    review: ReviewPublic | None = Field(default=None, description="Shown to the posting enterprise and operators")
 
 
 class JobPostingPublic(JobPostingCreate, RecordFields):
@@ -246,6 +273,7 @@ class TrainingNeedPublic(BaseModel):
     status: str
     training_class_id: int | None
     created_at: datetime
+    review: ReviewPublic | None = Field(default=None, description="Shown to the posting enterprise and operators")
 
 
 class TrainingNeedCreated(BaseModel):

@@ -15,12 +15,21 @@ from services.jobs.mapping import (
     columns_of,
     need_public_of,
     public_of,
-    snapshot_of,
     stored_fields,
     unprocessable,
     validate_opportunity,
 )
 from services.jobs.models import AuditEntry, Opportunity, OutboxMessage, TrainingNeed
+from services.jobs.reviews import (
+    PUBLISHED,
+    check_visible,
+    flags_of,
+    publication,
+    screened,
+    sees_review,
+    upserted,
+    withdrawal,
+)
 from services.jobs.schemas import (
     OpportunitiesPublic,
     OpportunityCreate,
@@ -40,7 +49,7 @@ from shared.auth import Principal
 from shared.background import utc_now
 from shared.db import iter_rows
 from shared.errors import ConflictError, ForbiddenError, NotFoundError, UnprocessableError
-from shared.events.contracts import EventBase, OpportunityDeletedV1, OpportunityUpsertedV1
+from shared.events.contracts import EventBase, OpportunityDeletedV1
 from shared.events.vocabulary import TRAINING_MODE_LABELS, OpportunityKind
 from shared.outbox import enqueue
 from shared.writes import Notifier, Writer
@@ -74,9 +83,9 @@ def check_writable(actor: Principal, row: Opportunity, *, deleting: bool = False
 
 
 def check_need_readable(viewer: Principal, row: TrainingNeed) -> None:
-    """The posting enterprise, operators and services read a training need; another enterprise is told
-    it does not exist (404), like an unknown id."""
-    if viewer.role in ("operator", "service"):
+    """The posting enterprise, operators and services read a training need (services only once published);
+    another enterprise is told it does not exist (404), like an unknown id."""
+    if viewer.role == "operator" or (viewer.role == "service" and row.review_status == PUBLISHED):
         return
     if viewer.role != "enterprise" or not viewer.owns(row.owner):
         raise NotFoundError(f"training need {row.id} not found")
@@ -94,8 +103,9 @@ class OpportunityService:
         enqueue(session, OutboxMessage, topic=self._topic, event=event)
 
     def _emit_upsert(self, session: Session, row: Opportunity) -> None:
-        self._emit(session, OpportunityUpsertedV1(record_id=row.id, record_version=row.version,
-                                                  owner_id=row.owner or "", opportunity=snapshot_of(row)))
+        """Matching hears of a posting only once it is published (a held one waits for an operator)."""
+        if row.review_status == PUBLISHED:
+            self._emit(session, upserted(row))
 
     @staticmethod
     def _audit(session: Session, actor: Principal, action: str, record_type: str, record_id: int | None) -> None:
@@ -122,10 +132,11 @@ class OpportunityService:
         check_organization(owner, data.organization)
 
         def unit(session: Session) -> OpportunityPublic:
-            row = repo.add_opportunity(session, Opportunity(**columns_of(data), owner=owner.subject))
+            row = repo.add_opportunity(session, Opportunity(**columns_of(data), owner=owner.subject,
+                                                            **screened(None, flags_of(data))))
             self._emit_upsert(session, row)
             self._audit(session, owner, "create", OPPORTUNITY, row.id)
-            return public_of(row)
+            return public_of(row, with_review=True)
 
         return self._writer.run(unit)
 
@@ -136,7 +147,7 @@ class OpportunityService:
         def unit(session: Session) -> int:
             count = 0
             for row in iter_rows(session, Opportunity):
-                self._emit_upsert(session, row)
+                self._emit(session, publication(row))
                 count += 1
             self._audit(session, actor, "republish", OPPORTUNITY, None)
             return count
@@ -147,18 +158,24 @@ class OpportunityService:
         """The newest audit rows, for operators."""
         return read_audit(self._sessions, AuditEntry, viewer=viewer, query=query)
 
-    def get(self, opportunity_id: int) -> OpportunityPublic:
+    def get(self, opportunity_id: int, *, viewer: Principal) -> OpportunityPublic:
+        """One opportunity; a held or rejected one only for its enterprise and operators (else 404)."""
         with self._sessions() as session:
-            return public_of(self._existing(session, opportunity_id))
+            row = self._existing(session, opportunity_id)
+            check_visible(viewer, row)
+            return public_of(row, with_review=sees_review(viewer, row))
 
-    def search(self, query: OpportunityFilter) -> OpportunitiesPublic:
+    def search(self, query: OpportunityFilter, *, viewer: Principal) -> OpportunitiesPublic:
+        """Published opportunities, and the viewer's own in any review status (operators: all)."""
+        own = viewer.subject if viewer.role == "enterprise" else None
         with self._sessions() as session:
             rows, total = repo.list_opportunities(
                 session, offset=query.offset, limit=query.limit, kind=query.kind.value if query.kind else None,
                 city=query.city, training_mode=query.training_mode.value if query.training_mode else None,
-                organization=query.organization, open_only=query.open)
-            return OpportunitiesPublic(items=[public_of(r) for r in rows], total=total,
-                                       offset=query.offset, limit=query.limit)
+                organization=query.organization, open_only=query.open,
+                review_status=None if viewer.role == "operator" else PUBLISHED, or_owner=own)
+            return OpportunitiesPublic(items=[public_of(r, with_review=sees_review(viewer, r)) for r in rows],
+                                       total=total, offset=query.offset, limit=query.limit)
 
     def update(self, opportunity_id: int, patch: OpportunityUpdate, *, actor: Principal,
                expected_version: int | None = None) -> OpportunityPublic:
@@ -183,11 +200,16 @@ class OpportunityService:
             if "organization" in changes:
                 check_organization(actor, merged.organization)
             if merged == validate_opportunity(current):
-                return public_of(row)  # nothing changed: no new version, no event
-            repo.update_opportunity(session, row, columns_of(merged))
-            self._emit_upsert(session, row)
+                return public_of(row, with_review=True)  # nothing changed: no new version, no event
+            was_published = row.review_status == PUBLISHED
+            repo.update_opportunity(session, row, {**columns_of(merged), **screened(row, flags_of(merged))})
+            if row.review_status == PUBLISHED:
+                self._emit_upsert(session, row)
+            elif was_published:
+                self._emit(session, withdrawal(row))  # held now: matching drops it until an operator approves
+            repo.share_review_with_needs(session, row)
             self._audit(session, actor, "update", OPPORTUNITY, row.id)
-            return public_of(row)
+            return public_of(row, with_review=True)
 
         return self._writer.run(unit, retry=expected_version is None, conflict=self._conflict(opportunity_id))
 
@@ -225,18 +247,20 @@ class OpportunityService:
             raise unprocessable(exc) from exc
 
         def unit(session: Session) -> TrainingNeedCreated:
-            class_row = repo.add_opportunity(session, Opportunity(**columns_of(training_class), owner=owner.subject))
+            review = screened(None, flags_of(training_class))  # the class carries the need's text
+            class_row = repo.add_opportunity(session, Opportunity(**columns_of(training_class), owner=owner.subject,
+                                                                  **review))
             need_row = repo.add_training_need(session, TrainingNeed(
                 **need.model_dump(mode="json", exclude={"title", "deadline"}),
                 title=title, deadline=need.deadline, status="open", training_class_id=class_row.id,
-                owner=owner.subject, created_at=utc_now()))
+                owner=owner.subject, created_at=utc_now(), **review))
             self._emit_upsert(session, class_row)
             self._audit(session, owner, "create", OPPORTUNITY, class_row.id)
             self._audit(session, owner, "create", TRAINING_NEED, need_row.id)
-            created_class = public_of(class_row)
+            created_class = public_of(class_row, with_review=True)
             if not isinstance(created_class, TrainingClassPublic):
                 raise TypeError(f"opportunity {class_row.id} is not a training class")
-            return TrainingNeedCreated(need=need_public_of(need_row), training_class=created_class)
+            return TrainingNeedCreated(need=need_public_of(need_row, with_review=True), training_class=created_class)
 
         return self._writer.run(unit)
 
@@ -246,4 +270,4 @@ class OpportunityService:
             if row is None:
                 raise NotFoundError(f"training need {need_id} not found")
             check_need_readable(viewer, row)
-            return need_public_of(row)
+            return need_public_of(row, with_review=viewer.role != "service")

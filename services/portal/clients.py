@@ -151,6 +151,16 @@ class Jobs(Backend):
                                  headers=headers).json()
         return result
 
+    def reviews(self, token: str, **filters: Any) -> JSON:
+        result: JSON = self.call("GET", "/v1/admin/reviews", token, params=filters).json()
+        return result
+
+    def review(self, token: str, opportunity_id: int, body: JSON, *, version: int | None) -> JSON:
+        headers = {"If-Match": f'"{version}"'} if version is not None else None
+        result: JSON = self.call("POST", f"/v1/opportunities/{opportunity_id}/review", token, json=body,
+                                 headers=headers).json()
+        return result
+
     def seats(self, token: str, opportunity_id: int) -> JSON:
         result: JSON = self.call("GET", f"/v1/opportunities/{opportunity_id}/seats", token).json()
         return result

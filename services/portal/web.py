@@ -15,6 +15,7 @@ from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoin
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from services.portal.i18n import FIELD_LABELS, LANGUAGES, MESSAGES, translator
+from services.portal.review import flagged_phrases, highlight
 from shared.errors import ForbiddenError
 
 SESSION_COOKIE = "tm_session"
@@ -34,6 +35,8 @@ SECURITY_HEADERS = {
 }
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+templates.env.filters["highlight"] = highlight
+templates.env.globals["flagged_phrases"] = flagged_phrases
 
 
 class PortalMiddleware(BaseHTTPMiddleware):
@@ -126,7 +129,8 @@ def clear_session(response: Response) -> None:
 
 
 # The notices a redirect may ask a page to show (``?msg=saved``); anything else is ignored.
-NOTICES = frozenset({"saved", "registered_pending", "reset_done", "pending", "invitation_sent", "invitation_accepted"})
+NOTICES = frozenset({"saved", "registered_pending", "reset_done", "pending", "held", "invitation_sent",
+                     "invitation_accepted"})
 
 
 def _notice(key: str | None) -> str | None:

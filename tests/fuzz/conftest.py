@@ -116,7 +116,8 @@ def profiles_identity() -> tuple[Identity, Created]:
 
 def jobs_identity(case: Case) -> tuple[dict[str, str], str]:
     """One enterprise posts, changes and reads its records; admin calls and lists go as an operator."""
-    if case.operation.label.startswith(("GET /v1/admin", "POST /v1/admin", "GET /v1/opportunities")):
+    if case.operation.label.startswith(("GET /v1/admin", "POST /v1/admin", "GET /v1/opportunities",
+                                        "POST /v1/opportunities/{opportunity_id}/review")):
         return bearer("operator", "op-fuzz"), "op-fuzz"
     return bearer("enterprise", "ent-fuzz", org=org_of(case.body) or FUZZ_ORGANIZATION), "ent-fuzz"
 

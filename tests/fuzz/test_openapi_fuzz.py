@@ -16,7 +16,8 @@ TAKES_NO_INPUT = {"POST /v1/admin/republish"}  # one request is all there is to 
 BODY_OPERATIONS = {"profiles": {"POST /v1/profiles", "PATCH /v1/profiles/{profile_id}"},
                    "jobs": {"POST /v1/opportunities", "PATCH /v1/opportunities/{opportunity_id}",
                             "POST /v1/training-needs", "POST /v1/opportunities/{opportunity_id}/applications",
-                            "PATCH /v1/applications/{application_id}"}}
+                            "PATCH /v1/applications/{application_id}",
+                            "POST /v1/opportunities/{opportunity_id}/review"}}
 
 
 def _assert_clean(failures: dict[str, str], calls: dict[str, int]) -> None:

@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from alembic import command
 from sqlalchemy import MetaData, inspect, select
 
-import services.jobs.main as jobs_main
 import services.profiles.main as profiles_main
 from services.jobs.main import create_app as create_jobs
 from services.jobs.models import Base as JobsBase
@@ -18,7 +18,7 @@ from services.profiles.models import Base as ProfilesBase
 from services.profiles.settings import ProfilesSettings
 from shared.db import make_engine
 from shared.events.topics import OPPORTUNITIES, PROFILES, topic_name
-from shared.migrations import current_revision, head_revision, upgrade
+from shared.migrations import alembic_config, current_revision, head_revision, upgrade
 from talentmatch.embedded import free_port
 from tests.auth import SECRET, JobsClient, ProfilesClient
 from tests.jobs import factories
@@ -28,8 +28,9 @@ from tests.profiles.helpers import profile_body, wait_for
 Snapshot = dict[str, list[tuple[Any, ...]]]
 
 
-# Columns the head added since the previous revision: the previous schema has none to compare.
-ADDED = {"outbox": {"traceparent"}}
+# Columns the head added since jobs_0001: the earlier schema has none to compare.
+REVIEW = {"review_status", "review_flags", "reviewed_by", "reviewed_at", "review_note"}
+ADDED = {"outbox": {"traceparent"}, "opportunities": REVIEW, "training_needs": REVIEW}
 
 
 def snapshot(database_url: str, metadata: MetaData) -> Snapshot:
@@ -53,19 +54,20 @@ def previous_release(monkeypatch: pytest.MonkeyPatch, module: Any) -> None:
 def test_jobs_at_the_previous_revision_upgrade_with_every_row_and_event(
         database_url: str, bootstrap: str, redis_url: str, topic_suffix: str,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    upgrade(database_url, "services.jobs", revision="jobs_0001")
+    # This release reads columns jobs_0001 lacks (the review state of jobs_0005), so it writes the rows at
+    # the head and the schema is taken back to jobs_0001 (downgrades keep the rows) as that release left it.
+    upgrade(database_url, "services.jobs")
     offline = JobsSettings(database_url=database_url, kafka_bootstrap_servers=f"127.0.0.1:{free_port()}",
                            redis_url=redis_url, topic_namespace=topic_suffix, auth_secret=SECRET)
-    with monkeypatch.context() as patch:
-        previous_release(patch, jobs_main)
-        with JobsClient(create_jobs(offline)) as client:  # broker down: every event waits in the outbox
-            ids = [client.post("/v1/opportunities", json=body).json()["id"]
-                   for body in (factories.job_posting(), factories.training_class(), factories.incubator_program(),
-                                factories.industrial_park())]
-            assert client.patch(f"/v1/opportunities/{ids[0]}", json={"openings": 9}).status_code == 200
-            assert client.delete(f"/v1/opportunities/{ids[2]}").status_code == 204
-            assert client.post("/v1/training-needs", json=factories.training_need()).status_code == 201
-            listed = client.get("/v1/opportunities", params={"limit": 100}).json()
+    with JobsClient(create_jobs(offline)) as client:  # broker down: every event waits in the outbox
+        ids = [client.post("/v1/opportunities", json=body).json()["id"]
+               for body in (factories.job_posting(), factories.training_class(), factories.incubator_program(),
+                            factories.industrial_park())]
+        assert client.patch(f"/v1/opportunities/{ids[0]}", json={"openings": 9}).status_code == 200
+        assert client.delete(f"/v1/opportunities/{ids[2]}").status_code == 204
+        assert client.post("/v1/training-needs", json=factories.training_need()).status_code == 201
+        listed = client.get("/v1/opportunities", params={"limit": 100}).json()
+    command.downgrade(alembic_config(database_url, "services.jobs"), "jobs_0001")
     before = snapshot(database_url, JobsBase.metadata)
     assert len(before["outbox"]) >= 6 and all(row[-1] is None for row in before["outbox"])  # none published
 
@@ -76,7 +78,7 @@ def test_jobs_at_the_previous_revision_upgrade_with_every_row_and_event(
     assert all(not rows for name, rows in after.items() if name not in before), "added tables start empty"
     engine = make_engine(database_url)
     try:
-        assert current_revision(engine) == head_revision("services.jobs") == "jobs_0004"
+        assert current_revision(engine) == head_revision("services.jobs") == "jobs_0005"
     finally:
         engine.dispose()
     online = offline.model_copy(update={"kafka_bootstrap_servers": bootstrap})

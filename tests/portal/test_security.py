@@ -102,6 +102,7 @@ PAGES = {
     "/enterprise/opportunities/new": {"enterprise"},
     "/enterprise/training-needs/new": {"enterprise"},
     "/operator/enterprises": {"operator"},
+    "/operator/postings": {"operator"},
 }
 
 

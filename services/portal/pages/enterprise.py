@@ -45,6 +45,11 @@ def _owned(user: User, backends: BackendsDep, opportunity_id: int) -> JSON:
     return opportunity
 
 
+def _notice(saved: JSON) -> str:
+    """The notice after saving: "held" when the screen holds the posting for an operator's review."""
+    return "held" if (saved.get("review") or {}).get("status") == "held" else "saved"
+
+
 def _form_page(request: Request, *, kind: str, form: JSON, errors: dict[str, str] | None = None,
                action: str, status_code: int = 200) -> Response:
     return render(request, "opportunity_form.html", {"kind": kind, "form": form, "errors": errors or {},
@@ -71,7 +76,7 @@ async def create_opportunity(request: Request, user: ApprovedEnterprise, backend
             raise
         return _form_page(request, kind=kind, form=form, errors=domain_errors(exc),
                           action=f"/enterprise/opportunities/new?kind={kind}", status_code=exc.status_code)
-    return RedirectResponse(f"/opportunities/{created['id']}?msg=saved", status_code=303)
+    return RedirectResponse(f"/opportunities/{created['id']}?msg={_notice(created)}", status_code=303)
 
 
 @router.get("/opportunities/{opportunity_id}/edit")
@@ -96,13 +101,14 @@ async def update_opportunity(request: Request, opportunity_id: OpportunityId, us
                                              for_update=True)
     version = str(form.get("version") or "")
     try:
-        backends.jobs.update(user.token, opportunity_id, body, version=int(version) if version.isdigit() else None)
+        updated = backends.jobs.update(user.token, opportunity_id, body,
+                                       version=int(version) if version.isdigit() else None)
     except DomainError as exc:
         if exc.status_code == 401:
             raise
         return _form_page(request, kind=kind, form=form, errors=domain_errors(exc),
                           action=f"/enterprise/opportunities/{opportunity_id}/edit", status_code=exc.status_code)
-    return RedirectResponse(f"/opportunities/{opportunity_id}?msg=saved", status_code=303)
+    return RedirectResponse(f"/opportunities/{opportunity_id}?msg={_notice(updated)}", status_code=303)
 
 
 @router.get("/opportunities/{opportunity_id}/shortlist")
@@ -133,6 +139,7 @@ async def create_need(request: Request, user: ApprovedEnterprise, backends: Back
             raise
         return render(request, "need_form.html", {"form": form, "errors": domain_errors(exc), **_choices()},
                       status_code=exc.status_code)
-    class_id = (created.get("training_class") or {}).get("id")
-    target = f"/opportunities/{class_id}?msg=saved" if class_id else "/enterprise?msg=saved"
+    training_class = created.get("training_class") or {}
+    class_id = training_class.get("id")
+    target = f"/opportunities/{class_id}?msg={_notice(training_class)}" if class_id else "/enterprise?msg=saved"
     return RedirectResponse(target, status_code=303)
