@@ -19,7 +19,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from services.portal.clients import Backends
 from services.portal.deps import LoginRequired
 from services.portal.forms import validation_errors
-from services.portal.pages import account, applications, auth, enterprise, operator, seeker
+from services.portal.notifier.consumer import Notifier
+from services.portal.notifier.senders import make_sender
+from services.portal.notifier.service import NotificationService
+from services.portal.pages import account, applications, auth, enterprise, notifications, operator, seeker
 from services.portal.service import AccountService, Throttle
 from services.portal.settings import PortalSettings
 from services.portal.web import PageBodyLimit, PortalMiddleware, check_csrf, clear_session, login_url, render
@@ -33,7 +36,7 @@ from shared.web import install_body_limit, install_health
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
 PAGE_ROUTERS = (auth.router, account.router, operator.router, seeker.router, enterprise.router,
-                applications.router)
+                applications.router, notifications.router)
 
 
 def create_app(settings: PortalSettings | None = None, *, backends: Backends | None = None) -> FastAPI:
@@ -55,6 +58,15 @@ def create_app(settings: PortalSettings | None = None, *, backends: Backends | N
         app.state.backends = backends or Backends.connect(
             profiles_url=settings.profiles_url, jobs_url=settings.jobs_url, matching_url=settings.matching_url,
             timeout=settings.backend_timeout_seconds)
+        app.state.notifications = NotificationService(session_factory=make_session_factory(engine),
+                                                      default_threshold=settings.notify_default_threshold)
+        app.state.unread_notifications = app.state.notifications.unread_count  # the header's badge
+        notifier: Notifier | None = None
+        if settings.kafka_bootstrap_servers:  # no broker configured: in-app notices only, none computed
+            notifier = Notifier(settings=settings, service=app.state.notifications,
+                                matching=app.state.backends.matching, sender=make_sender(settings))
+            notifier.start()
+        app.state.notifier = notifier
 
         def readiness() -> tuple[bool, dict[str, Any]]:
             try:
@@ -62,12 +74,16 @@ def create_app(settings: PortalSettings | None = None, *, backends: Backends | N
                     conn.execute(text("SELECT 1"))
             except Exception as exc:  # any failure means not ready
                 return False, {"database": f"unavailable: {type(exc).__name__}"}
-            return True, {"database": "ok"}
+            # The pages work without the notifier: its state is reported, not a reason to refuse traffic.
+            notices = "off" if notifier is None else notifier.failure or notifier.last_error or "running"
+            return True, {"database": "ok", "notifier": notices}
 
         app.state.readiness = readiness
         try:
             yield
         finally:
+            if notifier is not None:
+                notifier.stop()
             if owned:
                 app.state.backends.close()
             engine.dispose()
