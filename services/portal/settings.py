@@ -8,6 +8,9 @@ from pydantic import Field, SecretStr, model_validator
 
 from shared.settings import ServiceSettings
 
+# The longest a batch of the notifier may wait on matching (its consumer's poll interval is 300 s).
+MAX_BATCH_WAIT_SECONDS = 240
+
 
 class PortalSettings(ServiceSettings):
     database_url: str = "sqlite:///var/portal.db"
@@ -53,7 +56,7 @@ class PortalSettings(ServiceSettings):
     # Events older than this are not notified: a new deployment reading the topics from their beginning
     # must not announce last year's openings. Replays within it are harmless (one notice per source event).
     notify_max_event_age_hours: float = Field(default=72.0, gt=0)
-    notify_poll_records: int = Field(default=10, ge=1, le=500)
+    notify_poll_records: int = Field(default=5, ge=1, le=500)
     dead_letter_payload_bytes: int = Field(default=64 * 1024, ge=0)
 
     @model_validator(mode="after")
@@ -62,4 +65,7 @@ class PortalSettings(ServiceSettings):
             raise ValueError("NOTIFY_SENDER=webhook needs NOTIFY_WEBHOOK_URL (http:// or https://)")
         if self.notify_sender == "smtp" and not (self.notify_smtp_host and "@" in self.notify_smtp_from):
             raise ValueError("NOTIFY_SENDER=smtp needs NOTIFY_SMTP_HOST and NOTIFY_SMTP_FROM (an e-mail address)")
+        if self.notify_poll_records * self.notify_shortlist_wait_seconds > MAX_BATCH_WAIT_SECONDS:
+            raise ValueError(f"NOTIFY_POLL_RECORDS × NOTIFY_SHORTLIST_WAIT_SECONDS must stay under "
+                             f"{MAX_BATCH_WAIT_SECONDS} s: a batch must end within the consumer's poll interval")
         return self

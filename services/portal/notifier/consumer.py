@@ -37,8 +37,10 @@ from shared.kafka import ensure_topics, make_consumer
 
 log = logging.getLogger(__name__)
 Polled = Mapping[TopicPartition, Sequence[ConsumerRecord]]
-# Waiting for matching's shortlists happens inside a batch: the poll interval leaves room for a whole one.
-MAX_POLL_INTERVAL_MS = 10 * 60 * 1000
+# Waiting for matching's shortlists happens inside a batch: the poll interval leaves room for a whole one
+# (the settings keep poll records × shortlist wait under ``settings.MAX_BATCH_WAIT_SECONDS``). kafka-python
+# wants it under its idle-connection limit (540 s) less 5 s.
+MAX_POLL_INTERVAL_MS = 5 * 60 * 1000
 
 
 def notifier_group(settings: PortalSettings) -> str:
@@ -98,6 +100,7 @@ class Notifier:
         self._loop = BackgroundLoop(self._step, name="portal-notifier", on_error=self._retrying,
                                     max_backoff=10.0, after=self._finish)
         self._consumer: KafkaConsumer | None = None
+        self.handled = 0  # records consumed and committed, whatever became of them
         self.notified = 0
         self.dead_lettered = 0
         self.last_error: str | None = None
@@ -143,6 +146,7 @@ class Notifier:
         for notice in stored:
             self._sender.send(notice)
         consumer.commit({tp: OffsetAndMetadata(position, "", -1) for tp, position in batch.positions.items()})
+        self.handled += sum(len(records) for records in polled.values())
         self.notified += len(stored)
         self.dead_lettered += len(batch.poison)
 
