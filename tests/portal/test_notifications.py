@@ -34,7 +34,7 @@ from shared.events.vocabulary import OpportunityKind
 from shared.kafka import make_producer
 from tests.auth import token
 from tests.portal.fake_matching import FakeMatching, fake_matching
-from tests.portal.helpers import Browser
+from tests.portal.helpers import PASSWORD, Browser
 from tests.portal.test_applications_pages import JOB, _post, approved_enterprise_login
 from tests.portal.test_pages import PROFILE
 
@@ -234,6 +234,10 @@ def test_a_seeker_reads_and_marks_only_their_own(browser: Browser, accounts: Acc
     assert browser.post("/notifications/read-all").status_code == 303
     assert notices.unread_count(owner) == 0 and '<span class="badge count"' not in browser.get("/notifications").text
     assert browser.post("/notifications/999999/read").status_code == 404
+    exported = browser.get("/account/export").json()["notifications"]
+    assert [n["params"]["status"] for n in exported] == ["offered", "offered"]
+    assert browser.post("/account/delete", {"password": PASSWORD}).status_code == 303
+    assert notices.listing(owner) == []  # erased with the account
 
 
 def test_the_threshold_is_checked(browser: Browser, accounts: AccountService, notices: NotificationService) -> None:
@@ -247,3 +251,18 @@ def test_the_threshold_is_checked(browser: Browser, accounts: AccountService, no
     assert 'value="0.80"' in browser.get("/notifications").text
 
 
+
+
+def test_a_restart_resumes_from_the_committed_offsets(portal_settings: PortalSettings, backends: Backends,
+                                                      publish: Any) -> None:
+    with TestClient(create_app(portal_settings, backends=backends), base_url="http://portal.test") as first:
+        Browser(first).register_seeker()
+        number = account_id(Browser(first))
+        service: NotificationService = first.app.state.notifications  # type: ignore[attr-defined]
+        publish(APPLICATIONS, b"701", status_event(701, 2, number, ApplicationStatus.INTERVIEWING))
+        wait_for(lambda: service.listing(number), "the first notification")
+    publish(APPLICATIONS, b"702", status_event(702, 2, number, ApplicationStatus.OFFERED))  # while it is down
+    with TestClient(create_app(portal_settings, backends=backends)) as again:
+        notifier = again.app.state.notifier  # type: ignore[attr-defined]
+        wait_for(lambda: len(service.listing(number)) == 2, "the notification of the event sent while down")
+        assert notifier.handled == 1  # only what came after the committed offsets was read again
