@@ -126,6 +126,8 @@ class LocalStack:
             env["CONTACT_ENCRYPTION_KEY"] = cfg.contact_key
         if service == "portal":  # the web app calls the public APIs with each user's own token
             env.update({f"{name.upper()}_URL": cfg.url(name) for name in ("profiles", "jobs", "matching")})
+            # its notifier reads the broker above; each notification also goes to its log file (var/logs)
+            env.setdefault("NOTIFY_SENDER", "log")
         return env
 
     def start(self, *, timeout: float = 120.0) -> None:

@@ -209,6 +209,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "no": ("否", "No"),
     "organization_fixed": ("以本企业名义发布", "Posted under your organization"),
     **INVITATION_MESSAGES,
+    "notifications": ("消息通知", "Notifications"),
+    "unread": ("未读", "unread"),
+    "no_notifications": ("暂无通知。", "No notifications yet."),
+    "mark_read": ("标为已读", "Mark as read"),
+    "mark_all_read": ("全部标为已读", "Mark all as read"),
+    "open_link": ("查看", "Open"),
+    "notify_settings": ("通知设置", "Notification settings"),
+    "match_threshold": ("新机会匹配度达到多少时通知我（0–1）", "Notify me of a new opportunity from a score of (0–1)"),
+    "new_match_enabled": ("有匹配的新机会时通知我", "Tell me about new opportunities that match me"),
+    "notice_new_match": ("新机会与您匹配（匹配度 {score}）：{title} · {organization} · {city}",
+                         "A new opportunity matches you (score {score}): {title} · {organization} · {city}"),
+    "notice_application_status": ("您的{kind}申请（编号 {application_id}）状态更新为：{status}",
+                                  "Your application ({kind}, no. {application_id}) is now: {status}"),
+    "notice_invitation": ("{organization} 邀请您面试：{title}", "{organization} invites you to an interview: {title}"),
+    "notice_invitation_withdrawn": ("{organization} 撤回了面试邀请：{title}",
+                                    "{organization} withdrew its interview invitation: {title}"),
 }
 
 

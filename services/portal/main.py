@@ -20,7 +20,20 @@ from services.portal.clients import Backends
 from services.portal.deps import LoginRequired
 from services.portal.forms import validation_errors
 from services.portal.invitations import InvitationService
-from services.portal.pages import account, applications, auth, enterprise, invitations, operator, seeker
+from services.portal.notifier.consumer import Notifier
+from services.portal.notifier.invitation_notices import invitation_notices
+from services.portal.notifier.senders import make_sender
+from services.portal.notifier.service import NotificationService
+from services.portal.pages import (
+    account,
+    applications,
+    auth,
+    enterprise,
+    invitations,
+    notifications,
+    operator,
+    seeker,
+)
 from services.portal.service import AccountService, Throttle
 from services.portal.settings import PortalSettings
 from services.portal.web import PageBodyLimit, PortalMiddleware, check_csrf, clear_session, login_url, render
@@ -34,7 +47,7 @@ from shared.web import install_body_limit, install_health
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
 PAGE_ROUTERS = (auth.router, account.router, operator.router, seeker.router, enterprise.router,
-                applications.router, invitations.router)
+                applications.router, invitations.router, notifications.router)
 
 
 def create_app(settings: PortalSettings | None = None, *, backends: Backends | None = None) -> FastAPI:
@@ -52,12 +65,23 @@ def create_app(settings: PortalSettings | None = None, *, backends: Backends | N
             throttle=Throttle(max_failures=settings.login_max_failures,
                               window=timedelta(seconds=settings.login_window_seconds)),
             reset_ttl=timedelta(seconds=settings.reset_code_ttl_seconds))
-        app.state.invitations = InvitationService(session_factory=make_session_factory(engine))
         app.state.nav_badges = lambda user: _nav_badges(app, user)
         owned = backends is None
         app.state.backends = backends or Backends.connect(
             profiles_url=settings.profiles_url, jobs_url=settings.jobs_url, matching_url=settings.matching_url,
             timeout=settings.backend_timeout_seconds)
+        app.state.notifications = NotificationService(session_factory=make_session_factory(engine),
+                                                      default_threshold=settings.notify_default_threshold)
+        app.state.unread_notifications = app.state.notifications.unread_count  # the header's badge
+        sender = make_sender(settings)
+        app.state.invitations = InvitationService(session_factory=make_session_factory(engine),
+                                                  notify=invitation_notices(app.state.notifications, sender))
+        notifier: Notifier | None = None
+        if settings.kafka_bootstrap_servers:  # no broker configured: no notices computed from the topics
+            notifier = Notifier(settings=settings, service=app.state.notifications,
+                                matching=app.state.backends.matching, sender=sender)
+            notifier.start()
+        app.state.notifier = notifier
 
         def readiness() -> tuple[bool, dict[str, Any]]:
             try:
@@ -65,12 +89,18 @@ def create_app(settings: PortalSettings | None = None, *, backends: Backends | N
                     conn.execute(text("SELECT 1"))
             except Exception as exc:  # any failure means not ready
                 return False, {"database": f"unavailable: {type(exc).__name__}"}
-            return True, {"database": "ok"}
+            # The pages work without the notifier: its state is reported, not a reason to refuse traffic.
+            notices = "off" if notifier is None else notifier.failure or notifier.last_error or "running"
+            return True, {"database": "ok", "notifier": notices}
 
         app.state.readiness = readiness
         try:
             yield
         finally:
+            if notifier is not None:
+                notifier.stop()  # closes the sender too
+            else:
+                sender.close()
             if owned:
                 app.state.backends.close()
             engine.dispose()

@@ -1,11 +1,12 @@
-"""Tables of the portal: accounts, consents, login throttling, reset codes, the feedback it sent and the
-interview invitations enterprises send to shortlisted talents."""
+"""Tables of the portal: accounts, consents, login throttling, reset codes, the feedback it sent, the
+interview invitations enterprises send to shortlisted talents, and seekers' notifications with their settings."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.db import RecordId, UTCDateTime
@@ -120,3 +121,29 @@ class Invitation(Base):
     @property
     def times(self) -> list[datetime]:
         return [t for t in (self.time_1, self.time_2, self.time_3) if t is not None]
+class Notification(Base):
+    """One in-app notice. ``params`` holds the values its text is rendered from, in the reader's language;
+    ``source_key`` names the event it came from, so a replayed event never notifies twice."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (UniqueConstraint("account_id", "source_key", name="uq_notifications_source"),)
+
+    id: Mapped[int] = mapped_column(RecordId, primary_key=True, autoincrement=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # new_match | application_status | invitation[_withdrawn]
+    params: Mapped[dict[str, Any]] = mapped_column(JSON)
+    link: Mapped[str] = mapped_column(String(300), default="")
+    source_key: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
+class NotificationSettings(Base):
+    """A seeker's choices: the score from which a new opportunity is worth a notice, and whether to get those."""
+
+    __tablename__ = "notification_settings"
+
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True)
+    match_threshold: Mapped[float] = mapped_column(Float)
+    new_match_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

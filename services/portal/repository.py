@@ -8,7 +8,16 @@ from datetime import datetime
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from services.portal.models import Account, Consent, FeedbackSent, Invitation, LoginThrottle, ResetCode
+from services.portal.models import (
+    Account,
+    Consent,
+    FeedbackSent,
+    Invitation,
+    LoginThrottle,
+    Notification,
+    NotificationSettings,
+    ResetCode,
+)
 
 
 def add(session: Session, row: Account | Consent | ResetCode | FeedbackSent | Invitation) -> None:
@@ -44,6 +53,11 @@ def feedback(session: Session, account_id: int) -> Sequence[FeedbackSent]:
                            .order_by(FeedbackSent.id)).all()
 
 
+def notifications(session: Session, account_id: int) -> Sequence[Notification]:
+    return session.scalars(select(Notification).where(Notification.account_id == account_id)
+                           .order_by(Notification.id)).all()
+
+
 def throttle(session: Session, key: str) -> LoginThrottle | None:
     return session.get(LoginThrottle, key, with_for_update=True)
 
@@ -63,7 +77,7 @@ def live_reset_codes(session: Session, account_id: int, now: datetime) -> Sequen
 
 def remove_account(session: Session, account: Account) -> None:
     """Delete the account and everything kept about it (explicitly: SQLite may run without cascades)."""
-    for model in (Consent, ResetCode, FeedbackSent):
+    for model in (Consent, ResetCode, FeedbackSent, Notification, NotificationSettings):
         session.execute(delete(model).where(model.account_id == account.id))
     session.execute(delete(Invitation).where(Invitation.enterprise_account_id == account.id))
     if account.kind == "seeker" and account.profile_id is not None:  # invitations addressed to them

@@ -276,6 +276,10 @@ class AccountService:
                 "feedback": [{"talent_id": f.talent_id, "opportunity_id": f.opportunity_id, "action": f.action,
                               "detail": f.detail, "sent_at": f.sent_at.isoformat()}
                              for f in repository.feedback(session, account_id)],
+                "notifications": [{"kind": n.kind, "params": n.params, "link": n.link,
+                                   "created_at": n.created_at.isoformat(),
+                                   "read_at": n.read_at.isoformat() if n.read_at else None}
+                                  for n in repository.notifications(session, account_id)],
             }
 
     def check_password(self, account_id: int, password: str) -> None:

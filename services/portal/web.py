@@ -10,6 +10,7 @@ from urllib.parse import quote, urlsplit
 
 from fastapi import Request, Response
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.datastructures import Headers
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -137,6 +138,17 @@ def _notice(key: str | None) -> str | None:
     return key if key in NOTICES and key in MESSAGES else None
 
 
+def _unread(request: Request, user: Any) -> int:
+    """The signed-in seeker's unread notifications, for the header's badge (0 when unknown)."""
+    counter = getattr(request.app.state, "unread_notifications", None)
+    if user is None or user.kind != "seeker" or counter is None:
+        return 0
+    try:
+        return int(counter(user.account.id))
+    except SQLAlchemyError:  # an error page is rendered even when the database is what failed
+        return 0
+
+
 def render(request: Request, name: str, context: dict[str, Any] | None = None, *,
            status_code: int = 200) -> Response:
     """A page rendered with the language, the CSRF token and the signed-in user in its context."""
@@ -148,9 +160,10 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, *
     def label(name: str) -> str:
         return t(FIELD_LABELS.get(name) or name)
 
+    user = getattr(request.state, "user", None)
     base = {"lang": lang, "t": t, "label": label, "csrf_token": request.state.csrf,
             "user": user, "nav_badges": badges(user) if user is not None and badges is not None else {},
             "path": request.url.path, "errors": {}, "form": {},
-            "message_key": _notice(request.query_params.get("msg"))}
+            "message_key": _notice(request.query_params.get("msg")), "unread": _unread(request, user)}
     return templates.TemplateResponse(request, name, {**base, **(context or {})}, status_code=status_code)
 

@@ -312,6 +312,12 @@ def test_seeker_enterprise_and_operator_in_a_real_browser(stack: LocalStack, bro
     expect(seeker.locator("td.status-hired")).to_contain_text("已录用")
     eventually(lambda: hires() == hires_before + 1, timeout=60, what="one more hire in the operator figures")
 
+    def notified() -> bool:  # the hire reaches the seeker as a notification, from the applications topic
+        seeker.goto(f"{base}/notifications")
+        return bool(seeker.locator("li.notification-application_status", has_text="已录用").count() > 0)
+
+    eventually(notified, timeout=60, what="the seeker notified of the hire")
+
     # --- the seeker forgot the password: the local stack writes the one-time code to the portal's log
     visitor = watch(browser.new_context(viewport=PHONE).new_page())
     visitor.goto(f"{base}/login")

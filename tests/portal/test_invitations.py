@@ -21,7 +21,8 @@ from services.matching.domain.occupations import OccupationNormalizer
 from services.matching.main import create_app as create_matching
 from services.matching.settings import MatchingSettings
 from services.portal.clients import Backends, Jobs, Matching, Profiles
-from services.portal.invitations import BEIJING, InvitationService
+from services.portal.invitations import BEIJING, Event, InvitationService
+from services.portal.models import Invitation
 from services.portal.service import AccountService
 from services.profiles.main import create_app as create_profiles
 from services.profiles.settings import ProfilesSettings
@@ -74,7 +75,13 @@ def test_invite_from_the_shortlist_accept_and_see_the_contact(
         monkeypatch: pytest.MonkeyPatch) -> None:
     invitations: InvitationService = app_client.app.state.invitations  # type: ignore[attr-defined]
     events: list[str] = []  # what the notification hook was called with
-    monkeypatch.setattr(invitations, "_notify", lambda invitation, event: events.append(event))
+    notify = invitations._notify  # the real hook still runs: the seeker's notice is checked below
+
+    def recorded(invitation: Invitation, event: Event) -> None:
+        events.append(event)
+        notify(invitation, event)
+
+    monkeypatch.setattr(invitations, "_notify", recorded)
     seeker = seeker_with_profile(browser, accounts, name="王敏")
     assert seeker.profile_id is not None
     talent = seeker.profile_id
@@ -128,6 +135,8 @@ def test_invite_from_the_shortlist_accept_and_see_the_contact(
     inbox = browser.get("/seeker/invitations").text
     assert ORG in inbox and "大数据开发工程师" in inbox and good["message"] in inbox and ">1</span>" in inbox
     invitation_id = invitations.received_by(talent)[0].id
+    notices = browser.get("/notifications").text
+    assert f"{ORG} 邀请您面试：大数据开发工程师" in notices and f"/seeker/invitations/{invitation_id}" in notices
     page = browser.get(f"/seeker/invitations/{invitation_id}").text
     assert beijing(4, 14).replace("T", " ") in page and f"手机号: {seeker.login}" in page
     accepted = browser.post(f"/seeker/invitations/{invitation_id}/accept",
