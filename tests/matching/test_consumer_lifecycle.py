@@ -20,7 +20,7 @@ from services.matching.domain.state import AnyEvent, MatchingState
 from services.matching.main import create_app
 from services.matching.service import INTERNAL, MatchingService
 from services.matching.settings import MatchingSettings
-from shared.errors import ServiceUnavailableError
+from shared.errors import NotFoundError, ServiceUnavailableError
 from shared.events.topics import OPPORTUNITIES, PROFILES, topic_name
 from shared.kafka import ensure_topics
 from talentmatch.embedded import free_port
@@ -113,6 +113,7 @@ def test_a_restart_serves_the_checkpoint_before_it_catches_up(
 def test_nothing_is_served_until_the_checkpoint_is_loaded(lexical_encoder: HybridEncoder) -> None:
     class Loading:
         loaded = False
+        backlog_read = False
 
     service = MatchingService(state=MatchingState(lexical_encoder.dim), encoder=lexical_encoder, cache=None,
                               weights=RankingWeights(), availability=Loading())
@@ -142,3 +143,23 @@ def test_the_consumer_restores_the_checkpoint_before_its_thread_starts(
         assert consumer.loaded and set(state.talents.docs) == {1}, "loaded when start returns"
     finally:
         consumer.stop()
+
+
+def test_a_record_not_found_before_the_backlog_is_read_is_503_not_404(lexical_encoder: HybridEncoder) -> None:
+    class Reading:
+        loaded = True
+        backlog_read = False  # a first start, or a rebuild after a lost log: the record may be further down
+
+    state = MatchingState(lexical_encoder.dim)
+    reading = Reading()
+    service = MatchingService(state=state, encoder=lexical_encoder, cache=None, weights=RankingWeights(),
+                              availability=reading)
+    for call in (lambda: service.recommend_for_talent(7, principal=INTERNAL),
+                 lambda: service.shortlist_for_opportunity(7, principal=INTERNAL),
+                 lambda: service.skill_gap(7, opportunity_id=8, principal=INTERNAL)):
+        with pytest.raises(ServiceUnavailableError) as raised:
+            call()
+        assert raised.value.headers["Retry-After"] == "2"
+    reading.backlog_read = True  # the backlog is read: an id still unknown is unknown
+    with pytest.raises(NotFoundError):
+        service.recommend_for_talent(7, principal=INTERNAL)
