@@ -1,5 +1,5 @@
 """What every use case shares: whether the state is loaded (503 until it is), the records it reads, found
-(404) and checked against the caller (403), and the city filter."""
+(404; 503 while the backlog is still being read) and checked against the caller (403), and the city filter."""
 
 from __future__ import annotations
 
