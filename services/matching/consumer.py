@@ -14,6 +14,10 @@ before the app serves (``loaded`` says it is done; the service answers 503 until
 the offsets it covers; it saves periodically
 and once more when stopped. When the broker no longer holds the log those offsets point into, it
 empties the state and reads from the beginning, as a replica without a checkpoint does.
+
+Until it has read the record topics up to the end offsets they had when it connected first after a start
+or a start-over (``backlog_read``), a record it does not hold may be further down the log: the service
+answers 503 for it then, and 404 only afterwards.
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ from __future__ import annotations
 import logging
 import time
 from typing import Any
+
+from kafka import TopicPartition
 
 from services.matching.applier import Applier
 from services.matching.checkpointing import Checkpointer
@@ -74,6 +80,7 @@ class EventConsumer:
             raise ValueError("a replica needs the hybrid encoder to blend the vectors it reads")
         records = [self.vectors_topic] if self.replica else [topic_name(PROFILES, namespace),
                                                              topic_name(OPPORTUNITIES, namespace)]
+        self._record_topics = frozenset(records)
         self._topics = (*records, self.feedback_topic, self.applications_topic)
         self.dead_letter_topic = topic_name(DEAD_LETTER, namespace)
         self._dead_letters = DeadLetters(bootstrap=settings.kafka_bootstrap_servers, topic=self.dead_letter_topic,
@@ -92,7 +99,11 @@ class EventConsumer:
         self._lag_checked_at = 0.0
         self.loaded = False  # the checkpoint, if any, is restored: the state serves what it covers
         self.broker_reachable = False
-        self.caught_up = False  # lag reached 0 at least once: the replica has read the backlog
+        self.caught_up = False  # lag reached 0 at least once since the (re)start: readiness
+        # The record topics' end offsets at the first connection after the (re)start, and whether everything
+        # before them is applied: only then is an id the state does not hold unknown (404, not 503).
+        self._backlog: dict[TopicPartition, int] | None = None
+        self.backlog_read = False
         self.last_error: str | None = None
 
     @property
@@ -138,6 +149,7 @@ class EventConsumer:
             "loaded": self.loaded,
             "broker_reachable": self.broker_reachable,
             "caught_up": self.caught_up,
+            "backlog_read": self.backlog_read,
             "lag": sum(p["lag"] or 0 for p in partitions.values()),
             "partitions": partitions,
             **self._applier.counters(),
@@ -174,6 +186,9 @@ class EventConsumer:
             self._reader.connect(self.progress, on_replaced=self._start_over)
             self.broker_reachable, self.last_error = True, None
             log.info("matching consumer reading %s", ", ".join(self._topics))
+            if self._backlog is None:
+                self._backlog = {tp: end for tp, end in self._reader.end_offsets().items()
+                                 if tp.topic in self._record_topics}
         polled = self._reader.poll()
         if polled:
             routed = route(polled, namespace=self._settings.topic_namespace,
@@ -184,6 +199,7 @@ class EventConsumer:
                 self._checkpointer.applied(routed.handled)
         else:
             self.progress.adopt(self._reader.client_positions())
+        self._check_backlog(drained=sum(map(len, polled.values())) < self._settings.max_poll_records)
         self._refresh_lag()
         self._commit(final=False)
 
@@ -212,6 +228,7 @@ class EventConsumer:
                 self._figures.restore(None)
         self.progress.clear()
         self.caught_up = False
+        self._backlog, self.backlog_read = None, False
 
     def _disconnect(self) -> None:
         self._reader.close()
@@ -224,6 +241,17 @@ class EventConsumer:
         except EmbeddedBatchError as exc:
             return str(exc)
         return None
+
+    def _check_backlog(self, *, drained: bool) -> None:
+        """``backlog_read`` once every record partition is applied up to its end at the (re)start, checked
+        when a poll left nothing in the client's buffer: Tansu reports the end as the base offset of the last
+        batch + 1, so reaching it alone may leave the rest of that batch (fetched whole) still to return."""
+        if self.backlog_read or self._backlog is None or not drained:
+            return
+        if self.progress.reached(self._backlog):
+            self.backlog_read = True
+            log.info("matching consumer read the backlog of its record topics at generation %d",
+                     self._state.generation)
 
     def _refresh_lag(self) -> None:
         """End offsets once a second; a failure only marks the broker unreachable (the client reconnects)."""
@@ -240,6 +268,6 @@ class EventConsumer:
             return
         self.progress.set_ends(ends)
         self.broker_reachable = True
-        if self.progress.total_lag() == 0 and not self.caught_up:
+        if self.progress.total_lag() == 0 and self.backlog_read and not self.caught_up:
             self.caught_up = True
             log.info("matching consumer caught up at generation %d", self._state.generation)

@@ -77,6 +77,11 @@ class Progress:
                 if tp in self._positions:
                     self._positions[tp] = max(self._positions[tp], position)
 
+    def reached(self, offsets: Mapping[TopicPartition, int]) -> bool:
+        """Every partition of ``offsets`` applied up to its offset, at least."""
+        with self._lock:
+            return all(self._positions.get(tp, 0) >= offset for tp, offset in offsets.items())
+
     def set_ends(self, ends: Mapping[TopicPartition, int]) -> None:
         with self._lock:
             self._ends.update(ends)

@@ -1,11 +1,18 @@
 """What every use case shares: whether the state is loaded (503 until it is), the records it reads, found
-(404) and checked against the caller (403), and the city filter."""
+(404; 503 while the backlog is still being read) and checked against the caller (403), and the city filter."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, Protocol
 
-from services.matching.domain.access import check_opportunity_access, check_talent_access
+from services.matching.domain.access import (
+    NotIndexedError,
+    check_opportunity_access,
+    check_talent_access,
+    not_indexed,
+)
 from services.matching.domain.documents import OpportunityDoc, TalentDoc
 from services.matching.domain.state import MatchingState, SideState
 from shared.auth import Principal
@@ -29,8 +36,7 @@ def city_filter(city: str | None) -> str | None:
 def not_found(what: str, record_id: int, side: SideState[Any]) -> NotFoundError:
     if side.deleted(record_id):
         return NotFoundError(f"{what} {record_id} was deleted")
-    return NotFoundError(f"{what} {record_id} is not indexed: unknown id, or its event has not been "
-                         f"consumed yet (try again shortly)")
+    return not_indexed(what, record_id)
 
 
 def readable_talent(state: MatchingState, talent_id: int, principal: Principal) -> TalentDoc:
@@ -58,6 +64,22 @@ class Availability(Protocol):
     @property
     def loaded(self) -> bool: ...  # the checkpoint, if any, is restored
 
+    @property
+    def backlog_read(self) -> bool: ...  # every record event the topics held at the (re)start is applied
+
 
 class Complete:
-    loaded = True  # a state built in-process (tests, evaluations): nothing to load
+    loaded = True  # a state built in-process (tests, evaluations): nothing to load or read
+    backlog_read = True
+
+
+@contextmanager
+def unknown_once_backlog_read(availability: Availability) -> Iterator[None]:
+    """A record not held while the backlog is still being read may be further down the topic (a first
+    start, a rebuild after a lost log): 503 with ``Retry-After`` then, never a 404 for a record that exists."""
+    try:
+        yield
+    except NotIndexedError as exc:
+        if availability.backlog_read:
+            raise
+        raise unavailable("matching is still reading its topics; this record may not be indexed yet") from exc

@@ -59,6 +59,7 @@ from services.matching.records import (
     readable_opportunity,
     readable_talent,
     unavailable,
+    unknown_once_backlog_read,
 )
 from services.matching.schemas import (
     NormalizedTitle,
@@ -165,15 +166,16 @@ class MatchingService:
         the same lock as the state's token is read (``compute`` checks again for the state it reads)."""
         if not self._availability.loaded:
             raise unavailable("matching is loading its checkpoint")
-        with self._state.reading() as state:
-            if authorize is not None:
-                authorize(state)
-            token = state.cache_token()
-        if self._cache is not None:
-            hit = self._cache.get_bytes(f"{key}@{token}")
-            if hit is not None:
-                return Answer.from_cache(model_type, hit)
-        result, token = compute()
+        with unknown_once_backlog_read(self._availability):
+            with self._state.reading() as state:
+                if authorize is not None:
+                    authorize(state)
+                token = state.cache_token()
+            if self._cache is not None:
+                hit = self._cache.get_bytes(f"{key}@{token}")
+                if hit is not None:
+                    return Answer.from_cache(model_type, hit)
+            result, token = compute()
         if self._cache is not None:
             self._cache.set_bytes(f"{key}@{token}", cached_json(result))
         return Answer.computed(result)
@@ -380,7 +382,7 @@ class MatchingService:
             return
         if not self._availability.loaded:
             raise unavailable("matching is loading its checkpoint")
-        with self._state.reading() as state:
+        with unknown_once_backlog_read(self._availability), self._state.reading() as state:
             if principal.role == "seeker":
                 readable_talent(state, talent_id, principal)
             else:

@@ -114,6 +114,7 @@ def test_recommendations_follow_the_event_stream(client: TestClient, bootstrap: 
 
 def test_requests_are_validated(client: TestClient, bootstrap: str, topics: dict[str, str]) -> None:
     produce(bootstrap, topics[OPPORTUNITIES.name], [order_class(12)])
+    wait_for(lambda: client.get("/readyz").status_code == 200, what="the backlog read")  # unknown only then: 404
     missing = client.get("/v1/talents/404/recommendations")
     assert missing.status_code == 404 and "not indexed" in missing.json()["detail"][0]["msg"]
     assert client.get("/v1/talents/1/recommendations", params={"k": 101}).status_code == 422

@@ -14,13 +14,21 @@ from shared.errors import ForbiddenError, NotFoundError
 STAFF: tuple[Role, ...] = ("operator", "service")
 
 
+class NotIndexedError(NotFoundError):
+    """An id matching does not hold: unknown, or its event not read yet (another seeker's talent reads alike)."""
+
+
+def not_indexed(what: str, record_id: int) -> NotIndexedError:
+    return NotIndexedError(f"{what} {record_id} is not indexed: unknown id, or its event has not been "
+                           f"consumed yet (try again shortly)")
+
+
 def check_talent_access(principal: Principal, talent: TalentDoc) -> None:
     """Recommendations and skill gaps of ``talent``: its seeker, operators and services."""
     if principal.has_role(*STAFF) or (principal.role == "seeker" and principal.owns(talent.owner)):
         return
     if principal.role == "seeker":  # answered like an unknown id: another seeker's profile is not disclosed
-        raise NotFoundError(f"talent {talent.id} is not indexed: unknown id, or its event has not been "
-                            f"consumed yet (try again shortly)")
+        raise not_indexed("talent", talent.id)
     raise ForbiddenError(f"a {principal.role} token may not read a talent's recommendations or skill gap")
 
 
