@@ -10,13 +10,15 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import insert
 
 from services.jobs import application_queries as queries
 from services.jobs.main import create_app
 from services.jobs.models import Application
 from services.jobs.settings import JobsSettings
-from services.matching.metrics.figures import Figures, compute_figures
+from services.matching.metrics.figures import compute_figures
 from services.matching.metrics.filters import Filters
+from services.matching.metrics.schemas import Figures
 from services.matching.metrics.store import FiguresStore
 from shared.background import utc_now
 from shared.db import make_engine, make_session_factory
@@ -116,7 +118,7 @@ def test_applications_made_before_the_history_get_their_current_status_as_histor
     engine = make_engine(database_url)
     made = datetime(2026, 11, 30, 8, 30, tzinfo=UTC)
     with engine.begin() as conn:
-        conn.execute(Application.__table__.insert().values(
+        conn.execute(insert(Application).values(
             opportunity_id=3, opportunity_kind="job_posting", opportunity_owner="ent-h9", seeker="seeker-h9",
             talent_id=9, status="interviewing", note="", version=2, created_at=made, updated_at=made))
     upgrade(database_url, "services.jobs")
