@@ -15,6 +15,8 @@ from talentmatch.demo.load import load_demo
 from talentmatch.embedded import free_port
 from talentmatch.stack import SERVICES, LocalStack, StackConfig
 from tests.e2e.conftest import eventually
+from tests.jobs import factories
+from tests.jobs.profiles import SEEKER_PROFILE
 
 pytestmark = pytest.mark.e2e
 
@@ -71,6 +73,27 @@ def _served(stack: LocalStack, *, facts: int | None = None) -> dict[str, Any]:
     }
 
 
+def _hire_through_the_pipeline(stack: LocalStack) -> None:
+    """A seeker applies to a new posting and its enterprise takes them to hired: interviewing and offered then
+    live on in the status history only."""
+    posting_body = factories.job_posting()
+    enterprise = stack.headers("enterprise", "ent-backup-test", org=posting_body["organization"])
+    seeker = stack.headers("seeker", "seeker-backup-test")
+    answers = [httpx.post(f"{stack.config.url('jobs')}/v1/opportunities", json=posting_body, headers=enterprise,
+                          timeout=30),
+               httpx.post(f"{stack.config.url('profiles')}/v1/profiles", json=SEEKER_PROFILE, headers=seeker,
+                          timeout=30)]
+    assert all(a.status_code == 201 for a in answers), [a.text for a in answers]
+    posting, profile = (a.json() for a in answers)
+    applied = httpx.post(f"{stack.config.url('jobs')}/v1/opportunities/{posting['id']}/applications",
+                         json={"profile_id": profile["id"]}, headers=seeker, timeout=30)
+    assert applied.status_code == 201, applied.text
+    for status in ("interviewing", "offered", "hired"):
+        moved = httpx.patch(f"{stack.config.url('jobs')}/v1/applications/{applied.json()['id']}",
+                            json={"status": status}, headers=enterprise, timeout=30)
+        assert moved.status_code == 200, moved.text
+
+
 def _stack(config: StackConfig) -> LocalStack:
     stack = LocalStack(config)
     stack.start(timeout=180)
@@ -87,6 +110,7 @@ def test_a_restored_stack_serves_the_same_records_and_recommendations(tmp_path: 
         loaded = load_demo(profiles_url=config.url("profiles"), jobs_url=config.url("jobs"),
                            auth_secret=config.auth_secret, profiles=PROFILES, opportunities=OPPORTUNITIES,
                            progress=False, applications=True)
+        _hire_through_the_pipeline(stack)
         feedback = {"talent_id": 1, "opportunity_id": 1, "action": "clicked", "actor_role": "seeker"}
         accepted = httpx.post(f"{config.url('matching')}/v1/feedback", json=feedback, timeout=30,
                               headers=stack.headers("service", "svc-backup-test"))
@@ -106,8 +130,8 @@ def test_a_restored_stack_serves_the_same_records_and_recommendations(tmp_path: 
         after = _served(stack, facts=before["feedback_events"])
     finally:
         stack.stop()
-    assert len(before["profiles"]) == PROFILES and len(before["opportunities"]) >= OPPORTUNITIES
+    assert len(before["profiles"]) == PROFILES + 1 and len(before["opportunities"]) >= OPPORTUNITIES
     actions = before["by_action"]
     assert loaded.applications > 0 and actions["applied"] + actions["enrolled"] > 0
-    assert actions["clicked"] == 1 and actions["interviewed"] > 0  # counted from the status changes
+    assert actions["clicked"] == 1 and actions["interviewed"] > 0 and actions["hired"] > 0
     assert after == before
