@@ -4,11 +4,15 @@ lists what was sent on their behalf."""
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -23,11 +27,14 @@ from services.portal.impressions import record_impressions
 from services.portal.main import create_app
 from services.portal.service import AccountService
 from services.portal.settings import PortalSettings
+from services.portal.web import SESSION_COOKIE
 from services.profiles.main import create_app as create_profiles
 from services.profiles.settings import ProfilesSettings
 from shared.kafka import ensure_topics
 from tests.auth import SECRET, token
+from tests.jobs import factories
 from tests.matching.kafka_helpers import wait_for
+from tests.metrics.server import serve
 from tests.migrations.support import migrated
 from tests.portal.helpers import Browser
 from tests.portal.test_pages import PROFILE, approved_enterprise
@@ -52,9 +59,16 @@ def matching(tmp_path: Path, bootstrap: str, redis_url: str, topic_suffix: str,
         yield client
 
 
+@dataclass
+class Site:
+    portal: TestClient
+    settings: PortalSettings
+    backends: Backends
+
+
 @pytest.fixture
-def portal(tmp_path: Path, bootstrap: str, redis_url: str, topic_suffix: str,
-           matching: TestClient) -> Iterator[TestClient]:
+def site(tmp_path: Path, bootstrap: str, redis_url: str, topic_suffix: str, matching: TestClient) -> Iterator[Site]:
+    """The portal in process, calling real profiles and jobs apps (in process) and the real matching app."""
     common: dict[str, Any] = {"kafka_bootstrap_servers": bootstrap, "redis_url": redis_url,
                               "topic_namespace": topic_suffix, "auth_secret": SECRET}
     profiles = TestClient(create_profiles(ProfilesSettings(
@@ -64,8 +78,23 @@ def portal(tmp_path: Path, bootstrap: str, redis_url: str, topic_suffix: str,
     settings = PortalSettings(database_url=migrated(f"sqlite:///{tmp_path}/portal.db", "portal"), auth_secret=SECRET)
     with profiles, jobs:
         backends = Backends(Profiles("profiles", profiles), Jobs("jobs", jobs), Matching("matching", matching))
-        with TestClient(create_app(settings, backends=backends), base_url="http://portal.test") as client:
-            yield client
+        with TestClient(create_app(settings, backends=backends), base_url="http://portal.test") as portal:
+            yield Site(portal, settings, backends)
+
+
+def _seeker_shown_a_posting(site: Site) -> tuple[Browser, AccountService, int]:
+    """An enterprise posts a job; a seeker with a fitting profile opens the recommendations until it is listed.
+    Returns the seeker's browser, the accounts and the account id."""
+    browser = Browser(site.portal)
+    accounts: AccountService = site.portal.app.state.accounts  # type: ignore[attr-defined]
+    approved_enterprise(browser, accounts, ORG)
+    assert browser.post("/enterprise/opportunities/new?kind=job_posting", JOB).status_code == 303
+    browser.logout()
+    browser.register_seeker()
+    assert browser.post("/seeker/profile", PROFILE).status_code == 303
+    wait_for(lambda: "Python 大数据开发工程师" in browser.get("/seeker/recommendations").text,
+             what="the posting recommended", timeout=60)
+    return browser, accounts, int(browser.get("/account/export").json()["account"]["id"])
 
 
 def _shown(matching: TestClient) -> list[dict[str, Any]]:
@@ -75,23 +104,11 @@ def _shown(matching: TestClient) -> list[dict[str, Any]]:
     return items
 
 
-def test_recommendations_shown_are_impressions_once_a_day(portal: TestClient, matching: TestClient) -> None:
-    browser = Browser(portal)
-    accounts: AccountService = portal.app.state.accounts  # type: ignore[attr-defined]
-    approved_enterprise(browser, accounts, ORG)
-    assert browser.post("/enterprise/opportunities/new?kind=job_posting", JOB).status_code == 303
-    browser.logout()
-    browser.register_seeker()
-    assert browser.post("/seeker/profile", PROFILE).status_code == 303
-    account_id = int(browser.get("/account/export").json()["account"]["id"])
+def test_recommendations_shown_are_impressions_once_a_day(site: Site, matching: TestClient) -> None:
+    browser, accounts, account_id = _seeker_shown_a_posting(site)
     account = accounts.get(account_id)
     assert account is not None and account.profile_id is not None
     talent = account.profile_id
-
-    def listed() -> bool:
-        return "Python 大数据开发工程师" in browser.get("/seeker/recommendations").text
-
-    wait_for(listed, what="the posting recommended", timeout=60)  # the page answered before the impressions went
     wait_for(lambda: len(_shown(matching)) == 1, what="the impression in the figures", timeout=30)
     first = _shown(matching)
     assert [(f["talent_id"], f["action"], f["actor_role"], f["position"]) for f in first] == [
@@ -103,11 +120,42 @@ def test_recommendations_shown_are_impressions_once_a_day(portal: TestClient, ma
     assert [(f["opportunity_id"], f["action"]) for f in export] == [(first[0]["opportunity_id"], "shown")]
     assert len(_shown(matching)) == 1
 
-    backends: Backends = portal.app.state.backends  # type: ignore[attr-defined]
     tomorrow = datetime.now(UTC) + timedelta(days=1)
-    sent = record_impressions(matching=backends.matching, accounts=accounts, token=accounts.token_for(account),
+    sent = record_impressions(matching=site.backends.matching, accounts=accounts, token=accounts.token_for(account),
                               account_id=account_id, talent_id=talent, items=[{"id": first[0]["opportunity_id"]}],
                               now=tomorrow)
     assert sent == 1  # another day: shown again, under another event id
     wait_for(lambda: len(_shown(matching)) == 2, what="the next day's impression", timeout=30)
     assert len({f["event_id"] for f in _shown(matching)}) == 2
+
+
+def test_the_page_does_not_wait_for_the_impressions(site: Site, matching: TestClient, tmp_path: Path) -> None:
+    """While matching's database is locked (its feedback waits up to its busy timeout), a portal replica on a
+    real socket still answers the page at once; the impression arrives once the lock is gone."""
+    _browser, accounts, account_id = _seeker_shown_a_posting(site)
+    account = accounts.get(account_id)
+    assert account is not None and account.profile_id is not None
+    wait_for(lambda: len(_shown(matching)) == 1, what="the first impression", timeout=30)
+    posted = site.backends.jobs.create(token("enterprise", "ent-impressions", org=ORG), factories.job_posting(
+        title="机器学习平台工程师", organization=ORG, skills=["Python", "机器学习"]))
+    seeker = {"Authorization": f"Bearer {accounts.token_for(account)}"}
+
+    def indexed() -> bool:  # asked of matching itself: a page would already send its impression
+        answer = matching.get(f"/v1/talents/{account.profile_id}/recommendations", headers=seeker)
+        return answer.status_code == 200 and posted["id"] in {item["id"] for item in answer.json()["items"]}
+
+    wait_for(indexed, what="the new posting recommended", timeout=60)
+    lock = sqlite3.connect(tmp_path / "matching.db", isolation_level=None)
+    cookies = {SESSION_COOKIE: str(site.portal.cookies.get(SESSION_COOKIE))}
+    try:
+        with serve(create_app(site.settings, backends=site.backends)) as base:
+            lock.execute("BEGIN IMMEDIATE")  # matching's writes now wait
+            started = time.monotonic()
+            page = httpx.get(f"{base}/seeker/recommendations", cookies=cookies, timeout=30)
+            assert page.status_code == 200 and "机器学习平台工程师" in page.text
+            assert time.monotonic() - started < 5, "the page waited for the impressions"
+            assert len(_shown(matching)) == 1
+            lock.execute("ROLLBACK")
+            wait_for(lambda: len(_shown(matching)) == 2, what="the new posting's impression", timeout=40)
+    finally:
+        lock.close()
