@@ -124,6 +124,8 @@ class LocalStack:
             env["DATABASE_URL"] = f"sqlite:///{(cfg.var_dir / f'{service}.db').resolve()}"
         if service == "profiles":
             env["CONTACT_ENCRYPTION_KEY"] = cfg.contact_key
+        if service == "jobs":  # an application names the seeker's own profile: jobs asks profiles
+            env["PROFILES_URL"] = cfg.url("profiles")
         if service == "portal":  # the web app calls the public APIs with each user's own token
             env.update({f"{name.upper()}_URL": cfg.url(name) for name in ("profiles", "jobs", "matching")})
             # its notifier reads the broker above; each notification also goes to its log file (var/logs)

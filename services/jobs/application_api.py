@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
+from fastapi.security import HTTPAuthorizationCredentials
 
 from services.jobs.application_schemas import (
     ApplicationCreate,
@@ -17,9 +18,11 @@ from services.jobs.application_schemas import (
 from services.jobs.applications import ApplicationService
 from services.jobs.deps import AnyRole, ExpectedVersionDep
 from shared.auth import Principal, require_role
+from shared.auth.web import bearer
 from shared.web import error_responses
 
-router = APIRouter(prefix="/v1", responses=error_responses(401, 403, 404, 409, 413, 429), tags=["applications"])
+router = APIRouter(prefix="/v1", responses=error_responses(401, 403, 404, 409, 413, 429, 503),
+                   tags=["applications"])
 RecordId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
@@ -32,6 +35,8 @@ Applications = Annotated[ApplicationService, Depends(get_applications)]
 Seeker = Annotated[Principal, Depends(require_role("seeker"))]
 Party = Annotated[Principal, Depends(require_role("seeker", "enterprise"))]
 Viewer = Annotated[Principal, Depends(require_role("seeker", "enterprise", "operator"))]
+# The token the principal was read from (the same dependency, run once per request), forwarded to profiles.
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
 
 def _etag(response: Response, version: int) -> None:
@@ -41,10 +46,12 @@ def _etag(response: Response, version: int) -> None:
 @router.post("/opportunities/{opportunity_id}/applications", status_code=status.HTTP_201_CREATED,
              response_model=ApplicationPublic)
 def apply(opportunity_id: RecordId, body: ApplicationCreate, principal: Seeker, service: Applications,
-          response: Response) -> ApplicationPublic:
+          credentials: Credentials, response: Response) -> ApplicationPublic:
     """Apply to a job posting, enrol in a training class (a full one puts you on its waiting list) or
-    express interest in an incubator or park (seekers; once per opportunity)."""
-    created = service.apply(opportunity_id, body, actor=principal)
+    express interest in an incubator or park (seekers; once per opportunity; ``profile_id`` must be your own
+    profile: 422 otherwise, 503 while profiles cannot tell)."""
+    token = credentials.credentials if credentials is not None else ""
+    created = service.apply(opportunity_id, body, actor=principal, token=token)
     _etag(response, created.version)
     return created
 

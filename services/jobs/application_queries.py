@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from services.jobs.models import Application
+from services.jobs.models import Application, ApplicationStatusChange
 from shared.events.contracts import ApplicationStatus
 
 
@@ -58,3 +58,22 @@ def listing(session: Session, *, offset: int, limit: int, seeker: str | None = N
     rows = session.scalars(select(Application).where(*conditions).order_by(Application.id)
                            .offset(offset).limit(limit)).all()
     return rows, int(total)
+
+
+def history(session: Session, *, batch_size: int = 1000) -> Iterator[tuple[ApplicationStatusChange, Application]]:
+    """Every status change with its application, in the order they were written (a batch at a time)."""
+    last = 0
+    while True:
+        batch = session.execute(select(ApplicationStatusChange, Application)
+                                .join(Application, Application.id == ApplicationStatusChange.application_id)
+                                .where(ApplicationStatusChange.id > last)
+                                .order_by(ApplicationStatusChange.id).limit(batch_size)).tuples().all()
+        if not batch:
+            return
+        yield from batch
+        last = batch[-1][0].id
+
+
+def changes_of(session: Session, application_id: int) -> Sequence[ApplicationStatusChange]:
+    return session.scalars(select(ApplicationStatusChange).where(
+        ApplicationStatusChange.application_id == application_id).order_by(ApplicationStatusChange.id)).all()

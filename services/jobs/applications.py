@@ -1,6 +1,7 @@
 """Applications and enrolments: who may do what, the status pipeline and a class's seats.
 
-Each change commits the row, its ``application.changed`` event (outbox) and its audit entry together.
+Each change commits the row, its history row, its ``application.changed`` event (outbox) and its audit entry
+together; a re-publish sends the whole history again, so the figures count every step after a lost log.
 A seeker applies (job postings), enrols (training classes: a full class puts them on its waiting list)
 or expresses interest (incubators, parks); the enterprise that owns the opportunity moves the
 application along the pipeline; the seeker may withdraw. A seat freed in a class goes to the longest
@@ -9,8 +10,9 @@ waiting seeker in the same transaction.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.jobs import application_queries as queries
@@ -23,9 +25,11 @@ from services.jobs.application_schemas import (
     ApplicationsPublic,
     SeatsPublic,
 )
-from services.jobs.models import Application, AuditEntry, Opportunity, OutboxMessage
+from services.jobs.models import Application, ApplicationStatusChange, AuditEntry, Opportunity, OutboxMessage
+from services.jobs.profiles_client import ProfileOwnership
 from services.jobs.reviews import PUBLISHED, check_visible
 from shared import audit
+from shared.admin import check_republisher
 from shared.auth import Principal
 from shared.background import utc_now
 from shared.errors import ConflictError, ForbiddenError, NotFoundError
@@ -97,26 +101,42 @@ def _seats(row: Opportunity) -> int:
 
 
 class ApplicationService:
-    def __init__(self, *, sessions: sessionmaker[Session], relay: Notifier, topic: str) -> None:
+    def __init__(self, *, sessions: sessionmaker[Session], relay: Notifier, topic: str,
+                 profiles: ProfileOwnership) -> None:
         self._writer = Writer(sessions, relay=relay)
         self._sessions = sessions
         self._topic = topic
+        self._profiles = profiles
 
-    def _emit(self, session: Session, row: Application) -> None:
+    def _emit(self, session: Session, row: Application, *, version: int, status: ApplicationStatus,
+              at: datetime) -> None:
+        # SQLite hands timestamps back without their zone (they were written in UTC): the replay of a change
+        # must carry the very instant the first event did.
+        at = at if at.tzinfo is not None else at.replace(tzinfo=UTC)
         enqueue(session, OutboxMessage, topic=self._topic, event=ApplicationChangedV1(
-            record_id=row.id, record_version=row.version, owner_id=row.seeker,
+            record_id=row.id, record_version=version, owner_id=row.seeker, occurred_at=at.astimezone(UTC),
             application=ApplicationSnapshot(opportunity_id=row.opportunity_id,
                                             opportunity_kind=OpportunityKind(row.opportunity_kind),
-                                            talent_id=row.talent_id, status=ApplicationStatus(row.status))))
+                                            talent_id=row.talent_id, status=status)))
+
+    def _changed(self, session: Session, row: Application, *, previous: str | None, actor: Principal) -> None:
+        """The row's new status as a history row and as its event, both at ``row.updated_at``: a re-publish
+        then sends an event the figures cannot tell from the first one."""
+        session.add(ApplicationStatusChange(application_id=row.id, version=row.version, from_status=previous,
+                                            to_status=row.status, actor=actor.subject, at=row.updated_at))
+        self._emit(session, row, version=row.version, status=ApplicationStatus(row.status), at=row.updated_at)
 
     @staticmethod
-    def _audit(session: Session, actor: Principal, action: str, record_id: int) -> None:
+    def _audit(session: Session, actor: Principal, action: str, record_id: int | None) -> None:
         audit.record(session, AuditEntry, actor, action=action, record_type=APPLICATION, record_id=record_id)
 
-    def apply(self, opportunity_id: int, data: ApplicationCreate, *, actor: Principal) -> ApplicationPublic:
-        """Apply, enrol or express interest, by the opportunity's kind (seekers only)."""
+    def apply(self, opportunity_id: int, data: ApplicationCreate, *, actor: Principal,
+              token: str) -> ApplicationPublic:
+        """Apply, enrol or express interest, by the opportunity's kind (seekers only, with their own profile:
+        profiles is asked with the seeker's ``token`` before anything is written)."""
         if actor.role != "seeker":
             raise ForbiddenError("only a seeker applies, enrols or expresses interest")
+        self._profiles.check_owned(data.profile_id, token=token)
 
         def unit(session: Session) -> ApplicationPublic:
             # Locked: enrolments in one class are counted one at a time (PostgreSQL; SQLite has one writer).
@@ -139,11 +159,14 @@ class ApplicationService:
                 opportunity_id=opportunity_id, opportunity_kind=kind.value, opportunity_owner=opportunity.owner,
                 seeker=actor.subject, talent_id=data.profile_id, status=status.value, note=data.note,
                 created_at=now, updated_at=now))
-            self._emit(session, row)
+            self._changed(session, row, previous=None, actor=actor)
             self._audit(session, actor, "create", row.id)
             return public_of(row)
 
-        return self._writer.run(unit, conflict=f"you already applied to opportunity {opportunity_id}")
+        try:
+            return self._writer.run(unit, conflict=f"you already applied to opportunity {opportunity_id}")
+        except IntegrityError as exc:  # the same seeker's concurrent apply committed first (unique constraint)
+            raise ConflictError(f"you already applied to opportunity {opportunity_id}") from exc
 
     def move(self, application_id: int, data: ApplicationMove, *, actor: Principal,
              expected_version: int | None = None) -> ApplicationPublic:
@@ -158,11 +181,12 @@ class ApplicationService:
             if expected_version is not None and expected_version != row.version:
                 raise ConflictError(f"If-Match: application {row.id} is at version {row.version}, "
                                     f"not {expected_version}")
-            freed = row.status == S.ENROLLED.value and status in (S.REJECTED, S.WITHDRAWN)
+            previous = row.status
+            freed = previous == S.ENROLLED.value and status in (S.REJECTED, S.WITHDRAWN)
             row.status = status.value
             row.updated_at = utc_now()
             session.flush()
-            self._emit(session, row)
+            self._changed(session, row, previous=previous, actor=actor)
             self._audit(session, actor, status.value, row.id)
             if freed:
                 self._promote(session, row.opportunity_id, actor)
@@ -178,8 +202,24 @@ class ApplicationService:
         waiting.status = S.ENROLLED.value
         waiting.updated_at = utc_now()
         session.flush()
-        self._emit(session, waiting)
+        self._changed(session, waiting, previous=S.WAITLISTED.value, actor=actor)
         self._audit(session, actor, "promote", waiting.id)
+
+    def republish(self, *, actor: Principal) -> int:
+        """Enqueue every status change again, each as first published (version, status, time), so a consumer
+        that lost the log counts each step once again (the figures key them by application and version)."""
+        check_republisher(actor)
+
+        def unit(session: Session) -> int:
+            count = 0
+            for change, row in queries.history(session):
+                self._emit(session, row, version=change.version, status=ApplicationStatus(change.to_status),
+                           at=change.at)
+                count += 1
+            self._audit(session, actor, "republish", None)
+            return count
+
+        return self._writer.run(unit)
 
     def get(self, application_id: int, *, viewer: Principal) -> ApplicationPublic:
         with self._sessions() as session:

@@ -6,13 +6,15 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import httpx
 from fastapi import FastAPI
 
+from services.jobs.admin import JobsAdmin, get_admin
 from services.jobs.api import router
 from services.jobs.application_api import router as applications_router
 from services.jobs.applications import ApplicationService
-from services.jobs.deps import get_service
 from services.jobs.models import OutboxMessage
+from services.jobs.profiles_client import ProfilesClient, ProfilesHttp
 from services.jobs.review_api import router as reviews_router
 from services.jobs.reviews import ReviewService
 from services.jobs.service import OpportunityService
@@ -34,7 +36,9 @@ from shared.web import install_body_limit, install_error_handlers, install_healt
 log = logging.getLogger(__name__)
 
 
-def create_app(settings: JobsSettings | None = None) -> FastAPI:
+def create_app(settings: JobsSettings | None = None, *, profiles_http: ProfilesHttp | None = None) -> FastAPI:
+    """Build the app; ``profiles_http`` (tests: an in-process profiles app) replaces the client of
+    ``settings.profiles_url``."""
     settings = settings or JobsSettings()
 
     @asynccontextmanager
@@ -55,15 +59,19 @@ def create_app(settings: JobsSettings | None = None) -> FastAPI:
                                  max_backoff=settings.topic_retry_seconds)
         launcher.start()
         app.state.readiness = lambda: outbox_service_readiness(engine, relay, launcher)
+        profiles = httpx.Client(base_url=settings.profiles_url, timeout=settings.profiles_timeout_seconds)
         app.state.service = OpportunityService(
             sessions=sessions, relay=relay, topic=topic_name(OPPORTUNITIES, settings.topic_namespace))
         app.state.reviews = ReviewService(
             sessions=sessions, relay=relay, topic=topic_name(OPPORTUNITIES, settings.topic_namespace))
         app.state.applications = ApplicationService(
-            sessions=sessions, relay=relay, topic=topic_name(APPLICATIONS, settings.topic_namespace))
+            sessions=sessions, relay=relay, topic=topic_name(APPLICATIONS, settings.topic_namespace),
+            profiles=ProfilesClient(profiles_http or profiles))
+        app.state.admin = JobsAdmin(opportunities=app.state.service, applications=app.state.applications)
         try:
             yield
         finally:
+            profiles.close()
             launcher.stop()
             engine.dispose()
             if limiter_redis is not None:
@@ -80,5 +88,5 @@ def create_app(settings: JobsSettings | None = None) -> FastAPI:
     app.include_router(router)
     app.include_router(applications_router)
     app.include_router(reviews_router)
-    app.include_router(admin_router(get_service, records="opportunity or training need"))
+    app.include_router(admin_router(get_admin, records="opportunity, training need or application status change"))
     return app

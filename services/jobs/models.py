@@ -1,4 +1,5 @@
-"""Tables of the jobs service: opportunities, training needs, the outbox and the audit log."""
+"""Tables of the jobs service: opportunities, training needs, applications and their history, the outbox and
+the audit log."""
 
 from __future__ import annotations
 
@@ -111,6 +112,26 @@ class Application(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - read once by the mapper
+
+
+class ApplicationStatusChange(Base):
+    """One move of an application (``from_status`` None: it was made), written with the move itself.
+
+    The events are a copy of these rows: a re-publish after a lost broker log sends every one again
+    (``version`` and ``at`` as first sent), so the figures count each step of the pipeline, not only where
+    the application stands now. ``actor`` is the account that moved it (None: recorded before jobs_0006).
+    """
+
+    __tablename__ = "application_status_changes"
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    from_status: Mapped[str | None] = mapped_column(String(16), default=None)
+    to_status: Mapped[str] = mapped_column(String(16))
+    actor: Mapped[str | None] = mapped_column(String(OWNER_CHARS), default=None)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class OutboxMessage(OutboxMixin, Base):

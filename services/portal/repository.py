@@ -58,6 +58,12 @@ def notifications(session: Session, account_id: int) -> Sequence[Notification]:
                            .order_by(Notification.id)).all()
 
 
+def feedback_since(session: Session, account_id: int, *, action: str, since: datetime) -> set[int]:
+    """The opportunities ``action`` feedback was sent about for the account since ``since``."""
+    return set(session.scalars(select(FeedbackSent.opportunity_id).where(
+        FeedbackSent.account_id == account_id, FeedbackSent.action == action, FeedbackSent.sent_at >= since)))
+
+
 def throttle(session: Session, key: str) -> LoginThrottle | None:
     return session.get(LoginThrottle, key, with_for_update=True)
 

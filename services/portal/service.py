@@ -258,6 +258,11 @@ class AccountService:
                                                  opportunity_id=opportunity_id, action=action, detail=detail,
                                                  sent_at=_now()))
 
+    def feedback_since(self, account_id: int, *, action: str, since: datetime) -> set[int]:
+        """The opportunities the account's ``action`` feedback was sent about since ``since``."""
+        with self._sessions() as session:
+            return repository.feedback_since(session, account_id, action=action, since=since)
+
     def held_data(self, account_id: int) -> dict[str, Any]:
         """Everything the portal holds about an account (never the password hash)."""
         with self._sessions() as session:

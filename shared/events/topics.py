@@ -103,7 +103,7 @@ FEEDBACK = TopicSpec(
             occurred_at=datetime(2026, 3, 2, 9, 30, tzinfo=UTC),
             talent_id=42,
             opportunity_id=7,
-            action=FeedbackAction.ENROLLED,
+            action=FeedbackAction.CLICKED,
             actor_role=ActorRole.SEEKER,
             position=1,
             score=0.82,

@@ -29,6 +29,8 @@ APP_SERVICES = {"portal": 8000, "profiles": 8001, "jobs": 8002, "matching": 8003
 # The web app: no Kafka, no Redis; it calls these public APIs (settings field -> service).
 WEB_APP = "portal"
 WEB_APP_BACKENDS = {"PROFILES_URL": "profiles", "JOBS_URL": "jobs", "MATCHING_URL": "matching"}
+# Services calling another's public API (settings field -> service): jobs checks an application's profile.
+SERVICE_BACKENDS = {"jobs": {"PROFILES_URL": "profiles"}}
 # Services that own a PostgreSQL database.
 DB_SERVICES = ("profiles", "jobs", "matching", "portal")  # matching: the feedback it accepted; portal: accounts
 

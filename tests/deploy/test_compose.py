@@ -17,6 +17,7 @@ from ._support import (
     POSTGRES_INIT_DIR,
     ROOT,
     RUNTIME_ENV,
+    SERVICE_BACKENDS,
     WEB_APP,
     WEB_APP_BACKENDS,
     compose,
@@ -243,3 +244,12 @@ def test_a_one_shot_job_migrates_each_database_before_its_service_starts(name: s
     assert environment(job)["DATABASE_URL"] == environment(service)["DATABASE_URL"]
     assert job["depends_on"]["postgres"]["condition"] == "service_healthy"
     assert service["depends_on"][f"{name}-migrate"]["condition"] == "service_completed_successfully"
+
+
+@pytest.mark.parametrize("name", sorted(SERVICE_BACKENDS))
+def test_services_call_other_apis_by_their_compose_names(name: str) -> None:
+    service = services()[name]
+    for field, backend in SERVICE_BACKENDS[name].items():
+        assert field in service_env_names(name), field
+        assert environment(service)[field] == f"http://{backend}:{APP_SERVICES[backend]}"
+        assert backend in service["depends_on"]

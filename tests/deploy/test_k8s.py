@@ -16,6 +16,7 @@ from ._support import (
     K8S_DIR,
     K8S_SCHEMA_FILES,
     RUNTIME_ENV,
+    SERVICE_BACKENDS,
     WEB_APP,
     WEB_APP_BACKENDS,
     error_messages,
@@ -326,3 +327,11 @@ def test_an_init_container_migrates_the_database_before_the_service_starts(name:
     assert "/tmp" in {m["mountPath"] for m in init["volumeMounts"]}  # adopting an old database uses a scratch file
     for resource in ("cpu", "memory"):
         assert 0 < quantity(init["resources"]["requests"][resource]) <= quantity(init["resources"]["limits"][resource])
+
+
+@pytest.mark.parametrize("name", sorted(SERVICE_BACKENDS))
+def test_services_call_other_apis_through_their_services(name: str) -> None:
+    ports = {s["metadata"]["name"]: s["spec"]["ports"][0]["port"] for s in k8s_objects("Service")}
+    for field, backend in SERVICE_BACKENDS[name].items():
+        assert field in service_env_names(name), field
+        assert _env(name)[field] == f"http://{backend}:{ports[backend]}"

@@ -59,11 +59,13 @@ def profiles_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
 
 
 @pytest.fixture(scope="module")
-def jobs_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
+def jobs_app(tmp_path_factory: pytest.TempPathFactory, profiles_app: FastAPI) -> Iterator[FastAPI]:
+    """jobs asking the running profiles app (in process) whose profile an application names."""
     db = Path(tmp_path_factory.mktemp("fuzz")) / "jobs.db"
     yield from _running(create_jobs(JobsSettings(database_url=migrated(f"sqlite:///{db}", "jobs"), auth_secret=SECRET,
                                                  kafka_bootstrap_servers=NO_BROKER, rate_limit_per_minute=0,
-                                                 invalid_token_limit_per_minute=0)))
+                                                 invalid_token_limit_per_minute=0),
+                                    profiles_http=TestClient(profiles_app)))
 
 
 @pytest.fixture(scope="module")
@@ -115,10 +117,13 @@ def profiles_identity() -> tuple[Identity, Created]:
 
 
 def jobs_identity(case: Case) -> tuple[dict[str, str], str]:
-    """One enterprise posts, changes and reads its records; admin calls and lists go as an operator."""
+    """One enterprise posts, changes and reads its records; admin calls and lists go as an operator; a seeker
+    applies (so the profile check runs: generated ids are another's profile or none)."""
     if case.operation.label.startswith(("GET /v1/admin", "POST /v1/admin", "GET /v1/opportunities",
                                         "POST /v1/opportunities/{opportunity_id}/review")):
         return bearer("operator", "op-fuzz"), "op-fuzz"
+    if case.operation.label == "POST /v1/opportunities/{opportunity_id}/applications":
+        return bearer("seeker", "seeker-fuzz"), "seeker-fuzz"
     return bearer("enterprise", "ent-fuzz", org=org_of(case.body) or FUZZ_ORGANIZATION), "ent-fuzz"
 
 

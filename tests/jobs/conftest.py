@@ -1,4 +1,5 @@
-"""Fixtures of the jobs tests: the real app on SQLite or PostgreSQL, with the shared Tansu broker."""
+"""Fixtures of the jobs tests: the real app on SQLite or PostgreSQL, with the shared Tansu broker, asking a
+real profiles service (uvicorn, one per session) whose profile an application names."""
 
 from __future__ import annotations
 
@@ -10,14 +11,22 @@ from services.jobs.main import create_app
 from services.jobs.settings import JobsSettings
 from shared.events.topics import OPPORTUNITIES, topic_name
 from tests.auth import SECRET, JobsClient
+from tests.jobs.profiles import ProfileBook, running_profiles
 from tests.migrations.support import migrated
 
 
+@pytest.fixture(scope="session")
+def profiles(tmp_path_factory: pytest.TempPathFactory, bootstrap: str, redis_url: str) -> Iterator[ProfileBook]:
+    with running_profiles(tmp_path_factory.mktemp("profiles"), bootstrap=bootstrap, redis_url=redis_url) as book:
+        yield book
+
+
 @pytest.fixture
-def settings(database_url: str, bootstrap: str, redis_url: str, topic_suffix: str) -> JobsSettings:
+def settings(database_url: str, bootstrap: str, redis_url: str, topic_suffix: str,
+             profiles: ProfileBook) -> JobsSettings:
     return JobsSettings(database_url=migrated(database_url, "jobs"),
                         kafka_bootstrap_servers=bootstrap, redis_url=redis_url,
-                        topic_namespace=topic_suffix, auth_secret=SECRET)
+                        topic_namespace=topic_suffix, auth_secret=SECRET, profiles_url=profiles.base_url)
 
 
 @pytest.fixture

@@ -11,10 +11,10 @@ from typing import Any
 import httpx
 from fastapi.testclient import TestClient
 
-from shared.events.topics import FEEDBACK, OPPORTUNITIES, PROFILES
+from shared.events.topics import APPLICATIONS, FEEDBACK, OPPORTUNITIES, PROFILES
 from tests.matching.factories import enterprise_of, profile, seeker_of
 from tests.matching.kafka_helpers import produce, wait_for
-from tests.metrics.scenario import feedback_specs, opportunity_events, profile_events
+from tests.metrics.scenario import api_feedback_specs, application_events, opportunity_events, profile_events
 
 Http = httpx.Client | TestClient
 Tokens = Callable[..., dict[str, str]]  # (role, subject=None) -> the Authorization header
@@ -56,8 +56,9 @@ def _indexed(http: Http, talents: int, opportunities: int, tokens: Tokens) -> bo
 
 
 def load_market(http: Http, bootstrap: str, topics: dict[str, str], tokens: Tokens) -> Served:
-    """Records through Kafka, feedback through ``POST /v1/feedback`` (each by the owner it is about), then
-    the served lists through the API (each asked by the seeker or enterprise it is for)."""
+    """Records and applications through Kafka (as profiles and jobs publish them), feedback through
+    ``POST /v1/feedback`` (each by the owner it is about), then the served lists through the API (each asked by
+    the seeker or enterprise it is for)."""
     operator = tokens("operator")
     produce(bootstrap, topics[PROFILES.name], profile_events())
     produce(bootstrap, topics[OPPORTUNITIES.name], opportunity_events())
@@ -67,11 +68,12 @@ def load_market(http: Http, bootstrap: str, topics: dict[str, str], tokens: Toke
     produce(bootstrap, topics[PROFILES.name], [profile(4, 2, skills=["Python"], skills_text="数据清洗",
                                                        open_to_work=False)])
     now = datetime.now(UTC)
-    for spec in feedback_specs(now):
+    produce(bootstrap, topics[APPLICATIONS.name], application_events(now))
+    for spec in api_feedback_specs(now):
         response = http.post("/v1/feedback", json=spec, headers=reporter(tokens, spec))
         assert response.status_code == 202, response.text
         assert response.json()["topic"] == topics[FEEDBACK.name]
-    again = feedback_specs(now)[1]
+    again = api_feedback_specs(now)[1]
     retry = http.post("/v1/feedback", json=again, headers=reporter(tokens, again))  # a client retry: counted once
     assert retry.status_code == 202
     asked = [("/v1/talents/1/recommendations", tokens("seeker", seeker_of(1))),

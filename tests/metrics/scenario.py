@@ -9,9 +9,16 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from shared.events.contracts import FeedbackRecordedV1
+from shared.events.contracts import ApplicationChangedV1, ApplicationSnapshot, ApplicationStatus, FeedbackRecordedV1
 from shared.events.vocabulary import ActorRole, FeedbackAction, OpportunityKind, TrainingMode
-from tests.matching.factories import ai_posting, opportunity_deleted, order_class, profile, profile_deleted
+from tests.matching.factories import (
+    ai_posting,
+    opportunity_deleted,
+    order_class,
+    profile,
+    profile_deleted,
+    seeker_of,
+)
 
 HANGZHOU, SHANGHAI = "杭州市", "上海市"
 SEEKER, ENTERPRISE = ActorRole.SEEKER, ActorRole.ENTERPRISE
@@ -60,6 +67,38 @@ def feedback_specs(now: datetime) -> list[dict[str, Any]]:
                       "action": action.value, "actor_role": role.value, "position": position, "score": 0.5,
                       "occurred_at": (now - timedelta(minutes=ago[0] if ago else 1)).isoformat()})
     return specs
+
+
+# The actions whose one source is the jobs service: its application events, not POST /v1/feedback.
+STATUS_OF = {FeedbackAction.APPLIED: ApplicationStatus.RECEIVED, FeedbackAction.ENROLLED: ApplicationStatus.ENROLLED,
+             FeedbackAction.INTERVIEWED: ApplicationStatus.INTERVIEWING, FeedbackAction.HIRED: ApplicationStatus.HIRED}
+KIND_OF = {10: OpportunityKind.JOB_POSTING, 11: OpportunityKind.TRAINING_CLASS, 12: OpportunityKind.TRAINING_CLASS}
+
+
+def api_feedback_specs(now: datetime) -> list[dict[str, Any]]:
+    """What seekers and enterprises post to ``POST /v1/feedback``: shown, clicked, dismissed."""
+    return [spec for spec in feedback_specs(now) if FeedbackAction(spec["action"]) not in STATUS_OF]
+
+
+def application_events(now: datetime) -> list[ApplicationChangedV1]:
+    """The scenario's applied / enrolled / hired as the jobs service publishes them: one application per
+    (talent, opportunity), each step its next version, at the same instant as the feedback spec."""
+    ids: dict[tuple[int, int], int] = {}
+    versions: dict[int, int] = {}
+    events = []
+    for spec in feedback_specs(now):
+        action = FeedbackAction(spec["action"])
+        if action not in STATUS_OF:
+            continue
+        pair = (spec["talent_id"], spec["opportunity_id"])
+        application = ids.setdefault(pair, len(ids) + 1)
+        versions[application] = versions.get(application, 0) + 1
+        events.append(ApplicationChangedV1(
+            record_id=application, record_version=versions[application], owner_id=seeker_of(pair[0]),
+            occurred_at=datetime.fromisoformat(spec["occurred_at"]),
+            application=ApplicationSnapshot(opportunity_id=pair[1], opportunity_kind=KIND_OF[pair[1]],
+                                            talent_id=pair[0], status=STATUS_OF[action])))
+    return events
 
 
 def feedback_events(now: datetime) -> list[FeedbackRecordedV1]:

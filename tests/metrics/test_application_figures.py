@@ -5,6 +5,7 @@ service's ``application.changed`` events, once each, and a hire made through the
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -22,6 +23,7 @@ from shared.events.topics import APPLICATIONS, FEEDBACK, topic_name
 from shared.events.vocabulary import OpportunityKind
 from tests.auth import SECRET, bearer
 from tests.jobs import factories
+from tests.jobs.profiles import running_profiles
 from tests.matching.factories import profile, profile_deleted
 from tests.matching.kafka_helpers import wait_for
 from tests.migrations.support import migrated
@@ -80,24 +82,28 @@ def _metrics(client: TestClient, operator: dict[str, str]) -> dict[str, Any]:
 
 def test_a_hire_through_the_jobs_api_raises_the_operators_hire_count(
         client: TestClient, operator: dict[str, str], database_url: str, bootstrap: str, redis_url: str,
-        topic_suffix: str) -> None:
+        topic_suffix: str, tmp_path: Path) -> None:
     before = _metrics(client, operator)["volumes"]["feedback_by_action"]
-    settings = JobsSettings(database_url=migrated(database_url, "jobs"), kafka_bootstrap_servers=bootstrap,
-                            redis_url=redis_url, topic_namespace=topic_suffix, auth_secret=SECRET)
     ent = bearer("enterprise", "ent-p1", org=factories.job_posting()["organization"])
-    with TestClient(create_jobs_app(settings)) as jobs:
-        posting = jobs.post("/v1/opportunities", json=factories.job_posting(), headers=ent).json()
-        applied = jobs.post(f"/v1/opportunities/{posting['id']}/applications", json={"profile_id": 7},
-                            headers=bearer("seeker", "seeker-p7"))
-        assert applied.status_code == 201, applied.text
-        for status in ("interviewing", "offered", "hired"):
-            moved = jobs.patch(f"/v1/applications/{applied.json()['id']}", json={"status": status}, headers=ent)
-            assert moved.status_code == 200, moved.text
+    with running_profiles(tmp_path, bootstrap=bootstrap, redis_url=redis_url) as profiles:
+        settings = JobsSettings(database_url=migrated(database_url, "jobs"), kafka_bootstrap_servers=bootstrap,
+                                redis_url=redis_url, topic_namespace=topic_suffix, auth_secret=SECRET,
+                                profiles_url=profiles.base_url)
+        with TestClient(create_jobs_app(settings)) as jobs:
+            posting = jobs.post("/v1/opportunities", json=factories.job_posting(), headers=ent).json()
+            applied = jobs.post(f"/v1/opportunities/{posting['id']}/applications",
+                                json={"profile_id": profiles.of("seeker-p7")}, headers=bearer("seeker", "seeker-p7"))
+            assert applied.status_code == 201, applied.text
+            for status in ("interviewing", "offered", "hired"):
+                moved = jobs.patch(f"/v1/applications/{applied.json()['id']}", json={"status": status},
+                                   headers=ent)
+                assert moved.status_code == 200, moved.text
 
-        def counted() -> bool:
-            return bool(_metrics(client, operator)["volumes"]["feedback_by_action"]["hired"] == before["hired"] + 1)
+            def counted() -> bool:
+                hired = _metrics(client, operator)["volumes"]["feedback_by_action"]["hired"]
+                return bool(hired == before["hired"] + 1)
 
-        wait_for(counted, what="the hire in the operator figures")
+            wait_for(counted, what="the hire in the operator figures")
     after = _metrics(client, operator)["volumes"]["feedback_by_action"]
     assert {a: after[a] - before[a] for a in ("applied", "enrolled", "interviewed", "hired")} == {
         "applied": 1, "enrolled": 0, "interviewed": 1, "hired": 1}

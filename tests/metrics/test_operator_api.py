@@ -128,6 +128,12 @@ def test_feedback_is_validated(client: TestClient, tokens: Tokens) -> None:
     assert future.status_code == 422 and future.json()["detail"][0]["loc"] == ["body", "occurred_at"]
     naive = client.post("/v1/feedback", json={**good, "occurred_at": "2026-01-01T00:00:00"}, headers=service)
     assert naive.status_code == 422
+    for action in ("applied", "enrolled", "interviewed", "hired"):  # the jobs service's facts: one source only
+        refused = client.post("/v1/feedback", json={**good, "action": action}, headers=service)
+        assert refused.status_code == 422 and refused.json()["detail"][0]["loc"] == ["body", "action"], action
+        assert "jobs service" in refused.json()["detail"][0]["msg"]
+    for action in ("shown", "clicked", "dismissed"):
+        assert client.post("/v1/feedback", json={**good, "action": action}, headers=service).status_code == 202
 
 
 def test_feedback_is_accepted_while_no_broker_answers_and_waits_in_the_outbox(

@@ -78,7 +78,7 @@ def test_jobs_at_the_previous_revision_upgrade_with_every_row_and_event(
     assert all(not rows for name, rows in after.items() if name not in before), "added tables start empty"
     engine = make_engine(database_url)
     try:
-        assert current_revision(engine) == head_revision("services.jobs") == "jobs_0005"
+        assert current_revision(engine) == head_revision("services.jobs") == "jobs_0006"
     finally:
         engine.dispose()
     online = offline.model_copy(update={"kafka_bootstrap_servers": bootstrap})

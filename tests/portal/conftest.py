@@ -35,7 +35,8 @@ def backends(tmp_path: Path, bootstrap: str, redis_url: str, topic_suffix: str) 
     profiles_db = migrated(f"sqlite:///{tmp_path}/profiles.db", "profiles")
     profiles = TestClient(create_profiles(ProfilesSettings(database_url=profiles_db, **common)))
     jobs_db = migrated(f"sqlite:///{tmp_path}/jobs.db", "jobs")
-    jobs = TestClient(create_jobs(JobsSettings(database_url=jobs_db, **common)))
+    # jobs asks profiles (in process here) whether an application's profile is the seeker's own
+    jobs = TestClient(create_jobs(JobsSettings(database_url=jobs_db, **common), profiles_http=profiles))
     with profiles, jobs, httpx.Client(base_url=NO_MATCHING, timeout=2) as matching:
         yield Backends(Profiles("profiles", profiles), Jobs("jobs", jobs), Matching("matching", matching))
 

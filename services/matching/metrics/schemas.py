@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from shared.events.vocabulary import ActorRole, FeedbackAction
+
+# Facts the jobs service owns: its application events are their one source (no second write of one fact).
+JOBS_ACTIONS = frozenset({FeedbackAction.APPLIED, FeedbackAction.ENROLLED, FeedbackAction.INTERVIEWED,
+                          FeedbackAction.HIRED})
 
 
 class FeedbackCreate(BaseModel):
@@ -16,11 +20,20 @@ class FeedbackCreate(BaseModel):
                                  description="client-chosen id: a retry with the same id is counted once")
     talent_id: int = Field(ge=1, le=2**63 - 1)  # a record id: fits a BIGINT column
     opportunity_id: int = Field(ge=1, le=2**63 - 1)
-    action: FeedbackAction
+    action: FeedbackAction = Field(description="shown, clicked or dismissed (applied, enrolled, interviewed and "
+                                               "hired are the jobs service's application events)")
     actor_role: ActorRole
     position: int | None = Field(None, ge=1, le=1000, description="1-based rank in the list shown")
     score: float | None = Field(None, ge=-10.0, le=10.0, description="the match score shown")
     occurred_at: AwareDatetime | None = Field(None, description="when it happened (default: now)")
+
+    @field_validator("action")
+    @classmethod
+    def _not_a_jobs_fact(cls, action: FeedbackAction) -> FeedbackAction:
+        if action in JOBS_ACTIONS:
+            raise ValueError(f"{action.value} comes from the jobs service (apply, enrol or move an application "
+                             "there); feedback takes shown, clicked and dismissed")
+        return action
 
 
 class FeedbackAccepted(BaseModel):

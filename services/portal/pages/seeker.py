@@ -7,11 +7,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import RedirectResponse
+from starlette.background import BackgroundTask
 from starlette.datastructures import UploadFile
 
 from services.portal import profile_form
 from services.portal.deps import AccountsDep, BackendsDep, CurrentUser, SeekerUser, SettingsDep, User
 from services.portal.forms import checked, domain_errors, form_values
+from services.portal.impressions import record_impressions
 from services.portal.resume import UnreadableResumeError, extract_text, propose
 from services.portal.schemas import RESUME_PURPOSE
 from services.portal.web import render
@@ -100,14 +102,15 @@ async def read_resume(request: Request, user: SeekerUser, backends: BackendsDep,
 
 
 @router.get("/seeker/recommendations")
-def recommendations(request: Request, user: SeekerUser, backends: BackendsDep,
+def recommendations(request: Request, user: SeekerUser, backends: BackendsDep, accounts: AccountsDep,
                     kind: Annotated[str, Query(max_length=30)] = "",
                     city: Annotated[str, Query(max_length=60)] = "",
                     training_mode: Annotated[str, Query(max_length=30)] = "",
                     salary_min: Annotated[str, Query(max_length=9)] = "",
                     level: Annotated[str, Query(max_length=20)] = "") -> Response:
     """Recommendations by kind with reasons, matched and missing skills; filters by city, kind, mode,
-    salary and level (the experience the postings state)."""
+    salary and level (the experience the postings state). What was shown goes to matching as impressions
+    once the page is sent."""
     filters = {"kind": kind, "city": city, "training_mode": training_mode, "salary_min": salary_min,
                "level": level}
     context: JSON = {"filters": filters, "items": [], "no_profile": user.account.profile_id is None,
@@ -129,8 +132,14 @@ def recommendations(request: Request, user: SeekerUser, backends: BackendsDep,
                 raise
             errors, status_code = domain_errors(exc), exc.status_code
     if request.headers.get("HX-Request"):  # htmx swaps only 2xx answers: the errors go in the results part
-        return render(request, "recommendations_results.html", {**context, "errors": errors})
-    return render(request, "recommendations.html", {**context, "errors": errors}, status_code=status_code)
+        page = render(request, "recommendations_results.html", {**context, "errors": errors})
+    else:
+        page = render(request, "recommendations.html", {**context, "errors": errors}, status_code=status_code)
+    if context["items"] and user.account.profile_id is not None:
+        page.background = BackgroundTask(record_impressions, matching=backends.matching, accounts=accounts,
+                                         token=user.token, account_id=user.account.id,
+                                         talent_id=user.account.profile_id, items=list(context["items"]))
+    return page
 
 
 def _with_details(items: list[JSON], user: User, backends: BackendsDep, *, salary_min: str,
