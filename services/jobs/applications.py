@@ -127,6 +127,12 @@ class ApplicationService:
         self._emit(session, row, version=row.version, status=ApplicationStatus(row.status), at=row.updated_at)
 
     @staticmethod
+    def _published(opportunity: Opportunity | None, opportunity_id: int) -> Opportunity:
+        if opportunity is None or opportunity.review_status != PUBLISHED:  # held: alike to unknown
+            raise NotFoundError(f"opportunity {opportunity_id} not found")
+        return opportunity
+
+    @staticmethod
     def _audit(session: Session, actor: Principal, action: str, record_id: int | None) -> None:
         audit.record(session, AuditEntry, actor, action=action, record_type=APPLICATION, record_id=record_id)
 
@@ -136,13 +142,14 @@ class ApplicationService:
         profiles is asked with the seeker's ``token`` before anything is written)."""
         if actor.role != "seeker":
             raise ForbiddenError("only a seeker applies, enrols or expresses interest")
+        with self._sessions() as session:  # an unknown or held posting is 404 before profiles is asked
+            self._published(repo.get_opportunity(session, opportunity_id), opportunity_id)
         self._profiles.check_owned(data.profile_id, token=token)
 
         def unit(session: Session) -> ApplicationPublic:
             # Locked: enrolments in one class are counted one at a time (PostgreSQL; SQLite has one writer).
-            opportunity = repo.get_opportunity(session, opportunity_id, for_update=True)
-            if opportunity is None or opportunity.review_status != PUBLISHED:  # held: alike to unknown
-                raise NotFoundError(f"opportunity {opportunity_id} not found")
+            opportunity = self._published(repo.get_opportunity(session, opportunity_id, for_update=True),
+                                          opportunity_id)
             if not _accepting(opportunity, utc_now().date()):
                 raise ConflictError(f"opportunity {opportunity_id} is closed")
             held = queries.of_seeker(session, opportunity_id, actor.subject)
