@@ -30,7 +30,9 @@ def _openmp_in_thread(threads: NativeThreads, role: str) -> list[int]:
 
 
 def test_a_request_thread_searches_with_one_openmp_thread() -> None:
-    assert _openmp_in_thread(NativeThreads(ThreadBudget(query_openmp=1)), "query") == [1]
+    # BLAS left alone: FAISS's OpenBLAS sets the calling thread's OpenMP count along with its own
+    assert _openmp_in_thread(NativeThreads(ThreadBudget(blas=0, query_openmp=1)), "query") == [1]
+    assert _openmp_in_thread(NativeThreads(ThreadBudget(blas=0, query_openmp=0)), "query") != [1]  # 1 per core
 
 
 def test_query_openmp_threads_setting(monkeypatch: pytest.MonkeyPatch) -> None:
