@@ -5,7 +5,8 @@ ingests a steady background of profile changes (another process PATCHes ``--rate
 Every query is new (distinct text or ``k``), so each one tags the text with occupations, embeds it and
 searches: nothing comes from the cache. ``--compare`` also starts a second stack with every native
 thread count left at the libraries' defaults (``MATCHING_BLAS_THREADS=0``,
-``MATCHING_INGEST_OPENMP_THREADS=0``): the before and after of ``services/matching/threads.py`` in one run.
+``MATCHING_INGEST_OPENMP_THREADS=0``, ``MATCHING_QUERY_OPENMP_THREADS=0``): the before and after of
+``services/matching/threads.py`` in one run.
 
 ``python -m bench.contention [--quick] [--rate N] [--compare]``
 """
@@ -27,7 +28,8 @@ from bench.api_load import load
 from bench.freshness import background_load
 from talentmatch.stack import LocalStack
 
-LIBRARY_DEFAULTS = {"MATCHING_BLAS_THREADS": "0", "MATCHING_INGEST_OPENMP_THREADS": "0"}
+LIBRARY_DEFAULTS = {"MATCHING_BLAS_THREADS": "0", "MATCHING_INGEST_OPENMP_THREADS": "0",
+                    "MATCHING_QUERY_OPENMP_THREADS": "0"}
 
 
 def _queries(stack: LocalStack, *, profiles: int) -> dict[str, tuple[list[str], list[str], list[Any]]]:

@@ -35,6 +35,7 @@ from services.matching.domain.documents import prepare_tagging
 from services.matching.domain.embedded_vectors import EmbeddedBatchError, check_embedded
 from services.matching.domain.encoders import HybridEncoder, TextEncoder
 from services.matching.domain.state import MatchingState
+from services.matching.heap import freeze_loaded
 from services.matching.metrics.pipeline import PipelineMetrics
 from services.matching.metrics.store import FiguresStore
 from services.matching.progress import Progress
@@ -271,3 +272,4 @@ class EventConsumer:
         if self.progress.total_lag() == 0 and self.backlog_read and not self.caught_up:
             self.caught_up = True
             log.info("matching consumer caught up at generation %d", self._state.generation)
+            freeze_loaded("caught up")  # what is loaded stays: full collections skip it (heap.py)

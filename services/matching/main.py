@@ -118,7 +118,8 @@ def build_runtime(settings: MatchingSettings, enc: HybridEncoder, redis_client: 
     pipeline.attach(consumer=consumer, cache=cache, state=state)
     publisher = FeedbackOutbox(settings)  # refuses a database not at the head of matching's migrations
     service = MatchingService(state=state, encoder=enc, cache=cache, weights=ranking_weights(settings),
-                              max_text_chars=settings.max_text_chars, availability=consumer)
+                              max_text_chars=settings.max_text_chars, availability=consumer,
+                              threads=NativeThreads(settings.thread_budget()))
     metrics = MetricsRuntime(settings=settings, figures=figures, pipeline=pipeline, publisher=publisher)
     return MatchingRuntime(settings=settings, encoder=enc, state=state, cache=cache, consumer=consumer,
                            service=service, metrics=metrics)

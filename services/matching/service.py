@@ -73,6 +73,7 @@ from services.matching.schemas import (
     SkillGapTarget,
 )
 from services.matching.settings import MatchingSettings
+from services.matching.threads import NativeThreads
 from shared.auth import Principal
 from shared.cache import JsonCache
 from shared.errors import NotFoundError, UnprocessableError
@@ -144,14 +145,16 @@ def _levels() -> dict[str, int]:
 class MatchingService:
     def __init__(self, *, state: MatchingState, encoder: TextEncoder, cache: JsonCache | None,
                  weights: RankingWeights, max_text_chars: int = 2000,
-                 availability: Availability | None = None) -> None:
-        """``availability``: the consumer filling ``state``; None for a state built complete in-process."""
+                 availability: Availability | None = None, threads: NativeThreads | None = None) -> None:
+        """``availability``: the consumer filling ``state``; None for a state built complete in-process.
+        ``threads``: the native thread counts a request thread takes before it searches (``threads.py``)."""
         self._state = state
         self._encoder = encoder
         self._cache = cache
         self._weights = weights
         self._max_text_chars = max_text_chars
         self._availability: Availability = availability or Complete()
+        self._threads = threads
 
     @staticmethod
     def _candidates(k: int) -> int:
@@ -184,6 +187,8 @@ class MatchingService:
                 allowed: Callable[[Any], bool]) -> _Hits:
         """Candidates of ``side`` that ``allowed`` accepts; a record's own ``vector`` is read with the record
         under the same lock as the search, so the record, the hits and the cache token agree."""
+        if self._threads is not None:
+            self._threads.enter("query")
         with self._state.reading() as state:
             subject, query = vector(state) if callable(vector) else (None, vector)
             records = state.talents if side == "talents" else state.opportunities

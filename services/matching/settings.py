@@ -46,6 +46,7 @@ class MatchingSettings(ServiceSettings):
     torch_threads: int = _matching(0, "torch_threads", ge=0)
     blas_threads: int = _matching(1, "blas_threads", ge=0)  # OpenBLAS, process-wide: queries and ingest
     ingest_openmp_threads: int = _matching(1, "ingest_openmp_threads", ge=0)  # FAISS in the consumer thread
+    query_openmp_threads: int = _matching(1, "query_openmp_threads", ge=0)  # FAISS in request threads
     max_text_chars: int = _matching(2000, "max_text_chars", ge=50)
     # Dense runtime (see domain/embedding_backends.py): torch | onnx | openvino | openvino-int8;
     # exported models are built at first use into model_cache_dir, never downloaded. openvino runs
@@ -112,7 +113,8 @@ class MatchingSettings(ServiceSettings):
     coverage_threshold: float = _matching(0.5, "coverage_threshold")  # score a match needs to cover a talent
 
     def thread_budget(self) -> ThreadBudget:
-        return ThreadBudget(blas=self.blas_threads, ingest_openmp=self.ingest_openmp_threads)
+        return ThreadBudget(blas=self.blas_threads, ingest_openmp=self.ingest_openmp_threads,
+                            query_openmp=self.query_openmp_threads)
 
     @model_validator(mode="after")
     def _some_weight(self) -> MatchingSettings:

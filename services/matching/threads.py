@@ -7,9 +7,10 @@ busy: a free-text query's occupation tagging (a kernel-ridge classifier, one den
 OpenBLAS) took many times longer on a busy machine than with one BLAS thread, for the same result.
 
 Two roles, two budgets (``MatchingSettings``: README, "Configuration"):
-- **query** (request threads): BLAS ``blas_threads`` (default 1). A query's work is one small product
-  and one single-vector FAISS search, which FAISS runs in one thread whatever OpenMP says, so BLAS is
-  the only count a request thread needs.
+- **query** (request threads): BLAS ``blas_threads`` (default 1) and OpenMP ``query_openmp_threads``
+  (default 1). A query's work is one small product and one single-vector FAISS search; the search
+  itself runs in one thread, but ``IndexIDMap`` maps its labels back to ids in an OpenMP loop that opens
+  a team of one thread per core, whose workers then spin on a core the consumer needs.
 - **ingest** (the consumer thread): the same BLAS count (OpenBLAS keeps one count per process), OpenMP
   ``ingest_openmp_threads`` for FAISS adds, removals and IVF training (default 1), and the encoder's own
   ``torch_threads`` (OpenVINO streams or torch's pool; 0: one per core) — the only place more than one
@@ -40,9 +41,10 @@ class ThreadBudget:
 
     blas: int = 1
     ingest_openmp: int = 1
+    query_openmp: int = 1
 
     def openmp(self, role: Role) -> int:
-        return self.ingest_openmp if role == "ingest" else 0
+        return self.ingest_openmp if role == "ingest" else self.query_openmp
 
 
 class NativeThreads:

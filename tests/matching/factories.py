@@ -17,6 +17,7 @@ from shared.events.contracts import (
     ProfileUpsertedV1,
 )
 from shared.events.vocabulary import OpportunityKind, SkillLevel, TrainingMode
+from talentmatch.demo.generate import DemoGenerator
 
 
 def seeker_of(record_id: int) -> str:
@@ -97,3 +98,23 @@ def order_class(record_id: int, version: int = 1, *, owner: str | None = None,
 
 def opportunity_deleted(record_id: int, version: int) -> OpportunityDeletedV1:
     return OpportunityDeletedV1(record_id=record_id, record_version=version, owner_id=enterprise_of(record_id))
+
+
+def demo_events(*, profiles: int, opportunities: int,
+                seed: int = 2024) -> list[ProfileUpsertedV1 | OpportunityUpsertedV1]:
+    """The demo set (``talentmatch.demo``) as the services would publish it: opportunities ``1..n`` (owned by
+    ``ent-<id>``), then profiles ``1..m`` (``seeker-<id>``), with the same generator and seed as
+    ``talentmatch demo`` loads."""
+    generator = DemoGenerator(seed=seed)
+    common = set(OpportunitySnapshot.model_fields) - {"details"}
+    events: list[ProfileUpsertedV1 | OpportunityUpsertedV1] = []
+    for n, body in enumerate(generator.opportunities(opportunities), start=1):
+        snapshot = {key: value for key, value in body.items() if key in common}
+        details = {key: value for key, value in body.items() if key not in common}
+        events.append(_opportunity(n, 1, None, {**snapshot, "details": details}))
+    fields = set(ProfileSnapshot.model_fields)
+    for n, body in enumerate(generator.profiles(profiles), start=1):
+        events.append(ProfileUpsertedV1(record_id=n, record_version=1, owner_id=seeker_of(n),
+                                        profile=ProfileSnapshot.model_validate(
+                                            {k: v for k, v in body.items() if k in fields})))
+    return events

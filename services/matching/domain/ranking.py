@@ -69,14 +69,24 @@ class PairScore:
     evidence: bool = True  # a matched skill, the same occupation or a strong similarity
 
 
+@dataclass(frozen=True, slots=True)
+class _Pair:
+    """What ranking needs of a pair: its bonus, its evidence and which reasons earned the bonus, as
+    (code, rounded bonus) in the order they are listed. Their texts are written only for the items a
+    list shows (``_explained``): most candidates are scored and never shown."""
+
+    bonus: float
+    earned: tuple[tuple[str, float], ...]
+    matched: list[str]
+    missing: list[str]
+    evidence: bool
+    similarity: float | None
+
+
 @dataclass(frozen=True)
 class Ranked:
     items: list[OpportunityMatch]
     without_evidence: int  # candidates left out for want of any evidence of fit
-
-
-def _reason(code: str, detail: str, bonus: float) -> Reason:
-    return Reason(code=code, detail=detail, bonus=round(bonus, 4))
 
 
 def _labels(skill_ids: Sequence[str], language: Language = "zh") -> list[str]:
@@ -89,15 +99,70 @@ def shared_occupation(talent: TalentDoc, opportunity: OpportunityDoc) -> Occupat
     return mine if mine is not None and theirs is not None and mine.code == theirs.code else None
 
 
-def _occupation_reason(talent: TalentDoc, opportunity: OpportunityDoc, weights: RankingWeights,
-                       language: Language) -> Reason | None:
+def _pair(talent: TalentDoc, have: frozenset[str] | set[str], opportunity: OpportunityDoc, weights: RankingWeights,
+          similarity: float | None, standing: float | None) -> _Pair:
+    """``score_pair`` without the texts; ``have``: the talent's skills as a set (made once per query)."""
+    matched = [s for s in opportunity.skills if s in have]
+    missing = [s for s in opportunity.skills if s not in have]
     shared = shared_occupation(talent, opportunity)
+    similar = similarity is None or similarity >= weights.evidence_similarity
+    evidence = bool(matched) or shared is not None or similar
+    earned: list[tuple[str, float]] = []
+    if matched and weights.skill_overlap:
+        union = len(have | set(opportunity.skills))
+        earned.append(("skill_overlap", weights.skill_overlap * len(matched) / union))
     if shared is not None:
-        return _reason("same_occupation", describe("same_occupation", language, name=shared.name, code=shared.code),
-                       weights.same_occupation)
-    if talent.field and talent.field == opportunity.field:
-        return _reason("same_field", describe("same_field", language, field=talent.field), weights.same_field)
-    return None
+        earned.append(("same_occupation", weights.same_occupation))
+    elif talent.field and talent.field == opportunity.field:
+        earned.append(("same_field", weights.same_field))
+    local = city_counts(evidence=evidence, standing=standing, min_standing=weights.city_min_standing)
+    if local and talent.city and opportunity.city == talent.city:
+        earned.append(("same_city", weights.same_city))
+    elif local and opportunity.city in talent.desired_cities:
+        earned.append(("desired_city", weights.desired_city))
+    if opportunity.kind in talent.wanted_kinds:
+        earned.append(("wanted_kind", weights.wanted_kind))
+    if (opportunity.level is not None and talent.level is not None
+            and _LEVEL_RANK[talent.level] >= _LEVEL_RANK[opportunity.level]):
+        earned.append(("level", weights.level))
+    if opportunity.training_mode == TrainingMode.ORDER_BASED and opportunity.hiring_commitment:
+        earned.append(("hiring_commitment", weights.hiring_commitment))
+    rounded = [(code, float(round(bonus, 4))) for code, bonus in earned]  # as a ``Reason`` holds its bonus
+    rounded = [(code, bonus) for code, bonus in rounded if bonus > 0]
+    if similarity is not None and similar and not matched and shared is None:
+        rounded.insert(0, ("similar_text", 0.0))  # the similarity is the only evidence: said, no bonus
+    return _Pair(sum(bonus for _, bonus in rounded), tuple(rounded), matched, missing, evidence, similarity)
+
+
+def _detail(code: str, talent: TalentDoc, opportunity: OpportunityDoc, pair: _Pair, language: Language) -> str:
+    """The text of one earned reason in ``language``."""
+    if code == "skill_overlap":
+        return describe(code, language, matched=len(pair.matched), required=len(opportunity.skills),
+                        skills=("、" if language == "zh" else ", ").join(_labels(pair.matched, language)))
+    if code == "same_occupation":
+        shared = shared_occupation(talent, opportunity)
+        assert shared is not None
+        return describe(code, language, name=shared.name, code=shared.code)
+    if code == "same_field":
+        return describe(code, language, field=talent.field)
+    if code in ("same_city", "desired_city"):
+        return describe(code, language, city=city_label(opportunity.city, language))
+    if code == "wanted_kind":
+        return describe(code, language, kind=KIND_NAMES[language][opportunity.kind])
+    if code == "level":
+        assert talent.level is not None and opportunity.level is not None
+        names = LEVEL_LABELS if language == "zh" else LEVEL_NAMES_EN
+        return describe(code, language, have=names[talent.level], need=names[opportunity.level])
+    if code == "hiring_commitment":
+        return describe(code, language, mode=TRAINING_MODE_LABELS[TrainingMode.ORDER_BASED])
+    return describe(code, language, similarity=f"{pair.similarity:.2f}")  # similar_text
+
+
+def _explained(talent: TalentDoc, opportunity: OpportunityDoc, pair: _Pair, language: Language) -> PairScore:
+    """``pair`` with the texts of its reasons, for an item that is listed."""
+    reasons = [Reason(code=code, detail=_detail(code, talent, opportunity, pair, language), bonus=bonus)
+               for code, bonus in pair.earned]
+    return PairScore(pair.bonus, reasons, pair.matched, pair.missing, pair.evidence)
 
 
 def score_pair(talent: TalentDoc, opportunity: OpportunityDoc, weights: RankingWeights, *,
@@ -110,58 +175,19 @@ def score_pair(talent: TalentDoc, opportunity: OpportunityDoc, weights: RankingW
     bonuses do not apply, nor for a pair whose ``standing`` among its query's candidates (``fusion``) is
     below ``weights.city_min_standing``: a seeker's city only breaks ties among comparable items.
     """
-    have = set(talent.skills)
-    matched = [s for s in opportunity.skills if s in have]
-    missing = [s for s in opportunity.skills if s not in have]
-    union = len(have | set(opportunity.skills))
-    shared = shared_occupation(talent, opportunity)
-    similar = similarity is None or similarity >= weights.evidence_similarity
-    evidence = bool(matched) or shared is not None or similar
-    reasons: list[Reason] = []
-    if matched and weights.skill_overlap:
-        reasons.append(_reason("skill_overlap", describe(
-            "skill_overlap", language, matched=len(matched), required=len(opportunity.skills),
-            skills=("、" if language == "zh" else ", ").join(_labels(matched, language))),
-            weights.skill_overlap * len(matched) / union))
-    occupation = _occupation_reason(talent, opportunity, weights, language)
-    if occupation is not None:
-        reasons.append(occupation)
-    city = city_label(opportunity.city, language)
-    local = city_counts(evidence=evidence, standing=standing, min_standing=weights.city_min_standing)
-    if local and talent.city and opportunity.city == talent.city:
-        reasons.append(_reason("same_city", describe("same_city", language, city=city), weights.same_city))
-    elif local and opportunity.city in talent.desired_cities:
-        reasons.append(_reason("desired_city", describe("desired_city", language, city=city), weights.desired_city))
-    if opportunity.kind in talent.wanted_kinds:
-        reasons.append(_reason("wanted_kind", describe("wanted_kind", language,
-                                                       kind=KIND_NAMES[language][opportunity.kind]),
-                               weights.wanted_kind))
-    if (opportunity.level is not None and talent.level is not None
-            and _LEVEL_RANK[talent.level] >= _LEVEL_RANK[opportunity.level]):
-        names = LEVEL_LABELS if language == "zh" else LEVEL_NAMES_EN
-        reasons.append(_reason("level", describe("level", language, have=names[talent.level],
-                                                 need=names[opportunity.level]), weights.level))
-    if opportunity.training_mode == TrainingMode.ORDER_BASED and opportunity.hiring_commitment:
-        reasons.append(_reason("hiring_commitment", describe(
-            "hiring_commitment", language, mode=TRAINING_MODE_LABELS[TrainingMode.ORDER_BASED]),
-            weights.hiring_commitment))
-    reasons = [r for r in reasons if r.bonus > 0]
-    if similarity is not None and similar and not matched and shared is None:
-        # The similarity is the only evidence: say so (it is the score itself, no bonus).
-        reasons.insert(0, _reason("similar_text", describe("similar_text", language,
-                                                           similarity=f"{similarity:.2f}"), 0.0))
-    return PairScore(sum(r.bonus for r in reasons), reasons, matched, missing, evidence)
+    pair = _pair(talent, set(talent.skills), opportunity, weights, similarity, standing)
+    return _explained(talent, opportunity, pair, language)
 
 
-def _best_first(pairs: Iterable[tuple[int, float, PairScore]], spread: Spread) -> list[tuple[int, float, PairScore]]:
+def _best_first(pairs: Iterable[tuple[int, float, _Pair]], spread: Spread) -> list[tuple[int, float, _Pair]]:
     """Evidenced pairs by score, ties by id (the same order on every replica); items are built only for
     those listed."""
     evidenced = [(i, sim, pair) for i, sim, pair in pairs if pair.evidence]
-    return sorted(evidenced, key=lambda p: (-_score(p[1], p[2], spread), p[0]))
+    return sorted(evidenced, key=lambda p: (-_score(p[1], p[2].bonus, spread), p[0]))
 
 
-def _score(similarity: float, pair: PairScore, spread: Spread) -> float:
-    return round(spread.score(similarity, pair.bonus), 4)
+def _score(similarity: float, bonus: float, spread: Spread) -> float:
+    return round(spread.score(similarity, bonus), 4)
 
 
 def occupation_public(doc: TalentDoc | OpportunityDoc) -> OccupationPublic | None:
@@ -183,7 +209,7 @@ def opportunity_match(opportunity: OpportunityDoc, similarity: float, pair: Pair
         training_mode=opportunity.training_mode.value if opportunity.training_mode else None,
         hiring_commitment=opportunity.hiring_commitment,
         occupation=occupation_public(opportunity),
-        score=_score(similarity, pair, spread),
+        score=_score(similarity, pair.bonus, spread),
         similarity=round(similarity, 4),
         reasons=pair.reasons,
         matched_skills=_labels(pair.matched, language),
@@ -200,7 +226,7 @@ def talent_match(talent: TalentDoc, similarity: float, pair: PairScore, spread: 
         level=talent.level.value if talent.level else None,
         years_experience=talent.years_experience,
         occupation=occupation_public(talent),
-        score=_score(similarity, pair, spread),
+        score=_score(similarity, pair.bonus, spread),
         similarity=round(similarity, 4),
         reasons=pair.reasons,
         matched_skills=_labels(pair.matched),
@@ -214,14 +240,13 @@ def rank_opportunities_explained(talent: TalentDoc, hits: Sequence[tuple[int, fl
     """Opportunities for a talent (or a query posing as one), best first: only those with evidence of fit,
     each re-posted job once, reasons in ``language``."""
     spread = spread_of([sim for i, sim in hits if i in docs])
-    pairs = [(i, sim, score_pair(talent, docs[i], weights, similarity=sim, standing=spread.standing(sim),
-                                 language=language))
-             for i, sim in hits if i in docs]
+    have = frozenset(talent.skills)
+    pairs = [(i, sim, _pair(talent, have, docs[i], weights, sim, spread.standing(sim))) for i, sim in hits if i in docs]
     ranked = _best_first(pairs, spread)
-    keys = {i: duplicate_key(docs[i].organization, docs[i].title, docs[i].city) for i, _, _ in ranked}
-    listed = set(first_of_each([i for i, _, _ in ranked], keys)[:k])
-    items = [opportunity_match(docs[i], sim, pair, spread, language=language)
-             for i, sim, pair in ranked if i in listed]
+    listed = first_of_each(ranked, lambda p: duplicate_key(docs[p[0]].organization, docs[p[0]].title,
+                                                           docs[p[0]].city), limit=k)
+    items = [opportunity_match(docs[i], sim, _explained(talent, docs[i], pair, language), spread, language=language)
+             for i, sim, pair in listed]
     return Ranked(items, len(pairs) - len(ranked))
 
 
@@ -237,6 +262,7 @@ def rank_talents(opportunity: OpportunityDoc, hits: Sequence[tuple[int, float]],
     """Talents for an opportunity (or a query posing as one), best first; those without evidence of fit
     are left out."""
     spread = spread_of([sim for i, sim in hits if i in docs])
-    pairs = [(i, sim, score_pair(docs[i], opportunity, weights, similarity=sim, standing=spread.standing(sim)))
+    pairs = [(i, sim, _pair(docs[i], set(docs[i].skills), opportunity, weights, sim, spread.standing(sim)))
              for i, sim in hits if i in docs]
-    return [talent_match(docs[i], sim, pair, spread) for i, sim, pair in _best_first(pairs, spread)[:k]]
+    return [talent_match(docs[i], sim, _explained(docs[i], opportunity, pair, "zh"), spread)
+            for i, sim, pair in _best_first(pairs, spread)[:k]]

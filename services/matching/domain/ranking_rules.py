@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Callable, Hashable, Iterable
+from functools import lru_cache
+from typing import Any, TypeVar
 
 from services.matching.domain.documents import TalentDoc
 from services.matching.domain.language import Language
@@ -26,6 +27,7 @@ from shared.reference.cities import PINYIN_FIXES, UnknownCityError, city_directo
 
 _BRACKETED = re.compile(r"[(（\[【][^)）\]】]*[)）\]】]")
 _NOT_WORD = re.compile(r"[\W_]+")
+ItemT = TypeVar("ItemT")
 
 
 def wanted_kinds_filter(talent: TalentDoc, *, kind: OpportunityKind | None,
@@ -45,8 +47,9 @@ def city_counts(*, evidence: bool, standing: float | None, min_standing: float) 
     return evidence and (standing is None or standing >= min_standing)
 
 
+@lru_cache(maxsize=16_384)
 def duplicate_key(organization: str, title: str, city: str) -> tuple[str, str, str]:
-    """What makes two postings the same job re-posted."""
+    """What makes two postings the same job re-posted (remembered: a posting is keyed on every query)."""
     def fold(text: str) -> str:
         text = unicodedata.normalize("NFKC", text).lower()
         return _NOT_WORD.sub("", _BRACKETED.sub("", text)) or text
@@ -54,17 +57,19 @@ def duplicate_key(organization: str, title: str, city: str) -> tuple[str, str, s
     return fold(organization), fold(title), city
 
 
-def first_of_each(ids: Iterable[int], key_of: Mapping[int, tuple[str, str, str]]) -> list[int]:
-    """``ids`` (best first) without later ids of a key already seen; ids missing from ``key_of`` are kept."""
-    seen: set[tuple[str, str, str]] = set()
-    out = []
-    for record_id in ids:
-        key = key_of.get(record_id)
-        if key is not None:
-            if key in seen:
-                continue
-            seen.add(key)
-        out.append(record_id)
+def first_of_each(items: Iterable[ItemT], key_of: Callable[[ItemT], Hashable], *, limit: int) -> list[ItemT]:
+    """The first ``limit`` of ``items`` (best first) without later items of a key already seen; keys are
+    asked only until ``limit`` items are found."""
+    seen: set[Hashable] = set()
+    out: list[ItemT] = []
+    for item in items:
+        if len(out) >= limit:
+            break
+        key = key_of(item)
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(item)
     return out
 
 
