@@ -42,6 +42,10 @@ def field_errors(body: Any) -> dict[str, str]:
     return errors
 
 
+class BackendCatchingUp(ServiceUnavailableError):
+    """The service answered 503 itself (e.g. matching still reading its topics): a moment's wait, not an outage."""
+
+
 class HttpClient(Protocol):
     """What the pages need of an HTTP client: ``httpx.Client``, or in tests an in-process ``TestClient``."""
 
@@ -70,6 +74,8 @@ def _raise_for(service: str, response: Any) -> None:
         raise mapped[status](message)
     if status == 429:
         raise TooManyRequestsError(message, retry_after_seconds=int(response.headers.get("Retry-After", "5")))
+    if status == 503:
+        raise BackendCatchingUp(message)
     raise ServiceUnavailableError(f"the {service} service is unavailable ({status}); try again shortly")
 
 

@@ -145,6 +145,8 @@ def test_seeker_enterprise_and_operator_in_a_real_browser(stack: LocalStack, bro
         # a blocked script or style (Content-Security-Policy) shows here; failed responses the test causes do too
         page.on("console", lambda message: console_errors.append(message.text)
                 if message.type == "error" and "status of 4" not in message.text else None)
+        page.on("response", lambda response: console_errors.append(f"{response.status} {response.url}")
+                if response.status >= 500 else None)  # which page answered so
         return page
 
     # --- a seeker registers, imports a PDF résumé, confirms, and sees recommendations with reasons

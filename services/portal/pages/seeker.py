@@ -11,6 +11,7 @@ from starlette.background import BackgroundTask
 from starlette.datastructures import UploadFile
 
 from services.portal import profile_form
+from services.portal.clients import BackendCatchingUp
 from services.portal.deps import AccountsDep, BackendsDep, CurrentUser, SeekerUser, SettingsDep, User
 from services.portal.forms import checked, domain_errors, form_values
 from services.portal.impressions import record_impressions
@@ -125,7 +126,7 @@ def recommendations(request: Request, user: SeekerUser, backends: BackendsDep, a
             answer = backends.matching.recommendations(user.token, user.account.profile_id, k=50 if (
                 salary_min or level) else 20, kind=kind, city=city, training_mode=training_mode)
             context["items"] = _with_details(answer["items"], user, backends, salary_min=salary_min, level=level)
-        except NotFoundError:
+        except (NotFoundError, BackendCatchingUp):
             context["indexing"] = True  # a new or changed profile reaches matching within moments
         except DomainError as exc:
             if exc.status_code in (401, 403):
