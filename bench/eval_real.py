@@ -1,6 +1,6 @@
 """Matching on real 拉勾 postings: what ``recommend_for_talent`` serves, scored by the platform's categories.
 
-    python -m bench.eval_real [--quick] [--seed N] [--no-tune]
+    python -m bench.eval_real [--quick] [--seed N] [--no-tune] [--per-seeker]
 
 Real postings (``bench._real_data``: outside the project, read only) are split by title into a pool (60%),
 a tuning part (20%) and a test part (20%); no title lies in two parts. Pool postings enter matching as the
@@ -18,7 +18,8 @@ default before it is in the README), each channel alone without bonuses,
 character 1–3-gram TF-IDF plain and city-aware (same-city postings first), random, and same-city-only
 (random order among same-city postings). The channel rows re-rank the index's exact top 100 with
 ``rank_opportunities``, as the service does (the shipped row is checked against its re-ranking).
-``--no-tune`` skips the weight search on the tuning part (``bench._real_tuning``).
+``--no-tune`` skips the weight search on the tuning part (``bench._real_tuning``); ``--per-seeker`` prints
+each English seeker's precision@10 by channel and what its shipped top 10 holds (``bench._real_english``).
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ from bench._real_data import (
     seekers_from,
     split_by_title,
 )
+from bench._real_english import per_seeker_table
 from bench._real_tuning import report_tuning
 from bench.english_seekers import SEEKERS as ENGLISH
 from bench.eval_matching import CachedEncoder
@@ -92,7 +94,7 @@ def difference(a: np.ndarray, b: np.ndarray) -> tuple[float, float, float]:
     return float((a - b).mean()), low, high
 
 
-def run(*, quick: bool, seed: int, tune: bool) -> dict[str, Any]:
+def run(*, quick: bool, seed: int, tune: bool, per_seeker: bool = False) -> dict[str, Any]:
     if not (DATA_DIR / LAGOU).exists():
         print(f"real data not found at {DATA_DIR / LAGOU} (REAL_DATA_DIR): skipped")
         return {"skipped": True}
@@ -133,6 +135,11 @@ def run(*, quick: bool, seed: int, tune: bool) -> dict[str, Any]:
         print("\n" + format_rows(f"{label} ({part.stop - part.start}), real cities, pool {len(pool)}",
                                  [Row(n, s) for n, s in results[label].items()]))
     print(f"(the shipped row equals its re-ranking for {same:.0%} of the seekers)")
+    if per_seeker:
+        english = {name: ranked[sets["English seekers"]] for name, ranked in lists.items()}
+        print("\nEnglish seekers one by one (P@10; pool: postings of the category in the pool)\n"
+              + per_seeker_table(english, en, pool, dense="dense only (no bonuses)",
+                                 lexical="lexical only (no bonuses)", shipped=next(iter(lists))))
     beijing = normalize_city("北京")
     titles = _titles_only(pool, test, beijing, dense, seed=seed, normalizer=normalizer)
     print("\n" + format_rows(f"Chinese titles only, one city ({beijing}), pool {len(titles[0].pool)}",
@@ -247,10 +254,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="150 Chinese test seekers, a smaller tuning grid")
     parser.add_argument("--seed", type=int, default=2025)
     parser.add_argument("--no-tune", action="store_true", help="skip the weight search on the tuning part")
+    parser.add_argument("--per-seeker", action="store_true",
+                        help="each English seeker's P@10 by channel and its shipped top 10 by category")
     args = parser.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    run(quick=args.quick, seed=args.seed, tune=not args.no_tune)
+    run(quick=args.quick, seed=args.seed, tune=not args.no_tune, per_seeker=args.per_seeker)
     return 0
 
 

@@ -2,7 +2,9 @@
 
 The text carries the English names of the canonical skills next to the original wording, so even the
 English-only all-MiniLM-L6-v2 (selectable) sees "machine learning" where a profile wrote "机器学习"; the
-multilingual default reads both. A profile's language (``language``) decides the language of its reasons.
+multilingual default reads both. A profile written in English leads with its own headline and names its
+skills once (no second, canonical English list). A profile's language (``language``) decides the language
+of its reasons.
 No contact data is in a snapshot, so none reaches a document, a vector or a cache.
 
 Every document is tagged at ingest with up to three CSCO 2022 occupations (the publisher's codes first)
@@ -254,8 +256,14 @@ def talent_document(record_id: int, profile: ProfileSnapshot, *, max_chars: int,
         owner=owner,
         language=text_language(" ".join([profile.skills_text, *profile.skills])),
     )
-    text = _join("、".join(profile.skills), "、".join(certificates), _english_skills(skills),
-                 profile.skills_text)
+    if doc.language == "en":
+        # An English profile leads with its own words and names its skills once: the canonical English
+        # labels would repeat them, and a repeated "Python" outweighs the headline that says which Python
+        # job (backend, data pipelines, testing) the seeker wants (README, "Matching quality").
+        text = _join(profile.skills_text, "、".join(profile.skills), "、".join(certificates))
+    else:
+        text = _join("、".join(profile.skills), "、".join(certificates), _english_skills(skills),
+                     profile.skills_text)
     return doc, text[:max_chars]
 
 
