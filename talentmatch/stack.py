@@ -122,7 +122,7 @@ class LocalStack:
             env["MATCHING_CHECKPOINT_DIR"] = str((cfg.var_dir / "matching-checkpoint").resolve())
         if service in (*DATABASE_SERVICES, WEB_APP):
             env["DATABASE_URL"] = f"sqlite:///{(cfg.var_dir / f'{service}.db').resolve()}"
-        if service == "profiles":
+        if service in ("profiles", WEB_APP):  # the portal encrypts the contact a seeker releases with it too
             env["CONTACT_ENCRYPTION_KEY"] = cfg.contact_key
         if service == "jobs":  # an application names the seeker's own profile: jobs asks profiles
             env["PROFILES_URL"] = cfg.url("profiles")

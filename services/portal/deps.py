@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 import jwt
 from fastapi import Depends, Request
@@ -12,11 +12,12 @@ from fastapi import Depends, Request
 from services.portal.clients import Backends
 from services.portal.invitations import InvitationService
 from services.portal.models import Account
+from services.portal.reset_delivery import ResetDelivery
 from services.portal.service import AccountService, account_id_of
 from services.portal.settings import PortalSettings
 from services.portal.web import SESSION_COOKIE
 from shared.auth import Principal, verify_token
-from shared.errors import ForbiddenError, NotAuthenticatedError
+from shared.errors import ForbiddenError, NotAuthenticatedError, NotFoundError
 
 
 class LoginRequired(NotAuthenticatedError):
@@ -58,10 +59,16 @@ def get_invitations(request: Request) -> InvitationService:
     return invitations
 
 
+def get_reset_delivery(request: Request) -> ResetDelivery:
+    delivery: ResetDelivery = request.app.state.reset_delivery
+    return delivery
+
+
 SettingsDep = Annotated[PortalSettings, Depends(get_settings)]
 AccountsDep = Annotated[AccountService, Depends(get_accounts)]
 BackendsDep = Annotated[Backends, Depends(get_backends)]
 InvitationsDep = Annotated[InvitationService, Depends(get_invitations)]
+ResetDeliveryDep = Annotated[ResetDelivery, Depends(get_reset_delivery)]
 
 
 def optional_user(request: Request, accounts: AccountsDep, settings: SettingsDep) -> User | None:
@@ -81,11 +88,13 @@ def current_user(request: Request, accounts: AccountsDep, settings: SettingsDep)
         principal = verify_token(secret, token)
     except NotAuthenticatedError as exc:
         raise LoginRequired(exc.message, expired=True) from exc
+    claims = jwt.decode(token, options={"verify_signature": False})  # verified just above
+    if accounts.signed_out(str(claims.get("jti", ""))):  # e.g. a cookie copied before signing out
+        raise LoginRequired("this session was signed out", expired=False)
     account_id = account_id_of(principal)
     account = accounts.get(account_id) if account_id is not None else None
     if account is None or account.status == "rejected":
         raise LoginRequired("this account no longer exists", expired=True)
-    claims = jwt.decode(token, options={"verify_signature": False})  # verified just above
     if account.kind == "enterprise" and claims.get("org") != _organization_claim(account):
         # approved (or its organization changed) since sign-in: a token with the organization claim
         token = accounts.token_for(account)
@@ -94,6 +103,14 @@ def current_user(request: Request, accounts: AccountsDep, settings: SettingsDep)
     user = User(account=account, principal=principal, token=token)
     request.state.user = user
     return user
+
+
+def owned_opportunity(user: User, backends: Backends, opportunity_id: int) -> dict[str, Any]:
+    """The user's own posting; another account's answers as an unknown id would (404), revealing nothing."""
+    opportunity: dict[str, Any] = backends.jobs.get(user.token, opportunity_id)
+    if opportunity.get("owner") != user.principal.subject:
+        raise NotFoundError(f"opportunity {opportunity_id} not found", field="opportunity_id")
+    return opportunity
 
 
 def _organization_claim(account: Account) -> str | None:

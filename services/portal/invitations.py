@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, Literal
 
@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from services.portal import repository
 from services.portal.models import Account, Invitation
+from shared.crypto import PREFIX, ContactCipher
 from shared.db import transaction
 from shared.errors import ConflictError, ForbiddenError, NotFoundError, UnprocessableError
 
@@ -126,9 +127,32 @@ def read_draft(form: dict[str, Any], *, now: datetime | None = None) -> Draft:
 
 
 class InvitationService:
-    def __init__(self, *, session_factory: sessionmaker[Session], notify: Notify = raise_notification) -> None:
+    """The released phone and e-mail are stored encrypted with the contact key profiles uses (``cipher``)."""
+
+    def __init__(self, *, session_factory: sessionmaker[Session], cipher: ContactCipher,
+                 notify: Notify = raise_notification) -> None:
         self._sessions = session_factory
+        self._cipher = cipher
         self._notify = notify
+
+    def contact(self, invitation: Invitation) -> Contact | None:
+        """What the seeker released, decrypted: for the inviting enterprise and the seeker's export only."""
+        if invitation.status != "accepted":
+            return None
+        return Contact(name=invitation.contact_name, phone=self._cipher.decrypt(invitation.contact_phone),
+                       email=self._cipher.decrypt(invitation.contact_email))
+
+    def encrypt_stored_contacts(self) -> int:
+        """Encrypt the contacts stored in clear before releases were encrypted (portal_0003 and earlier); run
+        at start, as the key is the service's, not the migration's. Returns how many invitations it changed."""
+        with transaction(self._sessions) as session:
+            rows = repository.invitations_with_clear_contact(session, prefix=PREFIX)
+            for row in rows:
+                if row.contact_phone is not None and not row.contact_phone.startswith(PREFIX):
+                    row.contact_phone = self._cipher.encrypt(row.contact_phone)
+                if row.contact_email is not None and not row.contact_email.startswith(PREFIX):
+                    row.contact_email = self._cipher.encrypt(row.contact_email)
+        return len(rows)
 
     def _notified(self, invitation: Invitation, event: Event) -> Invitation:
         try:
@@ -215,8 +239,9 @@ class InvitationService:
             if errors:
                 raise InvitationFormError(errors)
             invitation.status, invitation.chosen_time, invitation.answered_at = "accepted", chosen, _now()
-            invitation.contact_name, invitation.contact_phone, invitation.contact_email = (
-                contact.name, contact.phone, contact.email)
+            invitation.contact_name = contact.name
+            invitation.contact_phone = self._cipher.encrypt(contact.phone)
+            invitation.contact_email = self._cipher.encrypt(contact.email)
         return self._notified(invitation, "accepted")
 
     def decline(self, invitation_id: int, *, talent_id: int | None, reason: str) -> Invitation:
@@ -243,8 +268,7 @@ class InvitationService:
                  "proposed_times": [t.isoformat() for t in i.times], "status": i.status,
                  "chosen_time": i.chosen_time.isoformat() if i.chosen_time else None,
                  "decline_reason": i.decline_reason,
-                 "released_contact": {"name": i.contact_name, "phone": i.contact_phone, "email": i.contact_email}
-                 if i.status == "accepted" else None,
+                 "released_contact": asdict(released) if (released := self.contact(i)) is not None else None,
                  "created_at": i.created_at.isoformat(),
                  "answered_at": i.answered_at.isoformat() if i.answered_at else None}
                 for i in self.received_by(talent_id)]

@@ -34,9 +34,11 @@ from services.portal.pages import (
     operator,
     seeker,
 )
+from services.portal.reset_delivery import make_reset_delivery
 from services.portal.service import AccountService, Throttle
 from services.portal.settings import PortalSettings
 from services.portal.web import PageBodyLimit, PortalMiddleware, check_csrf, clear_session, login_url, render
+from shared.crypto import ContactCipher
 from shared.db import make_engine, make_session_factory
 from shared.errors import DomainError
 from shared.metrics import install_metrics
@@ -74,8 +76,13 @@ def create_app(settings: PortalSettings | None = None, *, backends: Backends | N
                                                       default_threshold=settings.notify_default_threshold)
         app.state.unread_notifications = app.state.notifications.unread_count  # the header's badge
         sender = make_sender(settings)
-        app.state.invitations = InvitationService(session_factory=make_session_factory(engine),
-                                                  notify=invitation_notices(app.state.notifications, sender))
+        app.state.invitations = InvitationService(
+            session_factory=make_session_factory(engine),
+            cipher=ContactCipher(settings.contact_encryption_key.get_secret_value()),
+            notify=invitation_notices(app.state.notifications, sender))
+        if encrypted := app.state.invitations.encrypt_stored_contacts():
+            log.warning("encrypted the released contact of %d invitations stored in clear", encrypted)
+        app.state.reset_delivery = make_reset_delivery(settings)
         notifier: Notifier | None = None
         if settings.kafka_bootstrap_servers:  # no broker configured: no notices computed from the topics
             notifier = Notifier(settings=settings, service=app.state.notifications,
@@ -101,6 +108,7 @@ def create_app(settings: PortalSettings | None = None, *, backends: Backends | N
                 notifier.stop()  # closes the sender too
             else:
                 sender.close()
+            app.state.reset_delivery.close()
             if owned:
                 app.state.backends.close()
             engine.dispose()

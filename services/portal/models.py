@@ -1,5 +1,6 @@
 """Tables of the portal: accounts, consents, login throttling, reset codes, the feedback it sent, the
-interview invitations enterprises send to shortlisted talents, and seekers' notifications with their settings."""
+interview invitations enterprises send to shortlisted talents, seekers' notifications with their settings, and
+sessions signed out before their expiry."""
 
 from __future__ import annotations
 
@@ -10,6 +11,10 @@ from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Integer, St
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.db import RecordId, UTCDateTime
+
+# A released phone or e-mail as ciphertext: "siv1:" + base64 of a 16-byte tag and the UTF-8 value (an
+# e-mail address of 254 characters takes 365).
+CONTACT_CIPHERTEXT_CHARS = 400
 
 
 class Base(DeclarativeBase):
@@ -85,6 +90,16 @@ class FeedbackSent(Base):
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class SignedOutSession(Base):
+    """A session signed out before its token expired: the portal refuses its cookie from then on. Kept until
+    the token's own expiry, then purged."""
+
+    __tablename__ = "signed_out_sessions"
+
+    session_id: Mapped[str] = mapped_column(String(64), primary_key=True)  # the token's ``jti``
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
 class Invitation(Base):
     """An enterprise's invitation of a shortlisted talent to an interview: sent, then accepted (one proposed
     time chosen, contact released), declined or withdrawn. The contact exists only once accepted."""
@@ -111,10 +126,11 @@ class Invitation(Base):
     live: Mapped[bool | None] = mapped_column(Boolean)
     chosen_time: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     decline_reason: Mapped[str] = mapped_column(String(300), default="")
-    # Released by the seeker on accepting, for this enterprise only; stored as given (see README, web app).
+    # Released by the seeker on accepting, for this enterprise only. Phone and e-mail are ciphertext
+    # (shared.crypto, the contact key of profiles): InvitationService.contact decrypts them.
     contact_name: Mapped[str | None] = mapped_column(String(60), default=None)
-    contact_phone: Mapped[str | None] = mapped_column(String(20), default=None)
-    contact_email: Mapped[str | None] = mapped_column(String(254), default=None)
+    contact_phone: Mapped[str | None] = mapped_column(String(CONTACT_CIPHERTEXT_CHARS), default=None)
+    contact_email: Mapped[str | None] = mapped_column(String(CONTACT_CIPHERTEXT_CHARS), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 

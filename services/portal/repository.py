@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from services.portal.models import (
@@ -17,6 +17,7 @@ from services.portal.models import (
     Notification,
     NotificationSettings,
     ResetCode,
+    SignedOutSession,
 )
 
 
@@ -113,6 +114,23 @@ def invitations_sent(session: Session, account_id: int, *, opportunity_id: int |
 def invitations_received(session: Session, talent_id: int, *, limit: int = 500) -> Sequence[Invitation]:
     return session.scalars(select(Invitation).where(Invitation.talent_id == talent_id)
                            .order_by(Invitation.id.desc()).limit(limit)).all()
+
+
+def invitations_with_clear_contact(session: Session, *, prefix: str) -> Sequence[Invitation]:
+    """Invitations whose released phone or e-mail does not start with the ciphertext's ``prefix``."""
+    stored = (Invitation.contact_phone, Invitation.contact_email)
+    return session.scalars(select(Invitation).where(or_(*(c.not_like(f"{prefix}%") for c in stored)))).all()
+
+
+def sign_out(session: Session, *, session_id: str, expires_at: datetime, now: datetime) -> None:
+    """Record a signed-out session (idempotent) and forget those that have expired anyway."""
+    session.execute(delete(SignedOutSession).where(SignedOutSession.expires_at < now))
+    if session.get(SignedOutSession, session_id) is None:
+        session.add(SignedOutSession(session_id=session_id, expires_at=expires_at))
+
+
+def signed_out(session: Session, session_id: str) -> bool:
+    return session.get(SignedOutSession, session_id) is not None
 
 
 def unanswered_count(session: Session, talent_id: int) -> int:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from services.portal import repository
 from services.portal.models import Account, Consent, FeedbackSent, LoginThrottle, ResetCode
+from services.portal.reset_delivery import IssuedCode
 from services.portal.schemas import (
     CONSENT_VERSION,
     REGISTRATION_PURPOSES,
@@ -38,8 +39,6 @@ from shared.errors import (
 )
 
 log = logging.getLogger(__name__)
-# The local stack has no SMS or mail sender: reset codes go to this logger, i.e. the portal's log file.
-reset_log = logging.getLogger("services.portal.reset_codes")
 
 SUBJECT_PREFIX: dict[str, str] = {"seeker": "seeker-", "enterprise": "ent-", "operator": "op-"}
 # Portal account ids read "p<number>" in token subjects: the demo data set owns "seeker-<n>" (and
@@ -172,13 +171,23 @@ class AccountService:
         return issue_token(self._secret, subject=subject_of(account), role=ROLE_OF_KIND[account.kind],
                            ttl_seconds=self._ttl, org=organization)
 
+    def sign_out(self, *, session_id: str, expires_at: datetime) -> None:
+        """Refuse this session (a token's ``jti``) from now until its token expires."""
+        with transaction(self._sessions) as session:
+            repository.sign_out(session, session_id=session_id, expires_at=expires_at, now=_now())
+
+    def signed_out(self, session_id: str) -> bool:
+        with self._sessions() as session:
+            return repository.signed_out(session, session_id)
+
     def get(self, account_id: int) -> Account | None:
         with self._sessions() as session:
             return repository.get_account(session, account_id)
 
     # password reset --------------------------------------------------------------------------------
-    def request_reset(self, *, login: str) -> None:
-        """Issue a one-time code; the same answer whether or not the login exists (no account probing).
+    def request_reset(self, *, login: str) -> IssuedCode | None:
+        """Issue a one-time code, to be delivered (``services.portal.reset_delivery``) after the answer is sent:
+        the same answer, as fast, whether or not the login exists (no account probing).
 
         Requests per login name are throttled like failed sign-ins, so nobody floods a person with codes."""
         now = _now()
@@ -188,13 +197,13 @@ class AccountService:
             account = repository.account_by_login(session, login)
             if account is None:
                 log.info("password reset asked for an unknown login")
-                return
+                return None
             code = f"{secrets.randbelow(10**6):06d}"
             repository.add(session, ResetCode(account_id=account.id, code_hash=self._code_hash(code),
                                               expires_at=now + self._reset_ttl))
-            account_id = account.id
-        reset_log.warning("password reset code for account %s: %s (valid %d minutes)", account_id, code,
-                          self._reset_ttl.seconds // 60)
+            issued = IssuedCode(account_id=account.id, login=account.login, code=code,
+                                valid_minutes=int(self._reset_ttl.total_seconds()) // 60)
+        return issued
 
     def reset_password(self, *, login: str, code: str, password: str) -> None:
         """Set a new password with a live code; wrong codes are throttled (six digits must not be guessable)."""

@@ -6,6 +6,7 @@ from typing import Literal, Self
 
 from pydantic import Field, SecretStr, model_validator
 
+from shared.crypto import DEVELOPMENT_CONTACT_KEY, check_contact_key
 from shared.settings import ServiceSettings
 
 # The longest a batch of the notifier may wait on matching (its consumer's poll interval is 300 s).
@@ -30,6 +31,8 @@ class PortalSettings(ServiceSettings):
     login_max_failures: int = Field(default=5, ge=1)  # per login name or client address, per window
     login_window_seconds: int = Field(default=15 * 60, ge=1)
     reset_code_ttl_seconds: int = Field(default=15 * 60, ge=60)
+    # The same key as profiles (shared.crypto): it encrypts the contact a seeker releases to an enterprise.
+    contact_encryption_key: SecretStr = SecretStr(DEVELOPMENT_CONTACT_KEY)
 
     # Notifications (services/portal/notifier): computed from the applications and opportunities topics.
     # Empty: no notifier runs (the pages still show what was stored); every stack sets the broker.
@@ -61,6 +64,7 @@ class PortalSettings(ServiceSettings):
 
     @model_validator(mode="after")
     def _sender_configured(self) -> Self:
+        check_contact_key(environment=self.environment, key=self.contact_encryption_key.get_secret_value())
         if self.notify_sender == "webhook" and not self.notify_webhook_url.startswith(("http://", "https://")):
             raise ValueError("NOTIFY_SENDER=webhook needs NOTIFY_WEBHOOK_URL (http:// or https://)")
         if self.notify_sender == "smtp" and not (self.notify_smtp_host and "@" in self.notify_smtp_from):

@@ -8,7 +8,6 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from services.profiles import api
-from services.profiles.crypto import ContactCipher
 from services.profiles.deps import get_service
 from services.profiles.models import OutboxMessage
 from services.profiles.service import ProfileService
@@ -16,6 +15,7 @@ from services.profiles.settings import ProfilesSettings
 from shared.admin import admin_router
 from shared.auth import install_auth
 from shared.cache import connect_redis
+from shared.crypto import ContactCipher
 from shared.db import make_engine, make_session_factory
 from shared.events.topics import PROFILES, topic_name
 from shared.metrics import install_metrics

@@ -32,7 +32,7 @@ class Profile(Base):
     # written before accounts existed, which only operators can manage.
     owner: Mapped[str | None] = mapped_column(String(128), unique=True, index=True, default=None)
     display_name: Mapped[str] = mapped_column(String(60))
-    # Contact data, encrypted at rest (services.profiles.crypto): the columns hold ciphertext.
+    # Contact data, encrypted at rest (shared.crypto): the columns hold ciphertext.
     phone: Mapped[str | None] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(600))
     id_number: Mapped[str | None] = mapped_column(String(200))

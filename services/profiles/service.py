@@ -9,7 +9,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.profiles import repository
-from services.profiles.crypto import ContactCipher
 from services.profiles.models import AuditEntry, OutboxMessage, Profile
 from services.profiles.schemas import (
     ProfileCard,
@@ -24,6 +23,7 @@ from shared.admin import check_republisher, read_audit
 from shared.audit import AuditQuery
 from shared.auth import Principal
 from shared.background import utc_now
+from shared.crypto import ContactCipher
 from shared.db import iter_rows
 from shared.errors import ConflictError, ForbiddenError, NotFoundError
 from shared.events.contracts import EventBase, ProfileDeletedV1, ProfileSnapshot, ProfileUpsertedV1

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pydantic import SecretStr, model_validator
 
+from shared.crypto import DEVELOPMENT_CONTACT_KEY, check_contact_key
 from shared.settings import ServiceSettings
 
-# Development only: the service refuses to start with it unless ENVIRONMENT=development.
-DEVELOPMENT_CONTACT_KEY = "ZGV2ZWxvcG1lbnQtb25seS1jb250YWN0LWtleS1ub3QtZm9yLXByb2R1Y3Rpb24hISEhISEhISEhISEhISEhIQ=="
+__all__ = ["DEVELOPMENT_CONTACT_KEY", "ProfilesSettings"]
 
 
 class ProfilesSettings(ServiceSettings):
@@ -19,7 +19,5 @@ class ProfilesSettings(ServiceSettings):
 
     @model_validator(mode="after")
     def _no_development_key_in_production(self) -> ProfilesSettings:
-        if self.environment != "development" and \
-                self.contact_encryption_key.get_secret_value() == DEVELOPMENT_CONTACT_KEY:
-            raise ValueError("set CONTACT_ENCRYPTION_KEY: the development key is refused outside development")
+        check_contact_key(environment=self.environment, key=self.contact_encryption_key.get_secret_value())
         return self

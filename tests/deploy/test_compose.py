@@ -139,6 +139,8 @@ def test_the_web_app_calls_the_apis_by_their_compose_names_and_waits_for_them() 
     # the session tokens it signs must verify in the APIs: one secret, from the shared environment
     assert env["AUTH_SECRET"] == environment(services()["profiles"])["AUTH_SECRET"]
     assert "AUTH_SECRET" in compose()["x-service-env"]
+    # the contact a seeker releases is encrypted with profiles' key
+    assert env["CONTACT_ENCRYPTION_KEY"] == environment(services()["profiles"])["CONTACT_ENCRYPTION_KEY"]
 
 
 @pytest.mark.parametrize("name", sorted(APP_SERVICES))

@@ -202,12 +202,14 @@ def test_the_web_app_calls_the_apis_through_their_services_and_shares_the_auth_s
         assert env[field] == f"http://{backend}:{ports[backend]}"
     assert env["SECURE_COOKIES"] == "true"  # behind TLS: the session cookie must never travel in clear
 
-    def auth_secret(name: str) -> dict[str, str]:
+    def secret_ref(name: str, variable: str = "AUTH_SECRET") -> dict[str, str]:
         refs: dict[str, dict[str, str]] = {e["name"]: e["valueFrom"]["secretKeyRef"]
                                            for e in container(deployments()[name])["env"] if "valueFrom" in e}
-        return refs["AUTH_SECRET"]
+        return refs[variable]
 
-    assert all(auth_secret(name) == auth_secret(WEB_APP) for name in ("profiles", "jobs", "matching"))
+    assert all(secret_ref(name) == secret_ref(WEB_APP) for name in ("profiles", "jobs", "matching"))
+    # the contact a seeker releases to an enterprise is encrypted with profiles' key
+    assert secret_ref(WEB_APP, "CONTACT_ENCRYPTION_KEY") == secret_ref("profiles", "CONTACT_ENCRYPTION_KEY")
 
 
 def test_example_secret_is_clearly_an_example() -> None:

@@ -14,8 +14,8 @@ import httpx
 import pytest
 from cryptography.exceptions import InvalidTag
 
-from services.profiles.crypto import ContactCipher
 from services.profiles.settings import DEVELOPMENT_CONTACT_KEY
+from shared.crypto import ContactCipher
 from talentmatch.stack import SERVICES, LocalStack
 from talentmatch.supervisor import Phase
 from tests.e2e.conftest import eventually

@@ -62,7 +62,7 @@ def test_apply_enrol_and_move_to_hired(browser: Browser, accounts: AccountServic
     browser.logout()
 
     approved_enterprise(browser, accounts, ORG)  # another account of the same organization: not its posting
-    assert browser.get(f"/enterprise/opportunities/{job_id}/applicants").status_code == 403
+    assert browser.get(f"/enterprise/opportunities/{job_id}/applicants").status_code == 404
     browser.logout()
 
     browser.login(seeker)

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
 from services.jobs.main import create_app as create_jobs
 from services.jobs.settings import JobsSettings
@@ -21,11 +22,14 @@ from services.matching.domain.occupations import OccupationNormalizer
 from services.matching.main import create_app as create_matching
 from services.matching.settings import MatchingSettings
 from services.portal.clients import Backends, Jobs, Matching, Profiles
-from services.portal.invitations import BEIJING, Event, InvitationService
-from services.portal.models import Invitation
+from services.portal.invitations import BEIJING, Contact, Event, InvitationService
+from services.portal.models import Account, Invitation
 from services.portal.service import AccountService
+from services.portal.settings import PortalSettings
 from services.profiles.main import create_app as create_profiles
 from services.profiles.settings import ProfilesSettings
+from shared.crypto import DEVELOPMENT_CONTACT_KEY, ContactCipher
+from shared.db import make_engine, make_session_factory
 from shared.errors import NotFoundError
 from shared.kafka import ensure_topics
 from tests.auth import SECRET, token
@@ -72,7 +76,7 @@ def on_shortlist(backends: Backends, job_id: int, talent_id: int) -> bool:
 
 def test_invite_from_the_shortlist_accept_and_see_the_contact(
         browser: Browser, accounts: AccountService, backends: Backends, app_client: TestClient,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        portal_settings: PortalSettings, monkeypatch: pytest.MonkeyPatch) -> None:
     invitations: InvitationService = app_client.app.state.invitations  # type: ignore[attr-defined]
     events: list[str] = []  # what the notification hook was called with
     notify = invitations._notify  # the real hook still runs: the seeker's notice is checked below
@@ -146,6 +150,9 @@ def test_invite_from_the_shortlist_accept_and_see_the_contact(
     assert events == ["sent", "accepted"]
     exported = browser.get("/account/export").json()["invitations"]
     assert exported[0]["released_contact"] == {"name": "王敏", "phone": seeker.login, "email": None}
+    raw = _raw_contact(portal_settings.database_url, invitation_id)  # encrypted at rest, with profiles' key
+    assert seeker.login not in str(raw) and str(raw["contact_phone"]).startswith("siv1:")
+    assert ContactCipher(DEVELOPMENT_CONTACT_KEY).decrypt(raw["contact_phone"]) == seeker.login
     browser.logout()
 
     browser.login(hr)
@@ -163,6 +170,45 @@ def test_invite_from_the_shortlist_accept_and_see_the_contact(
     listing = browser.get("/enterprise/invitations").text
     assert seeker.login not in listing and "王敏" not in listing
     assert invitations.received_by(talent) == []
+
+
+def test_a_contact_stored_in_clear_before_encryption_is_encrypted_at_start(portal_settings: PortalSettings) -> None:
+    """Rows accepted before releases were encrypted (portal_0003) are encrypted when the portal starts."""
+    now = datetime.now(BEIJING)
+    engine = make_engine(portal_settings.database_url)
+    sessions = make_session_factory(engine)
+    with sessions.begin() as session:
+        hr = Account(kind="enterprise", login="hr@shulan.example.cn", password_hash="-", status="active",
+                     display_name="李娜", organization=ORG, created_at=now, updated_at=now)
+        session.add(hr)
+        session.flush()
+        session.add(Invitation(enterprise_account_id=hr.id, organization=ORG, opportunity_id=8,
+                               opportunity_title="数据分析师", talent_id=4242, talent_name="张伟", message="诚邀面试",
+                               mode="video", place="腾讯会议", time_1=now + timedelta(days=2), status="accepted",
+                               live=True, chosen_time=now + timedelta(days=2), decline_reason="", created_at=now,
+                               contact_name="张伟", contact_phone="13812345678",
+                               contact_email="zhangwei@example.com"))
+    service = InvitationService(session_factory=sessions, cipher=ContactCipher(DEVELOPMENT_CONTACT_KEY))
+    assert service.encrypt_stored_contacts() == 1
+    assert service.encrypt_stored_contacts() == 0  # once only: ciphertext is never encrypted twice
+    [stored] = service.received_by(4242)
+    raw = _raw_contact(portal_settings.database_url, stored.id)
+    assert "13812345678" not in str(raw) and "zhangwei@example.com" not in str(raw)
+    assert service.contact(stored) == Contact(name="张伟", phone="13812345678", email="zhangwei@example.com")
+    assert service.export(4242)[0]["released_contact"]["email"] == "zhangwei@example.com"
+    engine.dispose()
+
+
+def _raw_contact(database_url: str, invitation_id: int) -> dict[str, Any]:
+    """The invitation's contact columns as the database holds them, read past the ORM."""
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            row = connection.execute(text("SELECT contact_name, contact_phone, contact_email FROM invitations "
+                                          "WHERE id = :id"), {"id": invitation_id}).one()
+    finally:
+        engine.dispose()
+    return dict(row._mapping)
 
 
 def _shortlisted(backends: Backends, job: int, talent: int) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime, timedelta
 
 import jwt
 import pytest
@@ -73,6 +74,39 @@ def test_an_expired_session_signs_in_again_and_returns_to_the_page(browser: Brow
     page = browser.get(response.headers["location"])
     assert "登录已过期" in page.text and 'value="/seeker/profile?x=1"' in page.text
     assert browser.login(login, next_path="/seeker/profile?x=1").headers["location"] == "/seeker/profile?x=1"
+
+
+def test_signing_out_revokes_the_session_not_only_its_cookie(browser: Browser, accounts: AccountService) -> None:
+    login = browser.register_seeker()
+    copied = str(browser.client.cookies.get(SESSION_COOKIE))
+    assert browser.get("/account").status_code == 200
+    browser.logout()
+    thief = Browser(TestClient(browser.client.app, base_url="http://portal.test"))
+    thief.client.cookies.set(SESSION_COOKIE, copied, domain="portal.test")
+    refused = thief.get("/seeker/profile")
+    assert refused.status_code == 303 and refused.headers["location"].startswith("/login?next=%2Fseeker%2Fprofile")
+    assert thief.get("/account", headers={"HX-Request": "true"}).headers["HX-Redirect"].startswith("/login")
+    assert browser.login(login).status_code == 303 and browser.get("/account").status_code == 200  # a new session
+    browser.logout()
+
+    # an enterprise approved while signed in: its cookie's token is refreshed on the next page; signing out
+    # revokes the token the cookie held as well as the refreshed one
+    hr = Browser(TestClient(browser.client.app, base_url="http://portal.test"))
+    hr.register_enterprise("杭州数澜科技有限公司")
+    before_approval = str(hr.client.cookies.get(SESSION_COOKIE))
+    accounts.review_enterprise(accounts.enterprises(status="pending")[-1].id, approve=True, operator=_operator())
+    hr.logout()
+    thief.client.cookies.set(SESSION_COOKIE, before_approval, domain="portal.test")
+    assert thief.get("/enterprise").status_code == 303
+
+
+def test_signed_out_sessions_are_forgotten_once_their_tokens_expire(accounts: AccountService) -> None:
+    now = datetime.now(UTC)
+    accounts.sign_out(session_id="a" * 32, expires_at=now - timedelta(seconds=1))
+    assert accounts.signed_out("a" * 32)
+    accounts.sign_out(session_id="b" * 32, expires_at=now + timedelta(hours=8))
+    accounts.sign_out(session_id="b" * 32, expires_at=now + timedelta(hours=8))  # twice: no error
+    assert not accounts.signed_out("a" * 32) and accounts.signed_out("b" * 32)
 
 
 def _subject(browser: Browser) -> str:
@@ -150,9 +184,12 @@ def test_an_enterprise_edits_and_shortlists_only_its_own_postings(browser: Brows
     accounts.review_enterprise(accounts.enterprises(status="pending")[-1].id, approve=True, operator=_operator())
     for path in (f"/enterprise/opportunities/{opportunity_id}/edit",
                  f"/enterprise/opportunities/{opportunity_id}/shortlist"):
-        assert rival.get(path).status_code == 403, path
-        assert signed_in["seeker"].get(path).status_code == 403, path
-    assert rival.post(f"/enterprise/opportunities/{opportunity_id}/edit", {**JOB, "title": "改"}).status_code == 403
+        # another enterprise's posting answers as an unknown id would (as the invite routes do)
+        assert rival.get(path).status_code == 404, path
+        assert rival.get(path.replace(str(opportunity_id), "999999")).status_code == 404, path
+        assert signed_in["seeker"].get(path).status_code == 403, path  # the wrong role: refused outright
+    assert rival.post(f"/enterprise/opportunities/{opportunity_id}/edit", {**JOB, "title": "改"}).status_code == 404
+    assert rival.get(f"/enterprise/opportunities/{opportunity_id}/applicants").status_code == 404
     assert owner.get(f"/enterprise/opportunities/{opportunity_id}/edit").status_code == 200
     # every signed-in role reads a posting; nobody anonymous
     for session in signed_in.values():

@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 from pydantic import ValidationError
 from sqlalchemy import text
 
-from services.profiles.crypto import ContactCipher
 from services.profiles.settings import DEVELOPMENT_CONTACT_KEY, ProfilesSettings
+from shared.crypto import ContactCipher
 from shared.db import make_engine
 from tests.profiles.helpers import CONTACT, profile_body
 

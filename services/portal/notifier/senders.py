@@ -70,25 +70,32 @@ class SmtpSender:
     def send(self, notice: Stored) -> None:
         if "@" not in notice.login:
             return
-        s = self._settings
         text = texts(notice.kind, notice.params)
-        message = EmailMessage()
-        message["Subject"] = "数字人才匹配：新通知 / Digital Talent Match: a new notification"
-        message["From"] = s.notify_smtp_from
-        message["To"] = notice.login
-        message.set_content(f"{text['zh']}\n{text['en']}\n\n{s.notify_link_base}{notice.link}\n")
         try:
-            with smtplib.SMTP(s.notify_smtp_host, s.notify_smtp_port, timeout=s.notify_smtp_timeout_seconds) as smtp:
-                if s.notify_smtp_starttls:
-                    smtp.starttls()
-                if s.notify_smtp_user:
-                    smtp.login(s.notify_smtp_user, s.notify_smtp_password.get_secret_value())
-                smtp.send_message(message)
+            send_mail(self._settings, to=notice.login,
+                      subject="数字人才匹配：新通知 / Digital Talent Match: a new notification",
+                      body=f"{text['zh']}\n{text['en']}\n\n{self._settings.notify_link_base}{notice.link}\n")
         except (OSError, smtplib.SMTPException) as exc:
             log.warning("e-mail of notification %s failed: %s", notice.id, describe(exc))
 
     def close(self) -> None:
         return None
+
+
+def send_mail(settings: PortalSettings, *, to: str, subject: str, body: str) -> None:
+    """One plain-text e-mail through the configured SMTP server; raises ``OSError`` / ``SMTPException``."""
+    message = EmailMessage()
+    message["Subject"] = subject
+    message["From"] = settings.notify_smtp_from
+    message["To"] = to
+    message.set_content(body)
+    with smtplib.SMTP(settings.notify_smtp_host, settings.notify_smtp_port,
+                      timeout=settings.notify_smtp_timeout_seconds) as smtp:
+        if settings.notify_smtp_starttls:
+            smtp.starttls()
+        if settings.notify_smtp_user:
+            smtp.login(settings.notify_smtp_user, settings.notify_smtp_password.get_secret_value())
+        smtp.send_message(message)
 
 
 def make_sender(settings: PortalSettings) -> Sender:

@@ -9,10 +9,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Request, Response
 from fastapi.responses import RedirectResponse
 
-from services.portal.deps import ApprovedEnterprise, BackendsDep, SeekerUser
+from services.portal.deps import ApprovedEnterprise, BackendsDep, SeekerUser, owned_opportunity
 from services.portal.forms import domain_errors, form_values
 from services.portal.web import render
-from shared.errors import DomainError, ForbiddenError
+from shared.errors import DomainError
 
 router = APIRouter(include_in_schema=False)
 
@@ -75,9 +75,7 @@ async def withdraw(request: Request, application_id: RecordId, user: SeekerUser,
 
 def _applicants_page(request: Request, user: Any, backends: BackendsDep, opportunity_id: int, *,
                      errors: dict[str, str] | None = None, status_code: int = 200) -> Response:
-    opportunity = backends.jobs.get(user.token, opportunity_id)
-    if opportunity.get("owner") != user.principal.subject:
-        raise ForbiddenError(f"opportunity {opportunity_id} was posted by another account")
+    opportunity = owned_opportunity(user, backends, opportunity_id)
     items = backends.jobs.applications(user.token, opportunity_id=opportunity_id, limit=200)["items"]
     seats = backends.jobs.seats(user.token, opportunity_id) if opportunity["kind"] == "training_class" else None
     return render(request, "applicants.html", {"o": opportunity, "items": items, "moves": NEXT_MOVES,

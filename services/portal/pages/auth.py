@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+import jwt
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
+from starlette.background import BackgroundTask
 
-from services.portal.deps import AccountsDep, MaybeUser, SettingsDep
+from services.portal.deps import AccountsDep, MaybeUser, ResetDeliveryDep, SettingsDep
 from services.portal.forms import checked, domain_errors, form_values, validation_errors
 from services.portal.schemas import EnterpriseRegistration, PasswordReset, SeekerRegistration, normalize_login
-from services.portal.web import clear_session, render, safe_next, set_session
+from services.portal.web import SESSION_COOKIE, clear_session, render, safe_next, set_session
 from shared.errors import DomainError
 
 router = APIRouter(include_in_schema=False)
@@ -63,8 +67,14 @@ async def login(request: Request, accounts: AccountsDep, settings: SettingsDep) 
 
 
 @router.post("/logout")
-def logout() -> Response:
-    """End the session."""
+def logout(request: Request, user: MaybeUser, accounts: AccountsDep) -> Response:
+    """End the session: the portal refuses its token from now on, not only its cookie."""
+    if user is not None:  # the cookie's token verified; the one just refreshed from it too, if any
+        for token in {request.cookies.get(SESSION_COOKIE) or user.token, user.token}:
+            claims = jwt.decode(token, options={"verify_signature": False})
+            if claims.get("jti"):
+                accounts.sign_out(session_id=str(claims["jti"]),
+                                  expires_at=datetime.fromtimestamp(int(claims["exp"]), UTC))
     response = RedirectResponse("/", status_code=303)
     clear_session(response)
     return response
@@ -125,8 +135,8 @@ def reset_page(request: Request) -> Response:
 
 
 @router.post("/reset")
-async def request_reset(request: Request, accounts: AccountsDep) -> Response:
-    """Issue a code (sent by SMS or mail in production; written to the service log locally)."""
+async def request_reset(request: Request, accounts: AccountsDep, delivery: ResetDeliveryDep) -> Response:
+    """Issue a code, sent by the deployment's sender once the page is answered (locally: to the log)."""
     values = await form_values(request)
     try:
         login_name = normalize_login(str(values.get("login", "")))
@@ -134,13 +144,16 @@ async def request_reset(request: Request, accounts: AccountsDep) -> Response:
         return render(request, "reset.html", {"sent": False, "form": values, "errors": {"login": str(exc)}},
                       status_code=422)
     try:
-        accounts.request_reset(login=login_name)
+        issued = accounts.request_reset(login=login_name)
     except DomainError as exc:
         page = render(request, "reset.html", {"sent": False, "form": values, "errors": {"login": exc.message}},
                       status_code=exc.status_code)
         page.headers.update(exc.headers)
         return page
-    return render(request, "reset.html", {"sent": True, "form": {"login": login_name}})
+    response = render(request, "reset.html", {"sent": True, "form": {"login": login_name}})
+    if issued is not None:  # after the answer: its timing must not tell whether the account exists
+        response.background = BackgroundTask(delivery.deliver, issued)
+    return response
 
 
 @router.post("/reset/confirm")

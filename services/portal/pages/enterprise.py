@@ -9,11 +9,11 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
 from services.portal import opportunity_form
-from services.portal.deps import ApprovedEnterprise, BackendsDep, EnterpriseUser, InvitationsDep, User
+from services.portal.deps import ApprovedEnterprise, BackendsDep, EnterpriseUser, InvitationsDep, owned_opportunity
 from services.portal.forms import domain_errors, form_values
 from services.portal.profile_form import city_names
 from services.portal.web import render
-from shared.errors import DomainError, ForbiddenError, UnprocessableError
+from shared.errors import DomainError, UnprocessableError
 
 router = APIRouter(prefix="/enterprise", include_in_schema=False)
 
@@ -36,13 +36,6 @@ def desk(request: Request, user: EnterpriseUser, backends: BackendsDep) -> Respo
         listing = backends.jobs.list(user.token, organization=user.account.organization, limit=100)
         items = [item for item in listing["items"] if item.get("owner") == user.principal.subject]
     return render(request, "enterprise.html", {"items": items, "pending": user.account.status != "active"})
-
-
-def _owned(user: User, backends: BackendsDep, opportunity_id: int) -> JSON:
-    opportunity = backends.jobs.get(user.token, opportunity_id)
-    if opportunity.get("owner") != user.principal.subject:
-        raise ForbiddenError(f"opportunity {opportunity_id} was posted by another account")
-    return opportunity
 
 
 def _notice(saved: JSON) -> str:
@@ -83,7 +76,7 @@ async def create_opportunity(request: Request, user: ApprovedEnterprise, backend
 def edit_opportunity(request: Request, opportunity_id: OpportunityId, user: ApprovedEnterprise,
                      backends: BackendsDep) -> Response:
     """Edit one of my postings."""
-    opportunity = _owned(user, backends, opportunity_id)
+    opportunity = owned_opportunity(user, backends, opportunity_id)
     if opportunity["kind"] not in opportunity_form.POSTABLE_KINDS:
         raise UnprocessableError("only jobs and training classes are edited here", field="kind")
     return _form_page(request, kind=opportunity["kind"], form=opportunity_form.form_from_opportunity(opportunity),
@@ -94,7 +87,7 @@ def edit_opportunity(request: Request, opportunity_id: OpportunityId, user: Appr
 async def update_opportunity(request: Request, opportunity_id: OpportunityId, user: ApprovedEnterprise,
                              backends: BackendsDep) -> Response:
     """Save the changes (If-Match: the version the form was read at)."""
-    opportunity = _owned(user, backends, opportunity_id)
+    opportunity = owned_opportunity(user, backends, opportunity_id)
     form = await form_values(request)
     kind = opportunity["kind"]
     body = opportunity_form.opportunity_body(kind, form, organization=str(user.account.organization),
@@ -115,7 +108,7 @@ async def update_opportunity(request: Request, opportunity_id: OpportunityId, us
 def shortlist(request: Request, opportunity_id: OpportunityId, user: ApprovedEnterprise,
               backends: BackendsDep, invitations: InvitationsDep) -> Response:
     """Talents shortlisted for one of my postings, with the reasons (no contact data) and an invite action."""
-    opportunity = _owned(user, backends, opportunity_id)
+    opportunity = owned_opportunity(user, backends, opportunity_id)
     answer = backends.matching.shortlist(user.token, opportunity_id, k=20)
     live = {i.talent_id: i for i in invitations.sent_by(user.account.id, opportunity_id=opportunity_id) if i.live}
     return render(request, "shortlist.html", {"o": opportunity, "items": answer["items"], "live_invitations": live})

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Request, Response
 from fastapi.responses import RedirectResponse
 
-from services.portal.deps import ApprovedEnterprise, BackendsDep, InvitationsDep, SeekerUser, User
+from services.portal.deps import ApprovedEnterprise, BackendsDep, InvitationsDep, SeekerUser, User, owned_opportunity
 from services.portal.forms import checked, domain_errors, form_values
 from services.portal.invitations import (
     BEIJING,
@@ -43,9 +43,7 @@ def _limits() -> JSON:
 
 def _target(user: User, backends: BackendsDep, opportunity_id: int, talent_id: int) -> tuple[JSON, JSON]:
     """My opportunity and the talent on its shortlist; anything else reads as not found."""
-    opportunity = backends.jobs.get(user.token, opportunity_id)
-    if opportunity.get("owner") != user.principal.subject:
-        raise NotFoundError(f"opportunity {opportunity_id} is not one of your postings", field="opportunity_id")
+    opportunity = owned_opportunity(user, backends, opportunity_id)
     shortlist = backends.matching.shortlist(user.token, opportunity_id, k=SHORTLIST_CHECKED)["items"]
     talent = next((item for item in shortlist if int(item["id"]) == talent_id), None)
     if talent is None:
@@ -90,7 +88,9 @@ async def invite(request: Request, opportunity_id: RecordId, talent_id: RecordId
 @router.get("/enterprise/invitations")
 def sent(request: Request, user: ApprovedEnterprise, invitations: InvitationsDep) -> Response:
     """My invitations and where each stands; a talent's contact only once they accepted."""
-    return render(request, "invitations_sent.html", {"items": invitations.sent_by(user.account.id), **_limits()})
+    items = invitations.sent_by(user.account.id)
+    contacts = {i.id: invitations.contact(i) for i in items}  # decrypted for the inviting enterprise alone
+    return render(request, "invitations_sent.html", {"items": items, "contacts": contacts, **_limits()})
 
 
 @router.post("/enterprise/invitations/{invitation_id}/withdraw")

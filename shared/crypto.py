@@ -1,4 +1,5 @@
-"""Encryption at rest of the contact fields (phone, e-mail, ID number).
+"""Encryption at rest of the contact fields (phone, e-mail, ID number): profiles encrypts its profiles, the
+portal the contact a seeker releases by accepting an interview invitation. Both read ``CONTACT_ENCRYPTION_KEY``.
 
 AES-SIV is deterministic: the same value always encrypts to the same text, so an unchanged contact
 field compares equal and a PATCH that sends it again is no change. It reveals only that two stored
@@ -14,6 +15,14 @@ from cryptography.hazmat.primitives.ciphers.aead import AESSIV
 
 CONTACT_FIELDS = ("phone", "email", "id_number")
 PREFIX = "siv1:"
+# Development only: a service refuses to start with it unless ENVIRONMENT=development.
+DEVELOPMENT_CONTACT_KEY = "ZGV2ZWxvcG1lbnQtb25seS1jb250YWN0LWtleS1ub3QtZm9yLXByb2R1Y3Rpb24hISEhISEhISEhISEhISEhIQ=="
+
+
+def check_contact_key(*, environment: str, key: str) -> None:
+    """Refuse the development key outside development (a settings validator calls this)."""
+    if environment != "development" and key == DEVELOPMENT_CONTACT_KEY:
+        raise ValueError("set CONTACT_ENCRYPTION_KEY: the development key is refused outside development")
 
 
 class ContactCipher:
