@@ -5,12 +5,12 @@ it there); with SMTP or a webhook the code reaches its owner and never the log."
 from __future__ import annotations
 
 import logging
-from email import message_from_string
-from email.policy import default
 import re
 import socketserver
 import threading
 from collections.abc import Iterator
+from email import message_from_string
+from email.policy import default
 from typing import Any
 
 import pytest
