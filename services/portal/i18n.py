@@ -160,6 +160,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "details": ("详情", "Details"),
     "none_found": ("暂无结果。", "Nothing found."),
     "indexing": ("您的档案正在进入匹配，请稍后刷新。", "Your profile is on its way to matching; refresh in a moment."),
+    "posting_indexing": ("该机会正在进入匹配，请稍后刷新。",
+                         "This posting is on its way to matching; refresh in a moment."),
     "no_profile": ("请先创建档案或导入简历。", "Create your profile or import a résumé first."),
     "enterprise_home": ("企业工作台", "Enterprise desk"),
     "my_postings": ("我发布的机会", "My postings"),

@@ -9,11 +9,12 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
 from services.portal import opportunity_form
+from services.portal.clients import BackendCatchingUp
 from services.portal.deps import ApprovedEnterprise, BackendsDep, EnterpriseUser, InvitationsDep, owned_opportunity
 from services.portal.forms import domain_errors, form_values
 from services.portal.profile_form import city_names
 from services.portal.web import render
-from shared.errors import DomainError, UnprocessableError
+from shared.errors import DomainError, NotFoundError, UnprocessableError
 
 router = APIRouter(prefix="/enterprise", include_in_schema=False)
 
@@ -109,9 +110,13 @@ def shortlist(request: Request, opportunity_id: OpportunityId, user: ApprovedEnt
               backends: BackendsDep, invitations: InvitationsDep) -> Response:
     """Talents shortlisted for one of my postings, with the reasons (no contact data) and an invite action."""
     opportunity = owned_opportunity(user, backends, opportunity_id)
-    answer = backends.matching.shortlist(user.token, opportunity_id, k=20)
+    try:
+        items, indexing = backends.matching.shortlist(user.token, opportunity_id, k=20)["items"], False
+    except (NotFoundError, BackendCatchingUp):  # a new or changed posting reaches matching within moments
+        items, indexing = [], True
     live = {i.talent_id: i for i in invitations.sent_by(user.account.id, opportunity_id=opportunity_id) if i.live}
-    return render(request, "shortlist.html", {"o": opportunity, "items": answer["items"], "live_invitations": live})
+    return render(request, "shortlist.html", {"o": opportunity, "items": items, "indexing": indexing,
+                                              "live_invitations": live})
 
 
 @router.get("/training-needs/new")
