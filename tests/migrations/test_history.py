@@ -53,6 +53,23 @@ def test_head_builds_what_the_models_declare(database_url: str, package: str, me
         engine.dispose()
 
 
+@pytest.mark.parametrize(("package", "metadata"), HISTORIES, ids=["profiles", "jobs", "matching", "portal"])
+def test_sqlite_tables_keep_autoincrement_at_head(tmp_path: Path, package: str, metadata: MetaData) -> None:
+    """A table whose ids must never be reused (a deleted record's id handed to a new one would meet the old
+    one's tombstone in matching) keeps AUTOINCREMENT through every migration (a batch rebuild drops it)."""
+    url = f"sqlite:///{tmp_path}/db.sqlite"
+    upgrade(url, package)
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            created: dict[str, str] = dict(conn.execute(text("SELECT name, sql FROM sqlite_master "
+                                                             "WHERE type = 'table'")).tuples().all())
+    finally:
+        engine.dispose()
+    never_reused = [table.name for table in metadata.tables.values() if table.kwargs.get("sqlite_autoincrement")]
+    assert [name for name in never_reused if "AUTOINCREMENT" not in created[name].upper()] == []
+
+
 @pytest.mark.parametrize("package", PACKAGES)
 def test_every_revision_downgrades_and_upgrades_again(tmp_path: Path, package: str) -> None:
     url = f"sqlite:///{tmp_path}/db.sqlite"

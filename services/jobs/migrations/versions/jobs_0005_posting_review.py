@@ -21,20 +21,21 @@ TABLES = ("opportunities", "training_needs")
 
 
 def upgrade() -> None:
+    # Plain ADD COLUMN, not a batch: SQLite's batch mode rebuilds the table from reflection, which drops
+    # AUTOINCREMENT, and a deleted posting's id would then be handed to the next one.
     for table in TABLES:
-        with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.add_column(sa.Column("review_status", sa.String(length=16), nullable=False,
-                                          server_default="published"))
-            batch_op.add_column(sa.Column("review_flags", sa.JSON(), nullable=False, server_default=sa.text("'[]'")))
-            batch_op.add_column(sa.Column("reviewed_by", sa.String(length=128), nullable=True))
-            batch_op.add_column(sa.Column("reviewed_at", sa.DateTime(timezone=True), nullable=True))
-            batch_op.add_column(sa.Column("review_note", sa.Text(), nullable=True))
-            batch_op.create_index(f"ix_{table}_review_status", ["review_status"], unique=False)
+        op.add_column(table, sa.Column("review_status", sa.String(length=16), nullable=False,
+                                       server_default="published"))
+        op.add_column(table, sa.Column("review_flags", sa.JSON(), nullable=False, server_default=sa.text("'[]'")))
+        op.add_column(table, sa.Column("reviewed_by", sa.String(length=128), nullable=True))
+        op.add_column(table, sa.Column("reviewed_at", sa.DateTime(timezone=True), nullable=True))
+        op.add_column(table, sa.Column("review_note", sa.Text(), nullable=True))
+        op.create_index(f"ix_{table}_review_status", table, ["review_status"], unique=False)
 
 
 def downgrade() -> None:
     for table in TABLES:
-        with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.drop_index(f"ix_{table}_review_status")
+        op.drop_index(f"ix_{table}_review_status", table_name=table)
+        with op.batch_alter_table(table, table_kwargs={"sqlite_autoincrement": True}) as batch_op:
             for column in ("review_note", "reviewed_at", "reviewed_by", "review_flags", "review_status"):
                 batch_op.drop_column(column)
