@@ -46,8 +46,8 @@ def _fresh(text: str) -> str:
     return text.encode("utf-8").decode("utf-8")  # a new string object, as JSON decoding makes
 
 
-def child(n: int, storage: str, threshold: int) -> dict[str, Any]:
-    """Build the state with ``n`` profiles in this process; RSS before and after."""
+def _build(n: int, storage: str, threshold: int) -> tuple[Any, dict[str, Any]]:
+    """The state with ``n`` profiles, built in this process; RSS before and after."""
     import numpy as np
 
     from services.matching.domain.documents import record_tags, talent_document
@@ -87,13 +87,51 @@ def child(n: int, storage: str, threshold: int) -> dict[str, Any]:
     tracemalloc.stop()
     after = _status_kb("VmRSS")
     index_bytes = state.talents.index.memory_bytes()
-    return {"profiles": n, "storage": storage, "index_bytes_per_profile": index_bytes / n,
+    return state, {"profiles": n, "storage": storage, "index_bytes_per_profile": index_bytes / n,
             "python_objects_bytes": python_bytes, "python_bytes_per_profile": python_bytes / n,
             "rss_before_bytes": before * 1024, "rss_after_bytes": after * 1024,
             "state_bytes": (after - before) * 1024, "peak_bytes": _status_kb("VmHWM") * 1024,
             "bytes_per_profile": (after - before) * 1024 / n, "vector_bytes_per_profile": 4 * DIM,
             "index_kind": state.talents.index.kind, "rebuilds": state.rebuilds,
             "build_s": time.perf_counter() - start}
+
+
+def child(n: int, storage: str, threshold: int) -> dict[str, Any]:
+    return _build(n, storage, threshold)[1]
+
+
+def _reset_peak() -> None:
+    Path("/proc/self/clear_refs").write_text("5")  # VmHWM back to the current VmRSS
+
+
+def checkpoint_peak(n: int, storage: str, threshold: int, directory: str) -> dict[str, Any]:
+    """Resident peak while a checkpoint is written, the earlier way (a clone of the index, written in the
+    background) and streaming the live index (writers wait until it is in the file); FAISS's own memory is
+    C++, so RSS (VmHWM, reset before each write), not tracemalloc."""
+    from services.matching.domain import checkpoint as ckpt
+    from services.matching.domain.encoders import HybridEncoder, LexicalEncoder
+    from shared.background import utc_now
+
+    state, built = _build(n, storage, threshold)
+    encoder = HybridEncoder(dense=None, lexical=LexicalEncoder(DIM), dense_weight=0.0, lexical_weight=1.0)
+    fingerprint = ckpt.Fingerprint.of(encoder, max_text_chars=2000)
+    out: dict[str, Any] = {"profiles": n, "storage": storage, "index_bytes": built["index_bytes_per_profile"] * n,
+                           "rss_bytes": _status_kb("VmRSS") * 1024}
+    for mode in ("stream", "clone"):
+        gc.collect()
+        _reset_peak()
+        before = _status_kb("VmRSS")
+        start = time.perf_counter()
+        copy = state.copy_out(hold=mode == "stream")
+        captured = time.perf_counter() - start
+        written = ckpt.write(Path(directory), ckpt.Checkpoint(state=copy, positions={"p:0": n}, last_records={},
+                                                              figures=None, saved_at=utc_now()), fingerprint)
+        peak = _status_kb("VmHWM")
+        held = copy.hold.seconds if copy.hold is not None else captured
+        del copy
+        out[mode] = {"peak_above_bytes": (peak - before) * 1024, "writers_held_s": held, "capture_s": captured,
+                     "write_s": written.seconds, "file_bytes": written.bytes}
+    return out
 
 
 def recall(count: int, queries: int = 200) -> dict[str, Any]:
@@ -166,10 +204,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="20k and 50k profiles")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--recall", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--checkpoint", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     offline()
     if args.child:
         print(json.dumps(child(int(args.child[0]), args.child[1], int(args.child[2]))))
+        return 0
+    if args.checkpoint:
+        n, storage, threshold, directory = args.checkpoint
+        print(json.dumps(checkpoint_peak(int(n), storage, int(threshold), directory)))
         return 0
     if args.recall:
         print(json.dumps(recall(args.recall)))

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -264,12 +265,24 @@ class MatchingState:
                     state.index = fresh
                 self.rebuilds += 1
 
-    def copy_out(self) -> StateCopy:
-        """A consistent copy for a checkpoint; holds only the writers' lock, so searches go on meanwhile."""
-        with self._write_lock:
-            sides = {side: _copy_side(self._side(side)) for side in ("talents", "opportunities")}
-            return StateCopy(generation=self.generation, offsets=dict(self.offsets),
-                             talents=sides["talents"], opportunities=sides["opportunities"])
+    def copy_out(self, *, hold: bool = False) -> StateCopy:
+        """A consistent copy for a checkpoint; holds only the writers' lock, so searches go on meanwhile.
+
+        ``hold``: an approximate index is not cloned; the copy refers to the live one and keeps the writers'
+        lock (no commit, rebuild or restore changes it) until ``StateCopy.release()``, so a checkpoint
+        streams it to its file without a second copy of the whole index in memory. Searches are not held.
+        """
+        self._write_lock.acquire()
+        try:
+            sides = {side: _copy_side(self._side(side), live=hold) for side in ("talents", "opportunities")}
+            copy = StateCopy(generation=self.generation, offsets=dict(self.offsets), talents=sides["talents"],
+                             opportunities=sides["opportunities"], hold=WritersHold(self._write_lock) if hold else None)
+        except BaseException:
+            self._write_lock.release()
+            raise
+        if not hold:
+            self._write_lock.release()
+        return copy
 
     def restore(self, copy: StateCopy) -> None:
         """Replace everything by ``copy`` (indexes of the kind their sizes call for)."""
@@ -299,7 +312,8 @@ class MatchingState:
 class SideCopy:
     """One side, detached from the live state: rows of ``vectors`` belong to ``ids`` — or, for an
     approximate index, ``index`` holds them in its own storage (8-bit codes are not decoded into a float32
-    copy four times their size) and ``vectors`` is empty; a restore takes that index over."""
+    copy four times their size; the live index itself while the copy holds the writers' lock) and
+    ``vectors`` is empty; a restore takes that index over."""
 
     ids: list[int]
     vectors: Vectors
@@ -313,17 +327,41 @@ class SideCopy:
         return cls(ids=[], vectors=_empty(dim), docs={}, versions={})
 
 
+class WritersHold:
+    """The writers' lock a copy with live indexes keeps until they are written; released once."""
+
+    def __init__(self, lock: threading.Lock) -> None:
+        self._lock = lock
+        self._guard = threading.Lock()
+        self._held = True
+        self.since = time.perf_counter()
+        self.seconds = 0.0  # how long it was held, once released
+
+    def release(self) -> None:
+        with self._guard:
+            if self._held:
+                self._held = False
+                self.seconds = time.perf_counter() - self.since
+                self._lock.release()
+
+
 @dataclass(frozen=True)
 class StateCopy:
     generation: int
     offsets: dict[str, int]
     talents: SideCopy
     opportunities: SideCopy
+    hold: WritersHold | None = None  # set when the sides' indexes are the live ones (``copy_out(hold=True)``)
+
+    def release(self) -> None:
+        """Let writers go on: the live indexes this copy refers to have been written (or will not be)."""
+        if self.hold is not None:
+            self.hold.release()
 
 
-def _copy_side(state: SideState[TalentDoc] | SideState[OpportunityDoc]) -> SideCopy:
+def _copy_side(state: SideState[TalentDoc] | SideState[OpportunityDoc], *, live: bool = False) -> SideCopy:
     if state.index.kind == "ivf":
-        snapshot = state.index.snapshot()
+        snapshot = state.index if live else state.index.snapshot()
         return SideCopy(ids=sorted(state.docs), vectors=_empty(state.index.dim), docs=state.docs.copy(),
                         versions=dict(state.versions), digests=dict(state.digests), index=snapshot)
     ids, vectors = state.index.export()
