@@ -7,6 +7,8 @@ import threading
 import zipfile
 from pathlib import Path
 
+import pytest
+
 from services.matching.checkpointing import Checkpointer
 from services.matching.domain import checkpoint as ckpt
 from services.matching.domain.checkpoint import FILE_NAME, Fingerprint
@@ -51,14 +53,19 @@ def test_an_ivf_side_round_trips_as_codes(occupation_normalizer: OccupationNorma
     assert restored.talents.versions[3] == 2 and len(restored.talents.index) == 80
 
 
+@pytest.mark.parametrize("config", [CONFIG, IndexConfig(approx_threshold=1000)], ids=["ivf", "flat"])
 def test_a_save_streams_the_live_index_while_writers_wait_and_searches_go_on(
-        occupation_normalizer: OccupationNormalizer, lexical_encoder: HybridEncoder, tmp_path: Path) -> None:
+        occupation_normalizer: OccupationNormalizer, lexical_encoder: HybridEncoder, tmp_path: Path,
+        config: IndexConfig) -> None:
     """No clone of the index: the capture keeps the writers' lock until the index is in the file, so the
     file holds the state of the offsets it records even when a commit arrives meanwhile."""
-    state = _state(occupation_normalizer, lexical_encoder)
+    state = MatchingState(lexical_encoder.dim, normalizer=occupation_normalizer, index=config)
     state.apply([profile(i, 1, skills_text=f"Java 后端开发，第 {i} 号经历") for i in range(1, 61)], lexical_encoder)
     copy = state.copy_out(hold=True)
-    assert copy.talents.index is state.talents.index  # the live index, not a snapshot
+    if state.talents.index.kind == "ivf":
+        assert copy.talents.index is state.talents.index  # the live index, not a snapshot
+    else:
+        assert copy.talents.index is None and not copy.talents.vectors.flags.owndata  # a view, not a copy
     late = threading.Thread(target=state.apply, args=([profile(7, 2, skills_text="护理与康复")], lexical_encoder))
     late.start()
     late.join(0.5)
@@ -73,9 +80,10 @@ def test_a_save_streams_the_live_index_while_writers_wait_and_searches_go_on(
     assert copy.hold is not None and copy.hold.seconds > 0.4
     copy.release()  # released once only: a second call is harmless
 
-    restored = _state(occupation_normalizer, lexical_encoder)
+    restored = MatchingState(lexical_encoder.dim, normalizer=occupation_normalizer, index=config)
     assert Checkpointer(directory=tmp_path, state=restored, encoder=lexical_encoder,
                         max_text_chars=2000).load() is not None
+    assert restored.talents.index.kind == state.talents.index.kind
     assert restored.talents.versions[7] == 1 and len(restored.talents.index) == 60
     stored, live = restored.talents.index.vector(7), state.talents.index.vector(7)
     assert stored is not None and live is not None and float(stored @ live) < 0.99  # the text before the commit

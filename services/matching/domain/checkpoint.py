@@ -15,6 +15,7 @@ from the service's own checkpoint directory. Nothing in it is contact data: even
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import os
@@ -42,6 +43,7 @@ FILE_NAME = "matching.ckpt"
 PROBE_TEXT = "checkpoint probe: 大数据开发工程师 Python Spark Flink data engineer"
 PROBE_MIN_COSINE = 0.999
 SIDES = ("talents", "opportunities")
+DOCS_PER_PICKLE = 10_000
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,25 @@ def _pickle(zf: zipfile.ZipFile, name: str, obj: Any) -> None:
         pickle.dump(obj, out, protocol=pickle.HIGHEST_PROTOCOL)
 
 
+def _pickle_docs(zf: zipfile.ZipFile, name: str, docs: dict[int, Any]) -> None:
+    """Documents as consecutive pickles of ``DOCS_PER_PICKLE`` each: a pickler remembers every object it
+    wrote (hundreds of bytes a document), so one pickle of a million would hold that memo for all of them."""
+    items = iter(docs.items())
+    with zf.open(name, "w", force_zip64=True) as out:
+        while chunk := dict(itertools.islice(items, DOCS_PER_PICKLE)):
+            pickle.dump(chunk, out, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _unpickle_docs(data: IO[bytes]) -> dict[int, Any]:
+    """What ``_pickle_docs`` wrote (or one pickle of them all, as earlier checkpoints hold)."""
+    docs: dict[int, Any] = {}
+    while True:
+        try:
+            docs.update(pickle.load(data))  # our own file: see the module doc
+        except EOFError:
+            return docs
+
+
 def _pairs(mapping: dict[int, int]) -> np.ndarray[Any, Any]:
     """``mapping`` as rows (key, value) sorted by key, without a list of tuples in between."""
     keys = np.fromiter(mapping.keys(), dtype=np.int64, count=len(mapping))
@@ -136,19 +157,19 @@ def _write_zip(out: IO[bytes], checkpoint: Checkpoint, fingerprint: Fingerprint)
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as zf:
         _blob(zf, "meta.json", json.dumps(meta).encode())
         _npy(zf, "probe.npy", fingerprint.probe)
-        for side in SIDES:  # the indexes first: they may be the live ones, whose writers wait (``StateCopy.hold``)
+        for side in SIDES:  # vectors first: they may be the live ones, whose writers wait (``StateCopy.hold``)
             copy: SideCopy = getattr(state, side)
+            _npy(zf, f"{side}.ids.npy", np.asarray(copy.ids, dtype=np.int64))
             if copy.index is not None:  # streamed in FAISS's format: no serialized copy in memory
                 with zf.open(f"{side}.index.faiss", "w", force_zip64=True) as out:
                     copy.index.write(out)
+            _npy(zf, f"{side}.vectors.npy", np.asarray(copy.vectors, dtype=np.float32))
         state.release()
         for side in SIDES:
             copy = getattr(state, side)
-            _npy(zf, f"{side}.ids.npy", np.asarray(copy.ids, dtype=np.int64))
-            _npy(zf, f"{side}.vectors.npy", np.asarray(copy.vectors, dtype=np.float32))
             _npy(zf, f"{side}.versions.npy", _pairs(copy.versions))
             _npy(zf, f"{side}.digests.npy", _pairs(copy.digests))
-            _pickle(zf, f"{side}.docs.pickle", copy.docs)
+            _pickle_docs(zf, f"{side}.docs.pickle", copy.docs)
         if checkpoint.figures is not None:
             _pickle(zf, "figures.pickle", checkpoint.figures)
 
@@ -192,7 +213,7 @@ def _side(zf: zipfile.ZipFile, side: str, meta: dict[str, Any], dim: int) -> Sid
             index = VectorIndex.read(data, dim, [int(i) for i in ids], trained_for=int(meta["trained_for"][side]))
     versions = _array(zf, f"{side}.versions.npy")
     with zf.open(f"{side}.docs.pickle") as data:
-        docs = pickle.load(data)  # our own file: see the module doc
+        docs = _unpickle_docs(data)
     # Text digests: absent from earlier checkpoints, whose records are re-embedded at their next change.
     digests = _array(zf, f"{side}.digests.npy") if f"{side}.digests.npy" in zf.namelist() else ()
     return SideCopy(ids=[int(i) for i in ids], vectors=_array(zf, f"{side}.vectors.npy"), docs=docs,

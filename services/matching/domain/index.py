@@ -224,6 +224,18 @@ class VectorIndex:
         ordered = sorted(self._ids)
         return ordered, np.asarray(self._index.reconstruct_batch(_ids(ordered)), dtype=np.float32)
 
+    def view(self) -> tuple[list[int], Vectors]:
+        """The flat kind's ids and its vectors as a view of FAISS's own array, not a copy: valid only while
+        nothing writes to this index (a checkpoint holds its owner's writers meanwhile)."""
+        if self.kind != "flat":
+            raise ValueError("only the flat kind keeps its vectors as one float32 array")
+        ids = faiss.vector_to_array(self._index.id_map).astype(np.int64)
+        if len(ids) == 0:
+            return [], np.zeros((0, self.dim), dtype=np.float32)
+        flat: Any = faiss.downcast_index(self._index.index)
+        rows: Vectors = _faiss.rev_swig_ptr(flat.get_xb(), len(ids) * self.dim).reshape(len(ids), self.dim)
+        return ids.tolist(), rows
+
     def needs_rebuild(self) -> bool:
         """Small enough for exact search again, large enough for IVF, or grown past its centroids."""
         n = len(self._ids)

@@ -268,9 +268,10 @@ class MatchingState:
     def copy_out(self, *, hold: bool = False) -> StateCopy:
         """A consistent copy for a checkpoint; holds only the writers' lock, so searches go on meanwhile.
 
-        ``hold``: an approximate index is not cloned; the copy refers to the live one and keeps the writers'
-        lock (no commit, rebuild or restore changes it) until ``StateCopy.release()``, so a checkpoint
-        streams it to its file without a second copy of the whole index in memory. Searches are not held.
+        ``hold``: an approximate index is not cloned, nor a flat one's vectors copied out; the copy refers to
+        the live index (or a view of its vectors) and keeps the writers' lock (no commit, rebuild or restore
+        changes them) until ``StateCopy.release()``, so a checkpoint streams them to its file without a second
+        copy in memory. Searches are not held.
         """
         self._write_lock.acquire()
         try:
@@ -312,7 +313,8 @@ class MatchingState:
 class SideCopy:
     """One side, detached from the live state: rows of ``vectors`` belong to ``ids`` — or, for an
     approximate index, ``index`` holds them in its own storage (8-bit codes are not decoded into a float32
-    copy four times their size; the live index itself while the copy holds the writers' lock) and
+    copy four times their size; the live index itself while the copy holds the writers' lock, as
+    ``vectors`` is then a view of the live flat index's array) and
     ``vectors`` is empty; a restore takes that index over."""
 
     ids: list[int]
@@ -364,7 +366,7 @@ def _copy_side(state: SideState[TalentDoc] | SideState[OpportunityDoc], *, live:
         snapshot = state.index if live else state.index.snapshot()
         return SideCopy(ids=sorted(state.docs), vectors=_empty(state.index.dim), docs=state.docs.copy(),
                         versions=dict(state.versions), digests=dict(state.digests), index=snapshot)
-    ids, vectors = state.index.export()
+    ids, vectors = state.index.view() if live else state.index.export()
     return SideCopy(ids=ids, vectors=vectors, docs=state.docs.copy(), versions=dict(state.versions),
                     digests=dict(state.digests))
 
