@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import threading
-import time
 import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -35,6 +34,7 @@ from services.matching.domain.documents import (
     talent_document,
 )
 from services.matching.domain.encoders import TextEncoder, Vectors
+from services.matching.domain.hold import WritersHold
 from services.matching.domain.index import IndexConfig, VectorIndex
 from services.matching.domain.occupations import TitleNormalizer
 from shared.events.contracts import (
@@ -327,24 +327,6 @@ class SideCopy:
     @classmethod
     def empty(cls, dim: int) -> SideCopy:
         return cls(ids=[], vectors=_empty(dim), docs={}, versions={})
-
-
-class WritersHold:
-    """The writers' lock a copy with live indexes keeps until they are written; released once."""
-
-    def __init__(self, lock: threading.Lock) -> None:
-        self._lock = lock
-        self._guard = threading.Lock()
-        self._held = True
-        self.since = time.perf_counter()
-        self.seconds = 0.0  # how long it was held, once released
-
-    def release(self) -> None:
-        with self._guard:
-            if self._held:
-                self._held = False
-                self.seconds = time.perf_counter() - self.since
-                self._lock.release()
 
 
 @dataclass(frozen=True)
