@@ -138,11 +138,11 @@ class Checkpointer:
             return  # the previous one is still being written: the next turn saves
         if wait:
             self._stop_writer()  # finishes the one in hand first
-        # The live indexes, not clones: the writers' lock stays held until the writer has streamed them.
+        figures = self._figures.export() if self._figures is not None else None
+        # The live indexes, not clones: the writers' lock stays held until the writer has streamed them
+        # (taken last, so nothing between here and the writer can fail and leave it held).
         checkpoint = Checkpoint(state=self._state.copy_out(hold=True), positions=dict(positions),
-                                last_records=dict(last_records),
-                                figures=self._figures.export() if self._figures is not None else None,
-                                saved_at=utc_now())
+                                last_records=dict(last_records), figures=figures, saved_at=utc_now())
         self._last_save, self._unsaved_events = time.monotonic(), 0
         self._saved_positions = dict(positions)
         if wait:
