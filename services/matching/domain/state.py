@@ -313,9 +313,9 @@ class MatchingState:
 class SideCopy:
     """One side, detached from the live state: rows of ``vectors`` belong to ``ids`` — or, for an
     approximate index, ``index`` holds them in its own storage (8-bit codes are not decoded into a float32
-    copy four times their size; the live index itself while the copy holds the writers' lock, as
-    ``vectors`` is then a view of the live flat index's array) and
-    ``vectors`` is empty; a restore takes that index over."""
+    copy four times their size) and ``vectors`` is empty; a restore takes that index over. While the copy
+    holds the writers' lock (``StateCopy.hold``), ``index`` is the live index itself and ``vectors`` a view
+    of the live flat index's array: valid until ``StateCopy.release()``."""
 
     ids: list[int]
     vectors: Vectors
