@@ -12,7 +12,11 @@ Recall is measured apart, on real hybrid vectors (demo texts through the service
 recall@10 of each layout's IVF search against exact search, and how many of the exact top 10 are
 among the 100 candidates the ranking re-scores (``MatchingService._candidates``).
 
-``python -m bench.memory [--quick]``
+A checkpoint of the largest sq8 state is written twice, the earlier way (a clone of the index, written
+after) and streaming the live index while writers wait: resident peak above the state, and how long
+the writers are held.
+
+``python -m bench.memory [--quick] [--sizes N ...]``
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import json
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import tracemalloc
 from collections.abc import Sequence
@@ -46,8 +51,8 @@ def _fresh(text: str) -> str:
     return text.encode("utf-8").decode("utf-8")  # a new string object, as JSON decoding makes
 
 
-def child(n: int, storage: str, threshold: int) -> dict[str, Any]:
-    """Build the state with ``n`` profiles in this process; RSS before and after."""
+def _build(n: int, storage: str, threshold: int) -> tuple[Any, dict[str, Any]]:
+    """The state with ``n`` profiles, built in this process; RSS before and after."""
     import numpy as np
 
     from services.matching.domain.documents import record_tags, talent_document
@@ -87,13 +92,52 @@ def child(n: int, storage: str, threshold: int) -> dict[str, Any]:
     tracemalloc.stop()
     after = _status_kb("VmRSS")
     index_bytes = state.talents.index.memory_bytes()
-    return {"profiles": n, "storage": storage, "index_bytes_per_profile": index_bytes / n,
+    return state, {"profiles": n, "storage": storage, "index_bytes_per_profile": index_bytes / n,
             "python_objects_bytes": python_bytes, "python_bytes_per_profile": python_bytes / n,
             "rss_before_bytes": before * 1024, "rss_after_bytes": after * 1024,
             "state_bytes": (after - before) * 1024, "peak_bytes": _status_kb("VmHWM") * 1024,
             "bytes_per_profile": (after - before) * 1024 / n, "vector_bytes_per_profile": 4 * DIM,
             "index_kind": state.talents.index.kind, "rebuilds": state.rebuilds,
             "build_s": time.perf_counter() - start}
+
+
+def child(n: int, storage: str, threshold: int) -> dict[str, Any]:
+    return _build(n, storage, threshold)[1]
+
+
+def _reset_peak() -> None:
+    Path("/proc/self/clear_refs").write_text("5")  # VmHWM back to the current VmRSS
+
+
+def checkpoint_peak(n: int, storage: str, threshold: int, directory: str, mode: str) -> dict[str, Any]:
+    """Resident peak while a checkpoint is written, the earlier way (``clone``: a clone of the index, written
+    in the background) or streaming the live index (``stream``: writers wait until it is in the file); FAISS's
+    own memory is C++, so RSS (VmHWM, reset before the write), not tracemalloc."""
+    from services.matching.domain import checkpoint as ckpt
+    from services.matching.domain.encoders import HybridEncoder, LexicalEncoder
+    from shared.background import utc_now
+
+    state, built = _build(n, storage, threshold)
+    encoder = HybridEncoder(dense=None, lexical=LexicalEncoder(DIM), dense_weight=0.0, lexical_weight=1.0)
+    fingerprint = ckpt.Fingerprint.of(encoder, max_text_chars=2000)
+    out: dict[str, Any] = {"profiles": n, "storage": storage, "index_bytes": built["index_bytes_per_profile"] * n,
+                           "rss_bytes": _status_kb("VmRSS") * 1024}
+    if mode not in ("stream", "clone"):
+        raise ValueError(f"mode {mode!r}: stream or clone")
+    gc.collect()  # one mode per process: memory one freed would lower the other's peak
+    _reset_peak()
+    before = _status_kb("VmRSS")
+    start = time.perf_counter()
+    copy = state.copy_out(hold=mode == "stream")
+    captured = time.perf_counter() - start
+    written = ckpt.write(Path(directory), ckpt.Checkpoint(state=copy, positions={"p:0": n}, last_records={},
+                                                          figures=None, saved_at=utc_now()), fingerprint)
+    peak = _status_kb("VmHWM")
+    held = copy.hold.seconds if copy.hold is not None else captured
+    del copy
+    out[mode] = {"peak_above_bytes": (peak - before) * 1024, "writers_held_s": held, "capture_s": captured,
+                 "write_s": written.seconds, "file_bytes": written.bytes}
+    return out
 
 
 def recall(count: int, queries: int = 200) -> dict[str, Any]:
@@ -127,8 +171,8 @@ def recall(count: int, queries: int = 200) -> dict[str, Any]:
     return out
 
 
-def run(quick: bool) -> dict[str, Any]:
-    sizes = (20_000, 50_000) if quick else (100_000, 1_000_000)
+def run(quick: bool, only: Sequence[int] = ()) -> dict[str, Any]:
+    sizes = tuple(only) or ((20_000, 50_000) if quick else (100_000, 1_000_000))
     threshold = 10_000 if quick else 100_000
     header("memory: resident size of the matching state", quick,
            f"profiles {', '.join(f'{n:,}' for n in sizes)}{' (quick mode: smaller N, IVF from 10k)' if quick else ''};"
@@ -146,6 +190,20 @@ def run(quick: bool) -> dict[str, Any]:
             for r in results]
     print(table(["profiles", "vectors", "index bytes/profile", "RSS growth MiB", "RSS bytes/profile",
                  "python objects bytes/profile", "peak RSS MiB", "index", "rebuilds", "build s"], rows))
+    Path("var").mkdir(exist_ok=True)
+    saved: dict[str, Any] = {}
+    for mode in ("clone", "stream"):
+        with tempfile.TemporaryDirectory(dir="var") as directory:
+            out = subprocess.run([sys.executable, "-m", "bench.memory", "--checkpoint", str(sizes[-1]), "sq8",
+                                  str(threshold), directory, mode],
+                                 check=True, capture_output=True, text=True, timeout=3600)
+        saved = {**json.loads(out.stdout.strip().splitlines()[-1]), **saved}
+    print(table(["checkpoint of the sq8 state", "RSS peak above the state MiB", "writers held s", "write s",
+                 "file MiB"],
+                [[f"{saved['profiles']:,}, {label}", f"{saved[mode]['peak_above_bytes'] / 2**20:,.0f}",
+                  f"{saved[mode]['writers_held_s']:.1f}", f"{saved[mode]['write_s']:.1f}",
+                  f"{saved[mode]['file_bytes'] / 2**20:,.0f}"]
+                 for mode, label in (("clone", "clone of the index (earlier)"), ("stream", "live index streamed"))]))
     measured = subprocess.run([sys.executable, "-m", "bench.memory", "--recall", str(3000 if quick else 20_000)],
                               check=True, capture_output=True, text=True, timeout=3600)
     quality = json.loads(measured.stdout.strip().splitlines()[-1])
@@ -156,7 +214,7 @@ def run(quick: bool) -> dict[str, Any]:
           f"{quality['queries']} queries")
     print("RSS growth = resident size after minus before building the state (freed arenas are reused, so "
           "it can undercount the Python part, which tracemalloc gives exactly)")
-    payload = {"dim": DIM, "threshold": threshold, "results": results, "recall": quality}
+    payload = {"dim": DIM, "threshold": threshold, "results": results, "checkpoint": saved, "recall": quality}
     print(f"→ {write_result('memory', payload, quick=quick)}")
     return payload
 
@@ -164,17 +222,23 @@ def run(quick: bool) -> dict[str, Any]:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else "")
     parser.add_argument("--quick", action="store_true", help="20k and 50k profiles")
+    parser.add_argument("--sizes", type=int, nargs="+", default=(), help="only these numbers of profiles")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--recall", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--checkpoint", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     offline()
     if args.child:
         print(json.dumps(child(int(args.child[0]), args.child[1], int(args.child[2]))))
         return 0
+    if args.checkpoint:
+        n, storage, threshold, directory, mode = args.checkpoint
+        print(json.dumps(checkpoint_peak(int(n), storage, int(threshold), directory, mode)))
+        return 0
     if args.recall:
         print(json.dumps(recall(args.recall)))
         return 0
-    run(args.quick)
+    run(args.quick, args.sizes)
     return 0
 
 

@@ -138,10 +138,11 @@ class Checkpointer:
             return  # the previous one is still being written: the next turn saves
         if wait:
             self._stop_writer()  # finishes the one in hand first
-        checkpoint = Checkpoint(state=self._state.copy_out(), positions=dict(positions),
-                                last_records=dict(last_records),
-                                figures=self._figures.export() if self._figures is not None else None,
-                                saved_at=utc_now())
+        figures = self._figures.export() if self._figures is not None else None
+        # The live indexes, not clones: the writers' lock stays held until the writer has streamed them
+        # (taken last, so nothing between here and the writer can fail and leave it held).
+        checkpoint = Checkpoint(state=self._state.copy_out(hold=True), positions=dict(positions),
+                                last_records=dict(last_records), figures=figures, saved_at=utc_now())
         self._last_save, self._unsaved_events = time.monotonic(), 0
         self._saved_positions = dict(positions)
         if wait:
@@ -167,6 +168,9 @@ class Checkpointer:
             self._wake.set()
             self._writer.stop()
             self._writer = None
+        pending, self._pending = self._pending, None
+        if pending is not None:  # stopped before it was written: superseded, and it must not hold the writers
+            pending.state.release()
 
     def _write(self, checkpoint: Checkpoint) -> None:
         try:

@@ -4,7 +4,8 @@ One file, ``matching.ckpt``: an uncompressed zip of ``meta.json`` (format versio
 fingerprint, generation, and per partition the next offset and the last record applied), the vectors and
 versions of each side as ``.npy`` arrays, the documents and the operators' figures as pickles. It is written
 to a temporary file, fsynced and renamed over the previous one, so a crash leaves the old checkpoint or the
-new one, never half of one.
+new one, never half of one. An approximate index is streamed straight from the live one (the writers wait
+meanwhile, searches do not: ``MatchingState.copy_out(hold=True)``), so a save needs no second copy of it.
 
 A checkpoint is only used by the code and model that wrote it: the config string (encoder name, widths,
 weights, text limit, document fields) must match, and so must the vector of a probe text (same weights).
@@ -14,6 +15,7 @@ from the service's own checkpoint directory. Nothing in it is contact data: even
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import os
@@ -41,6 +43,7 @@ FILE_NAME = "matching.ckpt"
 PROBE_TEXT = "checkpoint probe: 大数据开发工程师 Python Spark Flink data engineer"
 PROBE_MIN_COSINE = 0.999
 SIDES = ("talents", "opportunities")
+DOCS_PER_PICKLE = 10_000
 
 
 @dataclass(frozen=True)
@@ -105,6 +108,38 @@ def _blob(zf: zipfile.ZipFile, name: str, data: bytes) -> None:
         out.write(data)
 
 
+def _pickle(zf: zipfile.ZipFile, name: str, obj: Any) -> None:
+    with zf.open(name, "w", force_zip64=True) as out:  # framed: streamed, no bytes of the whole pickle
+        pickle.dump(obj, out, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _pickle_docs(zf: zipfile.ZipFile, name: str, docs: dict[int, Any]) -> None:
+    """Documents as consecutive pickles of ``DOCS_PER_PICKLE`` each: a pickler remembers every object it
+    wrote (hundreds of bytes a document), so one pickle of a million would hold that memo for all of them."""
+    items = iter(docs.items())
+    with zf.open(name, "w", force_zip64=True) as out:
+        while chunk := dict(itertools.islice(items, DOCS_PER_PICKLE)):
+            pickle.dump(chunk, out, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _unpickle_docs(data: IO[bytes]) -> dict[int, Any]:
+    """What ``_pickle_docs`` wrote (or one pickle of them all, as earlier checkpoints hold)."""
+    docs: dict[int, Any] = {}
+    while True:
+        try:
+            docs.update(pickle.load(data))  # our own file: see the module doc
+        except EOFError:
+            return docs
+
+
+def _pairs(mapping: dict[int, int]) -> np.ndarray[Any, Any]:
+    """``mapping`` as rows (key, value) sorted by key, without a list of tuples in between."""
+    keys = np.fromiter(mapping.keys(), dtype=np.int64, count=len(mapping))
+    values = np.fromiter(mapping.values(), dtype=np.int64, count=len(mapping))
+    order = np.argsort(keys, kind="stable")
+    return np.stack([keys[order], values[order]], axis=1).reshape(-1, 2)
+
+
 def _write_zip(out: IO[bytes], checkpoint: Checkpoint, fingerprint: Fingerprint) -> None:
     state = checkpoint.state
     meta = {
@@ -122,35 +157,40 @@ def _write_zip(out: IO[bytes], checkpoint: Checkpoint, fingerprint: Fingerprint)
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as zf:
         _blob(zf, "meta.json", json.dumps(meta).encode())
         _npy(zf, "probe.npy", fingerprint.probe)
-        for side in SIDES:
+        for side in SIDES:  # vectors first: they may be the live ones, whose writers wait (``StateCopy.hold``)
             copy: SideCopy = getattr(state, side)
             _npy(zf, f"{side}.ids.npy", np.asarray(copy.ids, dtype=np.int64))
             if copy.index is not None:  # streamed in FAISS's format: no serialized copy in memory
                 with zf.open(f"{side}.index.faiss", "w", force_zip64=True) as out:
                     copy.index.write(out)
             _npy(zf, f"{side}.vectors.npy", np.asarray(copy.vectors, dtype=np.float32))
-            _npy(zf, f"{side}.versions.npy",
-                 np.asarray(sorted(copy.versions.items()), dtype=np.int64).reshape(-1, 2))
-            _npy(zf, f"{side}.digests.npy",
-                 np.asarray(sorted(copy.digests.items()), dtype=np.int64).reshape(-1, 2))
-            _blob(zf, f"{side}.docs.pickle", pickle.dumps(copy.docs, protocol=pickle.HIGHEST_PROTOCOL))
+        state.release()
+        for side in SIDES:
+            copy = getattr(state, side)
+            _npy(zf, f"{side}.versions.npy", _pairs(copy.versions))
+            _npy(zf, f"{side}.digests.npy", _pairs(copy.digests))
+            _pickle_docs(zf, f"{side}.docs.pickle", copy.docs)
         if checkpoint.figures is not None:
-            _blob(zf, "figures.pickle", pickle.dumps(checkpoint.figures, protocol=pickle.HIGHEST_PROTOCOL))
+            _pickle(zf, "figures.pickle", checkpoint.figures)
 
 
 def write(directory: Path, checkpoint: Checkpoint, fingerprint: Fingerprint) -> Written:
-    """Write atomically: a temporary file in ``directory``, fsync, rename over the old one, fsync the folder."""
+    """Write atomically: a temporary file in ``directory``, fsync, rename over the old one, fsync the folder.
+
+    A state copy that holds the writers' lock (live indexes) is released once its indexes are in the file,
+    and in any case before this returns."""
     started = time.perf_counter()
-    directory.mkdir(parents=True, exist_ok=True)
     path = directory / FILE_NAME
     temporary = directory / f".{FILE_NAME}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp"
     try:
+        directory.mkdir(parents=True, exist_ok=True)
         with open(temporary, "wb") as out:
             _write_zip(out, checkpoint, fingerprint)
             out.flush()
             os.fsync(out.fileno())
         os.replace(temporary, path)
     finally:
+        checkpoint.state.release()
         temporary.unlink(missing_ok=True)
     folder = os.open(directory, os.O_RDONLY)
     try:
@@ -172,7 +212,8 @@ def _side(zf: zipfile.ZipFile, side: str, meta: dict[str, Any], dim: int) -> Sid
         with zf.open(f"{side}.index.faiss") as data:
             index = VectorIndex.read(data, dim, [int(i) for i in ids], trained_for=int(meta["trained_for"][side]))
     versions = _array(zf, f"{side}.versions.npy")
-    docs = pickle.loads(zf.read(f"{side}.docs.pickle"))  # our own file: see the module doc
+    with zf.open(f"{side}.docs.pickle") as data:
+        docs = _unpickle_docs(data)
     # Text digests: absent from earlier checkpoints, whose records are re-embedded at their next change.
     digests = _array(zf, f"{side}.digests.npy") if f"{side}.digests.npy" in zf.namelist() else ()
     return SideCopy(ids=[int(i) for i in ids], vectors=_array(zf, f"{side}.vectors.npy"), docs=docs,

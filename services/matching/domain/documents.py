@@ -17,6 +17,7 @@ record in one call, as the normalizer's classifier and sparse products work on w
 from __future__ import annotations
 
 import re
+import sys
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -45,7 +46,13 @@ EXTRA_CANDIDATES = 2  # matches read per phrase beyond ``top``: merging phrases 
 _PHRASES = re.compile(r"[\n\r。；;，,|!?！？]+|\.(?:\s|$)")
 
 
-@dataclass(frozen=True)
+def _shared(text: str) -> str:
+    """One string object per distinct city or organization across a side's documents (a million records
+    name a few hundred cities), not one per decoded event."""
+    return sys.intern(text)
+
+
+@dataclass(frozen=True, slots=True)  # slots: no per-instance __dict__, which a million documents feel
 class TalentDoc:
     id: int
     display_name: str
@@ -61,12 +68,16 @@ class TalentDoc:
     owner: str = ""  # the seeker account that owns the profile (its token subject); "" when unknown
     language: Language = "zh"  # the language the profile is written in: its reasons come in it
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "city", _shared(self.city))
+        object.__setattr__(self, "desired_cities", tuple(_shared(c) for c in self.desired_cities))
+
     @property
     def occupation(self) -> Occupation | None:
         return self.occupations[0] if self.occupations else None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class OpportunityDoc:
     id: int
     kind: OpportunityKind
@@ -82,6 +93,11 @@ class OpportunityDoc:
     occupations: tuple[Occupation, ...] = ()  # explicit codes first, then tags; best first
     field: str | None = None  # digital field, e.g. "大数据"
     owner: str = ""  # the enterprise account that posted it (its token subject); "" when unknown
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "city", _shared(self.city))
+        object.__setattr__(self, "organization", _shared(self.organization))
+        object.__setattr__(self, "owner", _shared(self.owner))
 
     @property
     def occupation(self) -> Occupation | None:

@@ -11,8 +11,8 @@
   ``nlist`` lists; a filtered query that finds too few widens both ``k`` and ``nprobe`` until it is
   exhaustive, so a rare filter still gets exact results.
 
-A checkpoint takes ``snapshot()`` (a clone in the index's own storage: 8-bit codes stay codes, no decoded
-float32 copy) and streams it to its file with ``write``; ``read`` streams it back.
+A checkpoint streams the live index to its file with ``write`` while its owner keeps writers out (or a
+``snapshot()``: a clone in the index's own storage, 8-bit codes stay codes); ``read`` streams it back.
 
 The kind follows the size (``IndexConfig.approx_threshold``): the owner asks ``needs_rebuild()`` after
 writing and swaps in ``rebuilt()``, which reads this index (safe next to searches) and returns a new one;
@@ -31,6 +31,7 @@ import faiss
 import numpy as np
 
 from services.matching.domain.encoders import Vectors
+from services.matching.domain.ivf_lists import ListCapacity
 
 IndexKind = Literal["flat", "ivf"]
 Storage = Literal["float32", "sq8"]
@@ -75,6 +76,7 @@ class VectorIndex:
         self._ids: set[int] = set()
         self.trained_for = 0  # vectors the IVF centroids were sized for
         self.nlist = 0
+        self._lists: ListCapacity | None = None  # the IVF kind's appends (made at the first one)
         if kind == "flat":
             self._index: Any = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
             return
@@ -164,8 +166,17 @@ class VectorIndex:
         return VectorIndex._wrapping(self.dim, self._index, self._ids, config=config, trained_for=self.trained_for)
 
     def memory_bytes(self) -> int:
-        """What FAISS holds for this index (codes, ids, lists, centroids): its serialized size."""
-        return len(faiss.serialize_index(self._index))
+        """What FAISS holds for this index (codes, ids, lists, centroids): its serialized size, counted
+        as it streams (serializing to bytes would hold a second copy of the index)."""
+        total = 0
+
+        def count(chunk: bytes) -> int:
+            nonlocal total
+            total += len(chunk)
+            return len(chunk)
+
+        faiss.write_index(self._index, _faiss.PyCallbackIOWriter(count))
+        return total
 
     def __contains__(self, record_id: object) -> bool:
         return record_id in self._ids
@@ -179,7 +190,12 @@ class VectorIndex:
         if not ids:
             return
         self.remove_many(ids)
-        self._index.add_with_ids(_matrix(vectors, len(ids), self.dim), _ids(ids))
+        if self.kind == "ivf":  # lists grown by 1/8, not doubled: see ivf_lists
+            if self._lists is None:
+                self._lists = ListCapacity(self._index)
+            self._lists.add(_matrix(vectors, len(ids), self.dim), _ids(ids))
+        else:
+            self._index.add_with_ids(_matrix(vectors, len(ids), self.dim), _ids(ids))
         self._ids.update(ids)
 
     def remove_many(self, ids: Iterable[int]) -> int:
@@ -207,6 +223,18 @@ class VectorIndex:
             return ids.tolist(), np.asarray(self._index.index.reconstruct_n(0, len(ids)), dtype=np.float32)
         ordered = sorted(self._ids)
         return ordered, np.asarray(self._index.reconstruct_batch(_ids(ordered)), dtype=np.float32)
+
+    def view(self) -> tuple[list[int], Vectors]:
+        """The flat kind's ids and its vectors as a view of FAISS's own array, not a copy: valid only while
+        nothing writes to this index (a checkpoint holds its owner's writers meanwhile)."""
+        if self.kind != "flat":
+            raise ValueError("only the flat kind keeps its vectors as one float32 array")
+        ids = faiss.vector_to_array(self._index.id_map).astype(np.int64)
+        if len(ids) == 0:
+            return [], np.zeros((0, self.dim), dtype=np.float32)
+        flat: Any = faiss.downcast_index(self._index.index)
+        rows: Vectors = _faiss.rev_swig_ptr(flat.get_xb(), len(ids) * self.dim).reshape(len(ids), self.dim)
+        return ids.tolist(), rows
 
     def needs_rebuild(self) -> bool:
         """Small enough for exact search again, large enough for IVF, or grown past its centroids."""

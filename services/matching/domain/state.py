@@ -34,6 +34,7 @@ from services.matching.domain.documents import (
     talent_document,
 )
 from services.matching.domain.encoders import TextEncoder, Vectors
+from services.matching.domain.hold import WritersHold
 from services.matching.domain.index import IndexConfig, VectorIndex
 from services.matching.domain.occupations import TitleNormalizer
 from shared.events.contracts import (
@@ -264,12 +265,25 @@ class MatchingState:
                     state.index = fresh
                 self.rebuilds += 1
 
-    def copy_out(self) -> StateCopy:
-        """A consistent copy for a checkpoint; holds only the writers' lock, so searches go on meanwhile."""
-        with self._write_lock:
-            sides = {side: _copy_side(self._side(side)) for side in ("talents", "opportunities")}
-            return StateCopy(generation=self.generation, offsets=dict(self.offsets),
-                             talents=sides["talents"], opportunities=sides["opportunities"])
+    def copy_out(self, *, hold: bool = False) -> StateCopy:
+        """A consistent copy for a checkpoint; holds only the writers' lock, so searches go on meanwhile.
+
+        ``hold``: an approximate index is not cloned, nor a flat one's vectors copied out; the copy refers to
+        the live index (or a view of its vectors) and keeps the writers' lock (no commit, rebuild or restore
+        changes them) until ``StateCopy.release()``, so a checkpoint streams them to its file without a second
+        copy in memory. Searches are not held.
+        """
+        self._write_lock.acquire()
+        try:
+            sides = {side: _copy_side(self._side(side), live=hold) for side in ("talents", "opportunities")}
+            copy = StateCopy(generation=self.generation, offsets=dict(self.offsets), talents=sides["talents"],
+                             opportunities=sides["opportunities"], hold=WritersHold(self._write_lock) if hold else None)
+        except BaseException:
+            self._write_lock.release()
+            raise
+        if not hold:
+            self._write_lock.release()
+        return copy
 
     def restore(self, copy: StateCopy) -> None:
         """Replace everything by ``copy`` (indexes of the kind their sizes call for)."""
@@ -299,7 +313,9 @@ class MatchingState:
 class SideCopy:
     """One side, detached from the live state: rows of ``vectors`` belong to ``ids`` — or, for an
     approximate index, ``index`` holds them in its own storage (8-bit codes are not decoded into a float32
-    copy four times their size) and ``vectors`` is empty; a restore takes that index over."""
+    copy four times their size) and ``vectors`` is empty; a restore takes that index over. While the copy
+    holds the writers' lock (``StateCopy.hold``), ``index`` is the live index itself and ``vectors`` a view
+    of the live flat index's array: valid until ``StateCopy.release()``."""
 
     ids: list[int]
     vectors: Vectors
@@ -319,14 +335,20 @@ class StateCopy:
     offsets: dict[str, int]
     talents: SideCopy
     opportunities: SideCopy
+    hold: WritersHold | None = None  # set when the sides' indexes are the live ones (``copy_out(hold=True)``)
+
+    def release(self) -> None:
+        """Let writers go on: the live indexes this copy refers to have been written (or will not be)."""
+        if self.hold is not None:
+            self.hold.release()
 
 
-def _copy_side(state: SideState[TalentDoc] | SideState[OpportunityDoc]) -> SideCopy:
+def _copy_side(state: SideState[TalentDoc] | SideState[OpportunityDoc], *, live: bool = False) -> SideCopy:
     if state.index.kind == "ivf":
-        snapshot = state.index.snapshot()
+        snapshot = state.index if live else state.index.snapshot()
         return SideCopy(ids=sorted(state.docs), vectors=_empty(state.index.dim), docs=state.docs.copy(),
                         versions=dict(state.versions), digests=dict(state.digests), index=snapshot)
-    ids, vectors = state.index.export()
+    ids, vectors = state.index.view() if live else state.index.export()
     return SideCopy(ids=ids, vectors=vectors, docs=state.docs.copy(), versions=dict(state.versions),
                     digests=dict(state.digests))
 
