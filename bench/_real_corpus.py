@@ -17,7 +17,7 @@ from services.matching.domain.encoders import HybridEncoder, LexicalEncoder, Tex
 from services.matching.domain.occupations import OccupationNormalizer
 from services.matching.domain.ranking import RankingWeights, rank_opportunities, score_pair
 from services.matching.domain.state import MatchingState
-from services.matching.service import INTERNAL, MatchingService, ranking_weights
+from services.matching.service import INTERNAL, MatchingService
 from services.matching.settings import MatchingSettings
 from shared.events.contracts import OpportunityUpsertedV1, ProfileUpsertedV1
 
@@ -103,7 +103,7 @@ class Corpus:
         state = MatchingState(encoder.dim, normalizer=self.normalizer)
         state.apply([*(_opportunity_event(n + 1, opportunity_body(p)) for n, p in enumerate(self.pool)),
                      *(_profile_event(n + 1, profile_body(s)) for n, s in enumerate(self.seekers))], encoder)
-        service = MatchingService(state=state, encoder=encoder, cache=None, weights=ranking_weights(settings))
+        service = MatchingService(state=state, encoder=encoder, cache=None, weights=settings.ranking_weights())
         return [[item.id - 1 for item in service.recommend_for_talent(n + 1, k=K, principal=INTERNAL).model.items]
                 for n in range(len(self.seekers))]
 

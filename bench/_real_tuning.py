@@ -18,7 +18,6 @@ from bench._real_data import Posting, score_lists, seekers_from
 from services.matching.domain.encoders import TextEncoder
 from services.matching.domain.occupations import OccupationNormalizer
 from services.matching.domain.ranking import RankingWeights
-from services.matching.service import ranking_weights
 from services.matching.settings import MatchingSettings
 
 MIN_IN_CITY = 0.60
@@ -54,7 +53,7 @@ def report_tuning(pool: Sequence[Posting], tuning: Sequence[Posting], dense: Tex
         return _objective(p, c), p, c
 
     start = {"dense_weight": settings.dense_weight / (settings.dense_weight + settings.lexical_weight),
-             **{k: v for k, v in asdict(ranking_weights(settings)).items()}}
+             **{k: v for k, v in asdict(settings.ranking_weights()).items()}}
     best, (score, precision, in_city) = dict(start), measure(start)
     print(f"\ntuning on {len(seekers)} seekers of the tuning part (objective: P@10 with ≥ {MIN_IN_CITY:.0%} "
           f"in city); current settings: P@10 {precision:.3f}, in city {in_city:.2f}")

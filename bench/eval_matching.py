@@ -57,7 +57,7 @@ from services.matching.domain.occupations import OccupationNormalizer, build_nor
 from services.matching.domain.ranking import RankingWeights, rank_opportunities
 from services.matching.domain.state import MatchingState
 from services.matching.encoder_setup import build_dense_encoder
-from services.matching.service import INTERNAL, MatchingService, ranking_weights
+from services.matching.service import INTERNAL, MatchingService
 from services.matching.settings import MatchingSettings
 from shared.events.contracts import OpportunityUpsertedV1, ProfileSnapshot, ProfileUpsertedV1
 from shared.events.vocabulary import OpportunityKind
@@ -357,7 +357,7 @@ def run(*, quick: bool, seed: int, do_tune: bool, occupations: bool, progress: b
     open_ids = {i for i, d in states["hybrid"].opportunities.docs.items() if d.accepting(today)}
     talent_ids = sorted(data.profiles)
     relevant = {t: data.relevant(t, open_ids) for t in talent_ids}
-    defaults = ranking_weights(settings)
+    defaults = settings.ranking_weights()
     configs: list[tuple[str, str, RankingWeights]] = [
         ("hybrid (default)", "hybrid", defaults),
         ("hybrid, no occupation signal", "hybrid", replace(defaults, same_occupation=0.0, same_field=0.0)),

@@ -61,7 +61,6 @@ from services.matching.domain.encoders import TextEncoder
 from services.matching.domain.occupations import OccupationNormalizer, build_normalizer
 from services.matching.domain.ranking import rank_opportunities
 from services.matching.encoder_setup import build_dense_encoder
-from services.matching.service import ranking_weights
 from services.matching.settings import MatchingSettings
 from shared.reference.cities import normalize_city
 
@@ -119,7 +118,7 @@ def run(*, quick: bool, seed: int, tune: bool, per_seeker: bool = False) -> dict
     normalizer = build_normalizer()
     corpus = Corpus.build(pool, [*zh, *en], dense, normalizer=normalizer)
     served = corpus.served(settings, dense)
-    reranked = corpus.ranked(ranking_weights(settings), settings.dense_weight, settings.lexical_weight)
+    reranked = corpus.ranked(settings.ranking_weights(), settings.dense_weight, settings.lexical_weight)
     same = sum(a == b for a, b in zip(served, reranked, strict=True)) / len(served)
     lists: dict[str, list[list[int]]] = {
         f"shipped ({model.name}, served)": served,
@@ -160,7 +159,7 @@ def _titles_only(pool: Sequence[Posting], test: Sequence[Posting], city: str, de
     local = [p for p in pool if p.city == city]
     seekers = with_relevant(seekers_from([p for p in test if p.city == city], title_only=True), local)
     corpus = Corpus.build(local, seekers, dense, normalizer=normalizer, title_only=True)
-    weights = ranking_weights(MatchingSettings())
+    weights = MatchingSettings().ranking_weights()
     settings = MatchingSettings()
     lists = {"shipped ranking": corpus.ranked(weights, settings.dense_weight, settings.lexical_weight),
              "dense only (no bonuses)": corpus.ranked(NO_BONUSES, 1.0, 0.0),
@@ -174,7 +173,7 @@ def _city_pairs(corpus: Corpus, settings: MatchingSettings, chinese: int) -> dic
     out-of-town posting (the seeker's category and a shared skill label) and a clearly unrelated in-town one
     (another category, no shared skill label). Reported: how often the unrelated one is served first, and how
     often the ranking does so where the similarity alone put the relevant one first (the city lifted it)."""
-    weights = ranking_weights(settings)
+    weights = settings.ranking_weights()
     dense, lexical = corpus.channels()
     blended = settings.dense_weight * dense + settings.lexical_weight * lexical
     docs = corpus.state.opportunities.docs

@@ -30,7 +30,7 @@ from services.matching.metrics.deps import MetricsRuntime
 from services.matching.metrics.pipeline import PipelineMetrics, TimedEncoder
 from services.matching.metrics.served import ServedListsMiddleware
 from services.matching.metrics.store import FiguresStore
-from services.matching.service import MatchingService, ranking_weights
+from services.matching.service import MatchingService
 from services.matching.settings import MatchingSettings
 from services.matching.threads import NativeThreads
 from shared.auth import install_auth
@@ -42,7 +42,7 @@ from shared.web import error_responses, install_body_limit, install_error_handle
 
 def cache_prefix(settings: MatchingSettings, encoder: HybridEncoder) -> str:
     """Replicas share cached results only when model, weights and bonuses agree."""
-    config = f"{encoder.name}|{ranking_weights(settings)}|{settings.max_text_chars}"
+    config = f"{encoder.name}|{settings.ranking_weights()}|{settings.max_text_chars}"
     namespace = settings.topic_namespace or "-"
     return f"talentmatch:{namespace}:matching:{zlib.crc32(config.encode()):08x}:"
 
@@ -117,7 +117,7 @@ def build_runtime(settings: MatchingSettings, enc: HybridEncoder, redis_client: 
                              metrics=pipeline, checkpointer=checkpointer, hybrid=enc)
     pipeline.attach(consumer=consumer, cache=cache, state=state)
     publisher = FeedbackOutbox(settings)  # refuses a database not at the head of matching's migrations
-    service = MatchingService(state=state, encoder=enc, cache=cache, weights=ranking_weights(settings),
+    service = MatchingService(state=state, encoder=enc, cache=cache, weights=settings.ranking_weights(),
                               max_text_chars=settings.max_text_chars, availability=consumer,
                               threads=NativeThreads(settings.thread_budget()))
     metrics = MetricsRuntime(settings=settings, figures=figures, pipeline=pipeline, publisher=publisher)

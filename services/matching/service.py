@@ -72,7 +72,6 @@ from services.matching.schemas import (
     SkillGapPublic,
     SkillGapTarget,
 )
-from services.matching.settings import MatchingSettings
 from services.matching.threads import NativeThreads
 from shared.auth import Principal
 from shared.cache import JsonCache
@@ -112,22 +111,6 @@ class _Hits:
     generation: int
     token: str
     subject: Any = None  # the record whose own vector was the query, read under the same lock
-
-
-def ranking_weights(settings: MatchingSettings) -> RankingWeights:
-    """Every ``MATCHING_BONUS_*`` setting as ranking weights."""
-    return RankingWeights(
-        skill_overlap=settings.bonus_skill_overlap,
-        same_city=settings.bonus_same_city,
-        desired_city=settings.bonus_desired_city,
-        wanted_kind=settings.bonus_wanted_kind,
-        level=settings.bonus_level,
-        hiring_commitment=settings.bonus_hiring_commitment,
-        same_occupation=settings.bonus_same_occupation,
-        same_field=settings.bonus_same_field,
-        evidence_similarity=settings.evidence_similarity,
-        city_min_standing=settings.city_min_standing,
-    )
 
 
 def normalize_titles(normalizer: TitleNormalizer, titles: Sequence[str], *, top: int) -> list[NormalizedTitle]:

@@ -9,6 +9,7 @@ from pydantic import AliasChoices, Field, model_validator
 from services.matching.domain.embedding_backends import Backend
 from services.matching.domain.encoders import TextView
 from services.matching.domain.index import Storage
+from services.matching.domain.ranking import RankingWeights
 from services.matching.threads import ThreadBudget
 from shared.settings import ServiceSettings
 
@@ -121,3 +122,12 @@ class MatchingSettings(ServiceSettings):
         if self.dense_weight + self.lexical_weight <= 0:
             raise ValueError("dense_weight + lexical_weight must be > 0")
         return self
+
+    def ranking_weights(self) -> RankingWeights:
+        """Every ``MATCHING_BONUS_*`` setting as ranking weights."""
+        return RankingWeights(
+            skill_overlap=self.bonus_skill_overlap, same_city=self.bonus_same_city,
+            desired_city=self.bonus_desired_city, wanted_kind=self.bonus_wanted_kind, level=self.bonus_level,
+            hiring_commitment=self.bonus_hiring_commitment, same_occupation=self.bonus_same_occupation,
+            same_field=self.bonus_same_field, evidence_similarity=self.evidence_similarity,
+            city_min_standing=self.city_min_standing)
